@@ -1,0 +1,13 @@
+import { DynamoClientStore } from './client-store';
+import { BOOTSTRAP_CLIENT_ID, hashToken } from '../core/api-clients';
+
+/**
+ * Registers the local stack's bootstrap token (INTAKE_TOKEN or the generated one) as the admin
+ * client `bootstrap`, through the same client store every call is authenticated against.
+ */
+export async function ensureBootstrapClient(token: string): Promise<void> {
+  await new DynamoClientStore().upsert(
+    { id: BOOTSTRAP_CLIENT_ID, name: 'Local bootstrap (INTAKE_TOKEN)', role: 'admin', createdAt: new Date().toISOString() },
+    hashToken(token),
+  );
+}

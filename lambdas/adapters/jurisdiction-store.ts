@@ -1,0 +1,72 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { requireEnv } from '../config/env';
+import type { JurisdictionItem, JurisdictionStore } from '../core/ports';
+import { documents } from './dynamodb';
+import { isConditionFailure } from './outcome-store';
+import { jurisdictionsTable } from './table-definitions';
+
+export class DynamoJurisdictionStore implements JurisdictionStore {
+  constructor(private readonly table = requireEnv(jurisdictionsTable.envVar)) {}
+
+  async get(id: string): Promise<JurisdictionItem | undefined> {
+    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }));
+    return out.Item as JurisdictionItem | undefined;
+  }
+
+  async bind(id: string, state: string, name: string, at: string): Promise<string> {
+    const known = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': 'state' } }),
+    );
+    const knownState = known.Item?.state;
+    if (typeof knownState === 'string') return knownState;
+    // if_not_exists everywhere: a racing first write of the same id keeps whichever state won.
+    const out = await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression:
+          'SET #s = if_not_exists(#s, :s), recordName = if_not_exists(recordName, :n), recordNameAt = if_not_exists(recordNameAt, :at), policies = if_not_exists(policies, :none), history = if_not_exists(history, :none), revision = if_not_exists(revision, :zero), createdAt = if_not_exists(createdAt, :at), updatedAt = if_not_exists(updatedAt, :at)',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: { ':s': state, ':n': name, ':at': at, ':none': [], ':zero': 0 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const bound = out.Attributes?.state;
+    return typeof bound === 'string' ? bound : state;
+  }
+
+  async noteRecordName(id: string, name: string, at: string): Promise<void> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET recordName = :n, recordNameAt = :at',
+          ConditionExpression:
+            'attribute_exists(id) AND (attribute_not_exists(recordNameAt) OR recordNameAt <= :at) AND (attribute_not_exists(recordName) OR recordName <> :n)',
+          ExpressionAttributeValues: { ':n': name, ':at': at },
+        }),
+      );
+    } catch (error) {
+      // Same name already, or a newer record's name is there: nothing to do.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async save(item: JurisdictionItem, expectedRevision: number): Promise<boolean> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(id) OR revision = :expected',
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { requireEnv } from '../config/env';
+import { weekKeys } from '../core/outcome-record';
+import type { HistoryEntry, OutcomeItem, OutcomeStore } from '../core/ports';
+import { documents } from './dynamodb';
+import { historyTable, outcomesTable } from './table-definitions';
+
+const REVISION_DIGITS = 10;
+
+/** History sort key: revisions by number; dispute steps by time (they carry no revision). */
+function historySeq(entry: HistoryEntry): string {
+  if (entry.revision !== null) return `r${String(entry.revision).padStart(REVISION_DIGITS, '0')}`;
+  return `d${entry.at}#${entry.dispute?.id ?? ''}#${entry.dispute?.step ?? ''}`;
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}
+
+/** Every page of a Query. */
+export async function queryAll<T>(input: QueryCommandInput): Promise<T[]> {
+  const items: T[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) items.push(item as T);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+function toAttributes(item: OutcomeItem): Record<string, unknown> {
+  return { ...item, ...weekKeys(item.record, item.voided) };
+}
+
+function fromAttributes(attributes: Record<string, unknown>): OutcomeItem {
+  const { issuedWeek: _issued, declinedWeek: _declined, ...item } = attributes;
+  return item as unknown as OutcomeItem;
+}
+
+/** Outcome records in DynamoDB (see OutcomeStore for the write order). */
+export class DynamoOutcomeStore implements OutcomeStore {
+  constructor(
+    private readonly outcomes = requireEnv(outcomesTable.envVar),
+    private readonly history = requireEnv(historyTable.envVar),
+  ) {}
+
+  async get(detainerId: string): Promise<OutcomeItem | undefined> {
+    const out = await documents.send(new GetCommand({ TableName: this.outcomes, Key: { detainerId }, ConsistentRead: true }));
+    return out.Item ? fromAttributes(out.Item) : undefined;
+  }
+
+  async getByRef(ref: string): Promise<OutcomeItem | undefined> {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: this.outcomes,
+        IndexName: 'byRef',
+        KeyConditionExpression: '#ref = :ref',
+        ExpressionAttributeNames: { '#ref': 'ref' },
+        ExpressionAttributeValues: { ':ref': ref },
+        ProjectionExpression: 'detainerId',
+      }),
+    );
+    const id = page.Items?.[0]?.detainerId;
+    return typeof id === 'string' ? this.get(id) : undefined;
+  }
+
+  async create(item: OutcomeItem): Promise<boolean> {
+    return this.conditionalPut(item, 'attribute_not_exists(detainerId)', {});
+  }
+
+  async replace(item: OutcomeItem, expectedRevision: number): Promise<boolean> {
+    return this.conditionalPut(item, 'revision = :expected', { ':expected': expectedRevision });
+  }
+
+  private async conditionalPut(item: OutcomeItem, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: this.outcomes,
+          Item: toAttributes(item),
+          ConditionExpression: condition,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async putHistory(detainerId: string, entry: HistoryEntry): Promise<void> {
+    // Deterministic key and content: putting the same entry twice is harmless.
+    await documents.send(
+      new PutCommand({ TableName: this.history, Item: { detainerId, seq: historySeq(entry), entry } }),
+    );
+  }
+
+  async listHistory(detainerId: string): Promise<HistoryEntry[]> {
+    const items = await queryAll<{ entry: HistoryEntry }>({
+      TableName: this.history,
+      KeyConditionExpression: 'detainerId = :id',
+      ExpressionAttributeValues: { ':id': detainerId },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => item.entry)
+      .sort((a, b) => a.at.localeCompare(b.at) || (a.revision ?? Number.MAX_SAFE_INTEGER) - (b.revision ?? Number.MAX_SAFE_INTEGER));
+  }
+}

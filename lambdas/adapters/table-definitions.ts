@@ -1,0 +1,75 @@
+/**
+ * The one description of every DynamoDB table: the CDK stack and the local stack both build
+ * their tables from it, so keys and indexes cannot drift between deployed and local.
+ *
+ * Keys are designed for the reads the product makes: the weekly report reads one week's issued
+ * records and one week's recorded declines with Query on a week index (never a Scan); indexes
+ * are sparse, so a voided record (its week attributes removed) drops out of every week at once.
+ */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
+
+export interface TableDefinition {
+  /** Logical name: the CDK construct id and the suffix of the local table name. */
+  readonly logicalName: string;
+  /** The environment variable that carries the table's physical name into a function. */
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly indexes: readonly IndexDefinition[];
+}
+
+/** Outcome records: one item per detainer, holding the current record, revision and week keys. */
+export const outcomesTable: TableDefinition = {
+  logicalName: 'Outcomes',
+  envVar: 'OUTCOMES_TABLE',
+  partitionKey: 'detainerId',
+  indexes: [
+    // Records issued in a week (both kinds), by the Saturday that starts the week.
+    { name: 'byIssuedWeek', partitionKey: 'issuedWeek', sortKey: 'detainerId' },
+    // Declines recorded in a week (learnedOn), set only while status is declined and not voided.
+    { name: 'byDeclinedWeek', partitionKey: 'declinedWeek', sortKey: 'detainerId' },
+    // The opaque public reference shown in Section II, which disputes accept.
+    { name: 'byRef', partitionKey: 'ref' },
+  ],
+};
+
+/** Every revision and dispute step of a record: its history, in order. */
+export const historyTable: TableDefinition = {
+  logicalName: 'OutcomeHistory',
+  envVar: 'HISTORY_TABLE',
+  partitionKey: 'detainerId',
+  sortKey: 'seq',
+  indexes: [],
+};
+
+/** Jurisdictions: the state an id is bound to, names, and every policy version. */
+export const jurisdictionsTable: TableDefinition = {
+  logicalName: 'Jurisdictions',
+  envVar: 'JURISDICTIONS_TABLE',
+  partitionKey: 'id',
+  indexes: [],
+};
+
+/** API clients: one item per client and one per token hash (tokens are never stored). */
+export const clientsTable: TableDefinition = {
+  logicalName: 'Clients',
+  envVar: 'CLIENTS_TABLE',
+  partitionKey: 'pk',
+  indexes: [],
+};
+
+/** Disputes about published rows or records. */
+export const disputesTable: TableDefinition = {
+  logicalName: 'Disputes',
+  envVar: 'DISPUTES_TABLE',
+  partitionKey: 'id',
+  indexes: [{ name: 'byStatus', partitionKey: 'status', sortKey: 'openedAt' }],
+};
+
+export const intakeTables = [outcomesTable, historyTable, jurisdictionsTable, clientsTable, disputesTable];
+
+export const allTables: readonly TableDefinition[] = [...intakeTables];

@@ -1,0 +1,75 @@
+/**
+ * The few domain errors. Each carries the HTTP status it maps to; one middleware
+ * (lambdas/http/error-handler.ts) turns them into responses. Anything else is a 500 that says
+ * nothing about internals.
+ */
+export interface Issue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues: readonly Issue[] = [],
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, issues: readonly Issue[] = []) {
+    super(400, message, issues);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'a valid bearer token is required') {
+    super(401, message, [], { 'www-authenticate': 'Bearer realm="ddor"' });
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message = 'not found') {
+    super(404, message);
+  }
+}
+
+export class MethodNotAllowedError extends DomainError {
+  constructor(allowed: readonly string[]) {
+    super(405, `method not allowed; use ${allowed.join(', ')}`, [], { allow: allowed.join(', ') });
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, issues: readonly Issue[] = []) {
+    super(409, message, issues);
+  }
+}
+
+export class PreconditionFailedError extends DomainError {
+  constructor(message: string) {
+    super(412, message);
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor(limitBytes: number) {
+    super(413, `request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor() {
+    super(415, 'request body must be JSON: send Content-Type: application/json');
+  }
+}

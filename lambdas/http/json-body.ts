@@ -1,0 +1,62 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../core/errors';
+import { stripNulls, toIssues } from '../core/outcome-schema';
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}
+
+export function requestHeader(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  return header(event, name.toLowerCase());
+}
+
+function rawBody(event: APIGatewayProxyEventV2): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/**
+ * Reads a JSON body in the contract's order of checks: size (413), media type (415), syntax
+ * (400), then the schema (400 with field-level issues). `keepNulls` names top-level fields
+ * whose null is meaningful (e.g. `policy: null`).
+ */
+export function parseJson(event: APIGatewayProxyEventV2, keepNulls: readonly string[] = []): unknown {
+  const body = rawBody(event);
+  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json' && !(type?.startsWith('application/') && type.endsWith('+json'))) {
+    throw new UnsupportedMediaTypeError();
+  }
+  if (body.length === 0) throw new ValidationError('a JSON body is required', [{ path: '', message: 'empty body' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : 'syntax error';
+    throw new ValidationError('the body is not valid JSON', [{ path: '', message: detail }]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ValidationError('the body must be a JSON object', [{ path: '', message: 'expected an object' }]);
+  }
+  return stripNulls(parsed, keepNulls);
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, message = 'the body is invalid'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(message, toIssues(result.error));
+  return result.data;
+}
+
+export function parseBody<S extends z.ZodType>(
+  event: APIGatewayProxyEventV2,
+  schema: S,
+  keepNulls: readonly string[] = [],
+): z.infer<S> {
+  return validate(schema, parseJson(event, keepNulls));
+}

@@ -1,0 +1,32 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { AppConfig } from './config';
+import { StatefulStack } from './stateful-stack';
+import { StatelessStack } from './stateless-stack';
+
+export interface DdorStacks {
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+/**
+ * Builds the stacks of one stage and checks them with cdk-nag: an unacknowledged finding fails
+ * synth. Shared by `bin/app.ts` and the infra tests, so the tests check what is deployed.
+ */
+export function buildApp(app: App, config: AppConfig): DdorStacks {
+  // No account or region: the stacks stay environment-agnostic, so synth needs no credentials.
+  const prefix = `ddor-${config.stage}`;
+  const stateful = new StatefulStack(app, `${prefix}-stateful`, {
+    description: 'Declined Detainer Outcome Report: records (retained)',
+  });
+  const stateless = new StatelessStack(app, `${prefix}-stateless`, {
+    description: 'Declined Detainer Outcome Report: functions and APIs',
+    config,
+    tables: stateful,
+  });
+
+  Tags.of(app).add('project', 'ddor');
+  Tags.of(app).add('stage', config.stage);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { stateful, stateless };
+}

@@ -1,0 +1,99 @@
+import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  clientsTable,
+  disputesTable,
+  historyTable,
+  jurisdictionsTable,
+  outcomesTable,
+} from '../../lambdas/adapters/table-definitions';
+import type { DataTables } from '../stateful-stack';
+import { AppFunction } from './function';
+
+export interface IntakeApiProps {
+  readonly tables: DataTables;
+  /** The report's IANA time zone (a defaulted `learnedOn` is "today" there). */
+  readonly reportTimeZone: string;
+  /** Steady-state requests per second for the whole stage; over it the gateway answers 429. */
+  readonly rateLimit: number;
+  /** Requests the stage absorbs in a burst above `rateLimit`. */
+  readonly burstLimit: number;
+  /** How long the function's and the access logs are kept. */
+  readonly logRetention: RetentionDays;
+}
+
+// One JSON line per request, with HTTP API variables only; no headers, so no bearer token.
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    method: '$context.httpMethod',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationError: '$context.integrationErrorMessage',
+    error: '$context.error.message',
+  }),
+);
+
+/**
+ * The intake API: one function behind an HTTP API whose only route is `$default`, so every path,
+ * and every unmatched one, gets the function's own answer (contract section 2). The function
+ * checks the bearer token itself; the gateway adds only stage throttling and access logs.
+ */
+export class IntakeApi extends Construct {
+  readonly function: AppFunction;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** The API's base URL, ending in `/`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: IntakeApiProps) {
+    super(scope, id);
+    const { tables } = props;
+
+    this.function = new AppFunction(this, 'Function', {
+      entry: 'lambdas/intake/handler.ts',
+      description: 'Intake API: outcomes, jurisdictions, disputes and clients',
+      reportTimeZone: props.reportTimeZone,
+      logRetention: props.logRetention,
+    })
+      .bindTable(tables.get(outcomesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'], ['byRef'])
+      .bindTable(tables.get(historyTable), ['GetItem', 'PutItem', 'Query'])
+      .bindTable(tables.get(jurisdictionsTable), ['GetItem', 'PutItem', 'UpdateItem'])
+      .bindTable(tables.get(disputesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'])
+      // Token lookups, creating and revoking clients; listing them is a small Scan of this table only.
+      .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan']);
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Declined Detainer Outcome Report: intake API',
+      defaultIntegration: new HttpLambdaIntegration('Intake', this.function),
+      // The stage is declared below, with throttling and access logs.
+      createDefaultStage: false,
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The function authenticates each bearer token (a middleware): the contract needs 401 with its own error body, which an HTTP API authorizer (403 {"message":"Forbidden"}) cannot give.',
+    });
+
+    // Retained with the stack's removal (the default): the record of who called the API.
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    this.url = this.stage.url;
+
+    new CfnOutput(this, 'Url', { value: this.url, description: 'The intake API base URL' });
+  }
+}

@@ -1,0 +1,372 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { LOCAL_HOST, listen } from './emulators';
+
+/** A function behind the HTTP API, called as Lambda calls it: payload format 2.0. */
+export type HttpFunction = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** What a route is matched on. */
+export interface RouteRequest {
+  readonly method: string;
+  /** The decoded path, as in the event's rawPath. */
+  readonly path: string;
+}
+
+export interface Route {
+  /**
+   * A path prefix (`/subscriptions` matches `/subscriptions` and `/subscriptions/…`, not
+   * `/subscriptionsx`) or a predicate.
+   */
+  readonly match: string | ((request: RouteRequest) => boolean);
+  readonly handler: HttpFunction;
+  /** The function name in the fake Lambda context and in error logs. */
+  readonly name: string;
+  /** Headers added to this route's responses (e.g. the site's security headers), over the function's own. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The routing: the first matching route wins; anything unmatched goes to `fallback`. */
+export interface Routing {
+  readonly routes: readonly Route[];
+  /** Unmatched requests: the intake function answers them itself, as deployed ($default route). */
+  readonly fallback: Omit<Route, 'match'>;
+}
+
+export interface GatewayOptions {
+  /** 0 or absent: a free port. */
+  readonly port?: number;
+  /** Routing known at start; without it the gateway answers 503 until setRouting(). */
+  readonly routing?: Routing;
+  /** Headers added to every response, over the function's and the route's. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Largest request body accepted. @default 10 MiB, API Gateway's own limit */
+  readonly maxBodyBytes?: number;
+  /** The Lambda timeout the fake context counts down from. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Where handler errors are reported. @default stderr */
+  readonly logError?: (message: string, error: unknown) => void;
+}
+
+export interface Gateway {
+  readonly port: number;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** Installs the routing and answers `/health` with 200 from now on. */
+  setRouting(routing: Routing): void;
+  /** Stops accepting requests and resolves once those in flight have been answered. */
+  close(): Promise<void>;
+}
+
+/** API Gateway HTTP APIs refuse larger payloads before invoking anything. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Bodies past this are not even drained: the connection is cut. */
+const DRAIN_LIMIT_BYTES = 8 * API_GATEWAY_MAX_BODY_BYTES;
+
+const LOCAL_ACCOUNT_ID = '000000000000';
+const LOCAL_API_ID = 'local';
+
+/** An API Gateway HTTP API in front of Lambda functions, locally: one node:http server. */
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  let routing = options.routing;
+  let closing = false;
+  const settings: HandlerSettings = {
+    maxBodyBytes: options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    headers: options.headers ?? {},
+    logError:
+      options.logError ??
+      ((message, error) => {
+        console.error(message, error);
+      }),
+  };
+
+  const server = createServer((request, response) => {
+    void handleRequest(request, response, settings, closing ? undefined : routing);
+  });
+  // Slow or idle clients must not keep `npm start` from exiting on Ctrl-C.
+  server.keepAliveTimeout = 5_000;
+  const port = await listen(server, 'gateway', options.port ?? 0);
+
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://${LOCAL_HOST}:${port}`,
+    setRouting(next) {
+      routing = next;
+    },
+    close() {
+      closing = true;
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+      });
+      return closed;
+    },
+  };
+}
+
+interface HandlerSettings {
+  readonly maxBodyBytes: number;
+  readonly timeoutMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly logError: (message: string, error: unknown) => void;
+}
+
+async function handleRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  settings: HandlerSettings,
+  routing: Routing | undefined,
+): Promise<void> {
+  const { path, rawQueryString } = splitTarget(request.url ?? '/');
+  const method = request.method ?? 'GET';
+  try {
+    const body = await readBody(request, settings.maxBodyBytes);
+    if (body === 'cut-off') {
+      response.destroy();
+      return;
+    }
+    if (body === 'too-large') {
+      // API Gateway's own answer, before any function runs.
+      writeJson(response, 413, { message: 'Request Entity Too Large' }, settings.headers);
+      return;
+    }
+    if (path === '/health' && (method === 'GET' || method === 'HEAD')) {
+      if (routing === undefined) {
+        writeJson(response, 503, { status: 'starting' }, settings.headers);
+      } else {
+        writeJson(response, 200, { status: 'ok' }, settings.headers);
+      }
+      return;
+    }
+    if (routing === undefined) {
+      writeJson(response, 503, { error: 'the local stack is starting' }, settings.headers);
+      return;
+    }
+    const route = routing.routes.find((candidate) => matches(candidate, { method, path })) ?? routing.fallback;
+    const event = toEvent(request, { method, path, rawQueryString, body });
+    const context = fakeContext(route.name, settings.timeoutMs);
+    let result: APIGatewayProxyStructuredResultV2;
+    try {
+      result = await route.handler(event, context);
+    } catch (error) {
+      settings.logError(`[gateway] ${route.name} failed on ${method} ${path}:`, error);
+      writeJson(response, 500, { error: 'internal error' }, settings.headers);
+      return;
+    }
+    writeResult(response, result, { ...(route.headers ?? {}), ...settings.headers });
+  } catch (error) {
+    // A result that cannot be written (an invalid header value, say) is the function's fault too.
+    settings.logError(`[gateway] could not answer ${method} ${path}:`, error);
+    if (!response.headersSent) {
+      for (const name of response.getHeaderNames()) response.removeHeader(name);
+      writeJson(response, 500, { error: 'internal error' }, settings.headers);
+    } else {
+      response.destroy();
+    }
+  }
+}
+
+function matches(route: Route, request: RouteRequest): boolean {
+  if (typeof route.match === 'function') return route.match(request);
+  const prefix = route.match.endsWith('/') ? route.match.slice(0, -1) : route.match;
+  return prefix === '' || request.path === prefix || request.path.startsWith(`${prefix}/`);
+}
+
+/** Splits the request target; HTTP APIs hand functions a decoded path and the raw query string. */
+function splitTarget(target: string): { path: string; rawQueryString: string } {
+  const queryAt = target.indexOf('?');
+  const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+  const rawQueryString = queryAt === -1 ? '' : target.slice(queryAt + 1);
+  return { path: safeDecode(rawPath), rawQueryString };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // A malformed escape is passed on as sent, as the function must cope with it anyway.
+    return text;
+  }
+}
+
+/**
+ * Reads the whole body, or answers 'too-large' once past the limit. A large body is still
+ * drained (up to a bound) so that the client reads the 413 rather than a reset connection;
+ * past that bound the connection is cut.
+ */
+function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | 'cut-off'> {
+  return new Promise((resolve) => {
+    if (Number(request.headers['content-length'] ?? '0') > DRAIN_LIMIT_BYTES) {
+      resolve('cut-off');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > DRAIN_LIMIT_BYTES) {
+        request.off('data', onData);
+        resolve('cut-off');
+      } else if (received <= maxBytes) {
+        chunks.push(chunk);
+      }
+    };
+    request.on('data', onData);
+    request.on('end', () => resolve(received > maxBytes ? 'too-large' : Buffer.concat(chunks)));
+    // A client that went away needs no answer.
+    request.on('error', () => resolve('cut-off'));
+  });
+}
+
+interface RequestParts {
+  readonly method: string;
+  readonly path: string;
+  readonly rawQueryString: string;
+  readonly body: Buffer;
+}
+
+/** The payload format 2.0 event API Gateway would send for this request ($default route and stage). */
+export function toEvent(request: IncomingMessage, parts: RequestParts): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    const value = raw[i + 1] ?? '';
+    if (name === 'cookie') {
+      // Format 2.0 moves cookies out of the headers into `cookies`, one entry per cookie.
+      for (const cookie of value.split(';')) if (cookie.trim() !== '') cookies.push(cookie.trim());
+      continue;
+    }
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous},${value}`;
+  }
+  const sourceIp = (request.socket.remoteAddress ?? LOCAL_HOST).replace(/^::ffff:/, '');
+  headers['x-forwarded-for'] =
+    headers['x-forwarded-for'] === undefined ? sourceIp : `${headers['x-forwarded-for']}, ${sourceIp}`;
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(request.socket.localPort ?? '');
+
+  const now = new Date();
+  // The Host header keeps its port so that a URL a function builds from it reaches this gateway.
+  const domainName = headers.host ?? LOCAL_HOST;
+  const queryStringParameters = parseQuery(parts.rawQueryString);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: parts.path,
+    rawQueryString: parts.rawQueryString,
+    ...(cookies.length === 0 ? {} : { cookies }),
+    headers,
+    ...(queryStringParameters === undefined ? {} : { queryStringParameters }),
+    requestContext: {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: LOCAL_API_ID,
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? domainName,
+      http: {
+        method: parts.method,
+        path: parts.path,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomBytes(12).toString('base64'),
+      routeKey: '$default',
+      stage: '$default',
+      time: apiGatewayTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(parts.body.length === 0 ? {} : { body: parts.body.toString('utf8') }),
+    isBase64Encoded: false,
+  };
+}
+
+/** Repeated names are joined with commas, as API Gateway does; values are decoded. */
+function parseQuery(rawQueryString: string): Record<string, string> | undefined {
+  if (rawQueryString === '') return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+    const previous = parameters[name];
+    parameters[name] = previous === undefined ? value : `${previous},${value}`;
+  }
+  return parameters;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `12/Mar/2020:19:03:58 +0000`, the format of requestContext.time. */
+function apiGatewayTime(date: Date): string {
+  const two = (value: number): string => String(value).padStart(2, '0');
+  return (
+    `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
+  );
+}
+
+/** A Lambda context good enough for middy and Powertools: names, ids and the remaining time. */
+export function fakeContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const unsupported = (): never => {
+    throw new Error('callback-style context methods are not supported: return a promise');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/${functionName}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}
+
+function writeResult(
+  response: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2,
+  extraHeaders: Readonly<Record<string, string>>,
+): void {
+  // A result without statusCode is taken as the body itself (API Gateway's format inference).
+  if (result.statusCode === undefined) {
+    writeJson(response, 200, result, extraHeaders);
+    return;
+  }
+  for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
+  if (result.cookies !== undefined && result.cookies.length > 0) response.setHeader('set-cookie', result.cookies);
+  for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
+  const body =
+    result.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.from(result.body, result.isBase64Encoded === true ? 'base64' : 'utf8');
+  response.statusCode = result.statusCode;
+  response.setHeader('content-length', body.length);
+  response.end(body);
+}
+
+function writeJson(
+  response: ServerResponse,
+  statusCode: number,
+  value: unknown,
+  extraHeaders: Readonly<Record<string, string>>,
+): void {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  response.statusCode = statusCode;
+  response.setHeader('content-type', 'application/json');
+  for (const [name, header] of Object.entries(extraHeaders)) response.setHeader(name, header);
+  response.setHeader('content-length', body.length);
+  response.end(body);
+}
