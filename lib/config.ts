@@ -59,14 +59,22 @@ function isTimeZone(value: string): boolean {
 const contextSchema = z.object({
   [CONTEXT_KEYS.stage]: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and hyphens, starting with a letter, at most 20')
+    .regex(
+      /^[a-z][a-z0-9-]{0,19}$/,
+      'lower-case letters, digits and hyphens, starting with a letter, at most 20',
+    )
     .default(CONFIG_DEFAULTS.stage),
   [CONTEXT_KEYS.reportTimeZone]: z
     .string()
     .refine(isTimeZone, 'not an IANA time zone')
     .default(CONFIG_DEFAULTS.reportTimeZone),
   [CONTEXT_KEYS.rateLimit]: z.coerce.number().positive().max(10_000).default(CONFIG_DEFAULTS.rateLimit),
-  [CONTEXT_KEYS.burstLimit]: z.coerce.number().int().positive().max(5_000).default(CONFIG_DEFAULTS.burstLimit),
+  [CONTEXT_KEYS.burstLimit]: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(5_000)
+    .default(CONFIG_DEFAULTS.burstLimit),
   [CONTEXT_KEYS.logRetentionDays]: z.coerce
     .number()
     .transform((days, ctx) => {
@@ -93,7 +101,9 @@ export function loadConfig(node: Node): AppConfig {
   }
   const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `context "${issue.path.join('.')}": ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `context "${issue.path.join('.')}": ${issue.message}`,
+    );
     throw new ConfigError(`invalid CDK context\n${problems.join('\n')}`);
   }
   const context = parsed.data;

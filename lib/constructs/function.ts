@@ -95,11 +95,17 @@ export class AppFunction extends NodejsFunction {
         sourcesContent: false,
         bundleAwsSDK: true,
         // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
     logGroup.grantWrite(role);
 
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is the runtime the project is built and bundled for (Node 22 LTS runs to April 2027); moving to a newer one is a deliberate, tested upgrade, not a lint fix.',
+    });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -116,7 +122,7 @@ export class AppFunction extends NodejsFunction {
 
   /**
    * Gives the function a table: its name in the definition's env var, and exactly `actions` on it.
-   * Index ARNs are granted only for Query and Scan, and only for the indexes named.
+   * Of those, only Query and Scan reach indexes, and only the indexes named.
    *
    * @param indexes the indexes the function queries @default - every index of the table
    */
@@ -127,15 +133,13 @@ export class AppFunction extends NodejsFunction {
   ): this {
     const unknown = indexes.filter((name) => !definition.indexes.some((index) => index.name === name));
     if (unknown.length > 0) throw new Error(`${definition.logicalName} has no index ${unknown.join(', ')}`);
-    const readsIndexes = actions.includes('Query') || actions.includes('Scan');
-    const resources = [
-      table.tableArn,
-      ...(readsIndexes ? indexes.map((name) => `${table.tableArn}/index/${name}`) : []),
-    ];
-    const statement = new PolicyStatement({
-      actions: [...new Set(actions)].map((action) => `dynamodb:${action}`),
-      resources,
-    });
-    return this.bind(definition.envVar, table.tableName, statement);
+    const toIam = (list: readonly TableAction[]) => [...new Set(list)].map((action) => `dynamodb:${action}`);
+    const statements = [new PolicyStatement({ actions: toIam(actions), resources: [table.tableArn] })];
+    const indexActions = actions.filter((action) => action === 'Query' || action === 'Scan');
+    if (indexActions.length > 0 && indexes.length > 0) {
+      const resources = indexes.map((name) => `${table.tableArn}/index/${name}`);
+      statements.push(new PolicyStatement({ actions: toIam(indexActions), resources }));
+    }
+    return this.bind(definition.envVar, table.tableName, ...statements);
   }
 }

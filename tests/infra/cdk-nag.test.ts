@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppFunction } from '../../lib/constructs/function';
+import { prepareApp, resourcesOf, type Synthesized, synthesize } from './synthesize';
+
+const policyDocumentSchema = z.object({
+  Statement: z.array(
+    z.object({ Action: z.union([z.string(), z.array(z.string())]), Resource: z.unknown() }).loose(),
+  ),
+});
+
+const reportSchema = z.object({
+  pluginReports: z.array(
+    z
+      .object({ summary: z.object({ pluginName: z.string() }).loose(), violations: z.array(z.unknown()) })
+      .loose(),
+  ),
+});
+
+/**
+ * cdk-nag 3 is a policy validation plugin: findings do not become annotations but go to the
+ * cloud assembly's validation report, and an error fails synthesis.
+ */
+describe('cdk-nag AwsSolutions checks', () => {
+  let synthesized: Synthesized;
+
+  beforeAll(() => {
+    synthesized = synthesize();
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  it('leave no finding unacknowledged in the validation report', () => {
+    const file = join(synthesized.assembly.directory, VALIDATION_REPORT_FILE);
+    const report = existsSync(file)
+      ? reportSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+      : { pluginReports: [] };
+
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+  });
+
+  it('leave no error or warning annotation on any stack', () => {
+    for (const stack of [synthesized.stateful, synthesized.stateless]) {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    }
+  });
+
+  it('are acknowledged only where reviewed, each with a reason', () => {
+    const acknowledged = synthesized.app.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(z.record(z.string(), z.string()).parse(entry.data)))
+        .map(([id, reason]) => ({ path: construct.node.path, id: id.replace(/^annotation::/i, ''), reason })),
+    );
+
+    // Every AppFunction carries the same two (runtime, X-Ray); anything else is listed here.
+    const functions = synthesized.app.node.findAll().filter((construct) => construct instanceof AppFunction);
+    const perFunction = functions.flatMap((fn) => [
+      `${fn.node.path} AwsSolutions-L1`,
+      `${fn.role?.node.path} AwsSolutions-IAM5[Resource::*]`,
+    ]);
+
+    for (const { reason } of acknowledged) expect(reason.trim().length).toBeGreaterThan(40);
+    // A new acknowledgement is a decision: add it here, with its reason in the code.
+    expect(acknowledged.map(({ path, id }) => `${path} ${id}`).sort()).toEqual(
+      [...perFunction, 'ddor-dev-stateless/Intake/Api AwsSolutions-APIG4'].sort(),
+    );
+  });
+
+  it('are acknowledged for a wildcard resource only where X-Ray needs it', () => {
+    const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    for (const stack of [synthesized.stateful, synthesized.stateless]) {
+      for (const policy of Object.values(resourcesOf(Template.fromStack(stack), 'AWS::IAM::Policy'))) {
+        const { Statement } = policyDocumentSchema.parse(policy.Properties.PolicyDocument);
+        const wildcard = Statement.filter((statement) => [statement.Resource].flat().includes('*'));
+
+        expect(wildcard.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(
+          wildcard.length === 0 ? [] : xray,
+        );
+      }
+    }
+  });
+
+  it('fail synthesis on a finding nobody acknowledged', () => {
+    const { app, stacks, cleanUp } = prepareApp();
+    try {
+      new Table(stacks.stateful, 'Unprotected', { partitionKey: { name: 'id', type: AttributeType.STRING } });
+
+      expect(() => app.synth()).toThrow(/AwsSolutions-DDB3/);
+    } finally {
+      cleanUp();
+    }
+  });
+});

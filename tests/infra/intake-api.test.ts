@@ -1,0 +1,231 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  allTables,
+  clientsTable,
+  disputesTable,
+  historyTable,
+  jurisdictionsTable,
+  outcomesTable,
+  type TableDefinition,
+} from '../../lambdas/adapters/table-definitions';
+import { CONFIG_DEFAULTS } from '../../lib/config';
+import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
+
+const intakeTables = [outcomesTable, historyTable, jurisdictionsTable, disputesTable, clientsTable];
+
+// Strict: a Condition, NotAction or Deny would fail the parse rather than go unseen.
+const statementSchema = z.strictObject({
+  Effect: z.string(),
+  Action: z.union([z.string(), z.array(z.string())]),
+  Resource: z.unknown(),
+});
+type Statement = z.infer<typeof statementSchema>;
+const policySchema = z.object({
+  PolicyDocument: z.object({ Statement: z.array(statementSchema) }),
+  Roles: z.array(z.unknown()),
+});
+const accessLogSchema = z.object({
+  AccessLogSettings: z.object({
+    DestinationArn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }),
+    Format: z.string(),
+  }),
+});
+
+function actionsOf(statement: Statement): string[] {
+  return typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
+}
+
+describe('intake API', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+
+  /** What the stateless stack's template holds for a token (an import, for the tables). */
+  function resolve(value: unknown): unknown {
+    return synthesized.stateless.resolve(value);
+  }
+  function tableArn(definition: TableDefinition): unknown {
+    return resolve(synthesized.stateful.get(definition).table.tableArn);
+  }
+  function indexArn(definition: TableDefinition, index: string): unknown {
+    return resolve(`${synthesized.stateful.get(definition).table.tableArn}/index/${index}`);
+  }
+  function intakeFunction() {
+    return synthesized.stateless.intake.function;
+  }
+  function functionProperties(): Record<string, unknown> {
+    return resourceOf(template, 'AWS::Lambda::Function', logicalId(intakeFunction())).Properties;
+  }
+  /** Statements as "resource: allowed actions", whatever way the policy minimizer grouped them. */
+  function permissions(statements: readonly Statement[]): Record<string, string[]> {
+    const labels = new Map<string, string>([
+      ['"*"', '*'],
+      [JSON.stringify(resolve(intakeFunction().logGroup.logGroupArn)), 'function log group'],
+    ]);
+    for (const definition of allTables) {
+      labels.set(JSON.stringify(tableArn(definition)), definition.logicalName);
+      for (const { name } of definition.indexes) {
+        labels.set(JSON.stringify(indexArn(definition, name)), `${definition.logicalName}/index/${name}`);
+      }
+    }
+    const granted: Record<string, string[]> = {};
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      for (const resource of resources) {
+        const json = JSON.stringify(resource);
+        const label = labels.get(json) ?? json;
+        granted[label] = [...new Set([...(granted[label] ?? []), ...actionsOf(statement)])].sort();
+      }
+    }
+    return granted;
+  }
+  function roleStatements(): Statement[] {
+    const roleRef = { Ref: logicalId(intakeFunction().role) };
+    const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .map((policy) => policySchema.parse(policy.Properties))
+      .filter((policy) => policy.Roles.some((role) => JSON.stringify(role) === JSON.stringify(roleRef)));
+    expect(policies).toHaveLength(1);
+    return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+  }
+
+  beforeAll(() => {
+    synthesized = synthesize();
+    template = Template.fromStack(synthesized.stateless);
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  describe('function', () => {
+    it('runs the intake handler on Node 22, arm64, traced, with 512 MB and 10 s', () => {
+      expect(functionProperties()).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+      });
+    });
+
+    it('gets exactly the report time zone, source maps and the names of the tables it uses', () => {
+      expect(functionProperties().Environment).toEqual({
+        Variables: {
+          REPORT_TIME_ZONE: 'America/New_York',
+          NODE_OPTIONS: '--enable-source-maps',
+          ...Object.fromEntries(
+            intakeTables.map((definition) => [
+              definition.envVar,
+              resolve(synthesized.stateful.get(definition).table.tableName),
+            ]),
+          ),
+        },
+      });
+    });
+
+    it('logs to its own log group, kept for the configured retention', () => {
+      const logGroupId = logicalId(intakeFunction().logGroup);
+
+      expect(functionProperties().LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+      expect(resourceOf(template, 'AWS::Logs::LogGroup', logGroupId).Properties.RetentionInDays).toBe(
+        CONFIG_DEFAULTS.logRetentionDays,
+      );
+    });
+  });
+
+  describe('permissions', () => {
+    it('are exactly the calls the intake makes, each on the tables and indexes it calls', () => {
+      const item = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+      expect(permissions(roleStatements())).toEqual({
+        '*': ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        'function log group': ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Outcomes: [...item, 'dynamodb:Query'].sort(),
+        'Outcomes/index/byRef': ['dynamodb:Query'],
+        OutcomeHistory: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Jurisdictions: item,
+        Disputes: [...item, 'dynamodb:Query'].sort(),
+        'Disputes/index/byStatus': ['dynamodb:Query'],
+        Clients: [...item, 'dynamodb:Scan'].sort(),
+      });
+    });
+
+    it('allow Scan on the clients table only, and no delete or wildcard action', () => {
+      const statements = roleStatements();
+      const actions = statements.flatMap(actionsOf);
+
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+      expect(actions).not.toContain('dynamodb:DeleteItem');
+      const scans = statements.filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
+      expect(scans.map((statement) => statement.Resource)).toEqual([tableArn(clientsTable)]);
+    });
+
+    it('name every resource, except X-Ray, which has no resource-level permissions', () => {
+      const wildcards = roleStatements().filter((statement) =>
+        JSON.stringify(statement.Resource).includes('*'),
+      );
+
+      expect(wildcards.flatMap(actionsOf).sort()).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    });
+
+    it('come from no managed policy and reach no table the intake does not use', () => {
+      const role = resourceOf(template, 'AWS::IAM::Role', logicalId(intakeFunction().role));
+      const granted = JSON.stringify(roleStatements());
+
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      for (const definition of allTables.filter((table) => !intakeTables.includes(table))) {
+        expect(granted).not.toContain(JSON.stringify(tableArn(definition)));
+      }
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('sends every path to the function through one $default route, payload v2, no gateway authorizer', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: '$default',
+        AuthorizationType: 'NONE',
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: resolve(intakeFunction().functionArn),
+      });
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    });
+
+    it('throttles the default stage with the configured rate and burst', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: CONFIG_DEFAULTS.rateLimit,
+          ThrottlingBurstLimit: CONFIG_DEFAULTS.burstLimit,
+        },
+      });
+    });
+
+    it('writes JSON access logs, without headers, to a log group with retention', () => {
+      const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'));
+      const { DestinationArn, Format } = accessLogSchema.parse(stage?.Properties).AccessLogSettings;
+      const [logGroupId] = DestinationArn['Fn::GetAtt'];
+
+      expect(resourceOf(template, 'AWS::Logs::LogGroup', logGroupId).Properties.RetentionInDays).toBe(
+        CONFIG_DEFAULTS.logRetentionDays,
+      );
+      expect(JSON.parse(Format)).toMatchObject({
+        requestId: '$context.requestId',
+        status: '$context.status',
+      });
+      expect(Format).not.toMatch(/header|authorizer/i);
+    });
+
+    it('outputs its URL', () => {
+      template.hasOutput('*', { Value: resolve(synthesized.stateless.intake.url) });
+    });
+  });
+});
