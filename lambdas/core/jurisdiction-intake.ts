@@ -2,7 +2,7 @@ import { ConflictError } from './errors';
 import type { FieldChange } from './outcome-record';
 import type { PolicyInput } from './outcome-schema';
 import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './ports';
-import { clientOf } from './outcome-intake';
+import { backoff, clientOf } from './outcome-intake';
 
 /**
  * Jurisdictions and their policies (Section III). Primary course: read the item; check the state
@@ -31,7 +31,7 @@ export interface JurisdictionView {
   revision: number;
 }
 
-const MAX_ATTEMPTS = 20;
+const MAX_ATTEMPTS = 60;
 
 export function displayName(item: JurisdictionItem): string {
   return item.name ?? item.recordName ?? item.id;
@@ -87,6 +87,7 @@ export async function putJurisdiction(
   command: PutJurisdictionCommand,
 ): Promise<{ result: 'created' | 'updated' | 'unchanged'; jurisdiction: JurisdictionView }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const stored = await deps.jurisdictions.get(command.id);
     if (stored && stored.state !== command.state) {
       if (command.actor.role !== 'admin' || command.reason === undefined) {

@@ -43,7 +43,15 @@ export interface PutOutcomeCommand {
   actor: Actor;
 }
 
-const MAX_ATTEMPTS = 20;
+/** A lost race is retried with jittered backoff; this bounds a call under extreme contention. */
+const MAX_ATTEMPTS = 60;
+
+/** Full-jitter backoff: spreads racing writers apart so one of them wins each round. */
+export function backoff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const ceiling = Math.min(100, 2 ** Math.min(attempt, 7));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
 
 export function newRef(): string {
   // 15 random bytes: 120 bits, unguessable and never derived from the detainer id.
@@ -60,6 +68,7 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
   if (dateIssues.length > 0) throw new ValidationError('the record has dates in the future', dateIssues);
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const stored = await deps.outcomes.get(command.detainerId);
     if (stored?.voided) {
       throw new ConflictError(`record ${command.detainerId} was voided and cannot be written`);
@@ -180,6 +189,7 @@ export interface VoidCommand {
 /** Voids a record entered in error: it leaves every week, keeps its history; again is a no-op. */
 export async function voidOutcome(deps: IntakeDeps, command: VoidCommand): Promise<WriteOutcome & { voided: true }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const stored = await deps.outcomes.get(command.detainerId);
     if (!stored) throw new NotFoundError(`no record ${command.detainerId}`);
     if (stored.voided) return { result: 'unchanged', revision: stored.revision, record: stored.record, voided: true };
