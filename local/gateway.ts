@@ -1,10 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LOCAL_HOST, listen } from './emulators';
 
 /** A function behind the HTTP API, called as Lambda calls it: payload format 2.0. */
@@ -33,7 +29,10 @@ export interface Route {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** The routing: the first matching route wins; anything unmatched goes to `fallback`. */
+/**
+ * The routing: the first matching route wins; anything unmatched goes to `fallback`. `GET /health`
+ * is the gateway's own and never reaches a function.
+ */
 export interface Routing {
   readonly routes: readonly Route[];
   /** Unmatched requests: the intake function answers them itself, as deployed ($default route). */
@@ -77,7 +76,7 @@ const LOCAL_API_ID = 'local';
 /** An API Gateway HTTP API in front of Lambda functions, locally: one node:http server. */
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   let routing = options.routing;
-  let closing = false;
+  let state: GatewayState = routing === undefined ? 'starting' : 'ready';
   const settings: HandlerSettings = {
     maxBodyBytes: options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES,
     timeoutMs: options.timeoutMs ?? 30_000,
@@ -89,29 +88,42 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       }),
   };
 
+  const inFlight = new Set<Promise<void>>();
   const server = createServer((request, response) => {
-    void handleRequest(request, response, settings, closing ? undefined : routing);
+    const handled = handleRequest(request, response, settings, state === 'ready' ? routing : state);
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
-  // Slow or idle clients must not keep `npm start` from exiting on Ctrl-C.
-  server.keepAliveTimeout = 5_000;
   const port = await listen(server, 'gateway', options.port ?? 0);
 
   let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Every function call finishes its writes before the stores behind it are closed.
+      await Promise.allSettled([...inFlight]);
+      server.closeAllConnections();
+      await stopped;
+    })();
+    return closed;
+  };
   return {
     port,
     url: `http://${LOCAL_HOST}:${port}`,
     setRouting(next) {
       routing = next;
+      if (state === 'starting') state = 'ready';
     },
     close() {
-      closing = true;
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      });
-      return closed;
+      // Requests already being handled finish; any that still arrive on open connections get 503.
+      state = 'stopping';
+      return close();
     },
   };
 }
+
+type GatewayState = 'starting' | 'ready' | 'stopping';
 
 interface HandlerSettings {
   readonly maxBodyBytes: number;
@@ -124,7 +136,7 @@ async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
   settings: HandlerSettings,
-  routing: Routing | undefined,
+  routing: Routing | Exclude<GatewayState, 'ready'> | undefined,
 ): Promise<void> {
   const { path, rawQueryString } = splitTarget(request.url ?? '/');
   const method = request.method ?? 'GET';
@@ -140,18 +152,19 @@ async function handleRequest(
       return;
     }
     if (path === '/health' && (method === 'GET' || method === 'HEAD')) {
-      if (routing === undefined) {
-        writeJson(response, 503, { status: 'starting' }, settings.headers);
-      } else {
+      if (typeof routing === 'object') {
         writeJson(response, 200, { status: 'ok' }, settings.headers);
+      } else {
+        writeJson(response, 503, { status: routing ?? 'starting' }, settings.headers);
       }
       return;
     }
-    if (routing === undefined) {
-      writeJson(response, 503, { error: 'the local stack is starting' }, settings.headers);
+    if (typeof routing !== 'object') {
+      writeJson(response, 503, { error: `the local stack is ${routing ?? 'starting'}` }, settings.headers);
       return;
     }
-    const route = routing.routes.find((candidate) => matches(candidate, { method, path })) ?? routing.fallback;
+    const route =
+      routing.routes.find((candidate) => matches(candidate, { method, path })) ?? routing.fallback;
     const event = toEvent(request, { method, path, rawQueryString, body });
     const context = fakeContext(route.name, settings.timeoutMs);
     let result: APIGatewayProxyStructuredResultV2;
@@ -346,7 +359,8 @@ function writeResult(
     return;
   }
   for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
-  if (result.cookies !== undefined && result.cookies.length > 0) response.setHeader('set-cookie', result.cookies);
+  if (result.cookies !== undefined && result.cookies.length > 0)
+    response.setHeader('set-cookie', result.cookies);
   for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
   const body =
     result.body === undefined

@@ -22,7 +22,16 @@ const runningStackSchema = z.object({
   pid: z.number().int().positive(),
   gateway: z.string(),
   ports: z.object({ gateway: port, dynamodb: port, s3: port, ses: port, sqs: port.optional() }),
-  urls: z.record(z.string(), z.string()),
+  // Loose: later servers (SQS, the scheduler) add their URLs without breaking older readers.
+  urls: z.looseObject({
+    gateway: z.string(),
+    health: z.string(),
+    openapi: z.string(),
+    mailbox: z.string(),
+    mailStore: z.string(),
+    s3: z.string(),
+    dynamodb: z.string(),
+  }),
   tables: z.record(z.string(), z.string()),
   buckets: z.record(z.string(), z.string()),
   dataDir: z.string(),

@@ -16,6 +16,13 @@ export function localTableName(table: TableDefinition): string {
   return `ddor-${table.logicalName}`;
 }
 
+/** Env var → local table name, as the functions read them. */
+export function localTableEnvironment(
+  tables: readonly TableDefinition[] = allTables,
+): Record<string, string> {
+  return Object.fromEntries(tables.map((table) => [table.envVar, localTableName(table)]));
+}
+
 function keySchema(partitionKey: string, sortKey: string | undefined): KeySchemaElement[] {
   return sortKey === undefined
     ? [{ AttributeName: partitionKey, KeyType: 'HASH' }]
@@ -95,7 +102,6 @@ export async function ensureTables(
   client: DynamoDBClient,
   tables: readonly TableDefinition[] = allTables,
 ): Promise<Record<string, string>> {
-  const environment: Record<string, string> = {};
   for (const table of tables) {
     const name = localTableName(table);
     const existing = await describeTable(client, name);
@@ -115,7 +121,6 @@ export async function ensureTables(
         if (!(error instanceof ResourceInUseException)) throw error;
       }
     }
-    environment[table.envVar] = name;
   }
-  return environment;
+  return localTableEnvironment(tables);
 }

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  await connect(parsed.values.deployed).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+  await connect(parsed.values.deployed).catch((error: unknown) =>
+    fail(error instanceof Error ? error.message : String(error)),
+  );
   const { DynamoClientStore } = await import('../lambdas/adapters/client-store');
   const { createClient, publicClient, revokeClient } = await import('../lambdas/core/api-clients');
   const store = new DynamoClientStore();
@@ -47,11 +49,16 @@ async function main(): Promise<void> {
       };
       const valid = createClientBodySchema.safeParse(input);
       if (!valid.success) {
-        const issues = toIssues(valid.error).map((i) => `  ${i.path === 'jurisdictionId' ? '--jurisdiction' : i.path === 'role' ? '--role' : 'NAME'}: ${i.message}`);
+        const issues = toIssues(valid.error).map(
+          (i) =>
+            `  ${i.path === 'jurisdictionId' ? '--jurisdiction' : i.path === 'role' ? '--role' : 'NAME'}: ${i.message}`,
+        );
         fail(`cannot create the client:\n${issues.join('\n')}\n${USAGE}`);
       }
       const client = await createClient(store, valid.data, new Date());
-      console.log(`created client ${client.id} (${client.name}, role ${client.role}${client.jurisdictionId ? `, jurisdiction ${client.jurisdictionId}` : ''})`);
+      console.log(
+        `created client ${client.id} (${client.name}, role ${client.role}${client.jurisdictionId ? `, jurisdiction ${client.jurisdictionId}` : ''})`,
+      );
       console.log('token (shown once; store it now):');
       console.log(client.token);
       return;
@@ -61,7 +68,9 @@ async function main(): Promise<void> {
       if (clients.length === 0) console.log('no clients');
       for (const client of clients.map(publicClient)) {
         const state = client.revokedAt ? `revoked ${client.revokedAt}` : 'active';
-        console.log(`${client.id}\t${client.role}${client.jurisdictionId ? `:${client.jurisdictionId}` : ''}\t${state}\t${client.name}`);
+        console.log(
+          `${client.id}\t${client.role}${client.jurisdictionId ? `:${client.jurisdictionId}` : ''}\t${state}\t${client.name}`,
+        );
       }
       return;
     }

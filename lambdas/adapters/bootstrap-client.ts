@@ -1,5 +1,5 @@
-import { DynamoClientStore } from './client-store';
 import { BOOTSTRAP_CLIENT_ID, hashToken } from '../core/api-clients';
+import { DynamoClientStore } from './client-store';
 
 /**
  * Registers the local stack's bootstrap token (INTAKE_TOKEN or the generated one) as the admin
@@ -7,7 +7,12 @@ import { BOOTSTRAP_CLIENT_ID, hashToken } from '../core/api-clients';
  */
 export async function ensureBootstrapClient(token: string): Promise<void> {
   await new DynamoClientStore().upsert(
-    { id: BOOTSTRAP_CLIENT_ID, name: 'Local bootstrap (INTAKE_TOKEN)', role: 'admin', createdAt: new Date().toISOString() },
+    {
+      id: BOOTSTRAP_CLIENT_ID,
+      name: 'Local bootstrap (INTAKE_TOKEN)',
+      role: 'admin',
+      createdAt: new Date().toISOString(),
+    },
     hashToken(token),
   );
 }

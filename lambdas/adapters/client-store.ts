@@ -41,7 +41,9 @@ export class DynamoClientStore implements ClientStore {
   }
 
   async upsert(client: ClientItem, tokenHash: string): Promise<void> {
-    const previous = await documents.send(new GetCommand({ TableName: this.table, Key: { pk: clientKey(client.id) }, ConsistentRead: true }));
+    const previous = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { pk: clientKey(client.id) }, ConsistentRead: true }),
+    );
     const oldHash = previous.Item?.tokenHash;
     if (typeof oldHash === 'string' && oldHash !== tokenHash) {
       // The bootstrap token was changed: the old one stops working.
@@ -54,17 +56,25 @@ export class DynamoClientStore implements ClientStore {
         }),
       );
     }
-    await documents.send(new PutCommand({ TableName: this.table, Item: { pk: tokenKey(tokenHash), ...client } }));
-    await documents.send(new PutCommand({ TableName: this.table, Item: { pk: clientKey(client.id), tokenHash, ...client } }));
+    await documents.send(
+      new PutCommand({ TableName: this.table, Item: { pk: tokenKey(tokenHash), ...client } }),
+    );
+    await documents.send(
+      new PutCommand({ TableName: this.table, Item: { pk: clientKey(client.id), tokenHash, ...client } }),
+    );
   }
 
   async findByTokenHash(tokenHash: string): Promise<ClientItem | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { pk: tokenKey(tokenHash) }, ConsistentRead: true }));
+    const out = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tokenKey(tokenHash) }, ConsistentRead: true }),
+    );
     return toClient(out.Item);
   }
 
   async get(id: string): Promise<ClientItem | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { pk: clientKey(id) }, ConsistentRead: true }));
+    const out = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { pk: clientKey(id) }, ConsistentRead: true }),
+    );
     return toClient(out.Item);
   }
 
@@ -91,7 +101,9 @@ export class DynamoClientStore implements ClientStore {
   }
 
   async revoke(id: string, at: string): Promise<ClientItem | undefined> {
-    const current = await documents.send(new GetCommand({ TableName: this.table, Key: { pk: clientKey(id) }, ConsistentRead: true }));
+    const current = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { pk: clientKey(id) }, ConsistentRead: true }),
+    );
     const tokenHash = current.Item?.tokenHash;
     if (!current.Item || typeof tokenHash !== 'string') return undefined;
     const revokedAt = typeof current.Item.revokedAt === 'string' ? current.Item.revokedAt : at;

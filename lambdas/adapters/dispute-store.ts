@@ -10,12 +10,18 @@ export class DynamoDisputeStore implements DisputeStore {
 
   async create(dispute: DisputeItem): Promise<void> {
     await documents.send(
-      new PutCommand({ TableName: this.table, Item: dispute, ConditionExpression: 'attribute_not_exists(id)' }),
+      new PutCommand({
+        TableName: this.table,
+        Item: dispute,
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
     );
   }
 
   async get(id: string): Promise<DisputeItem | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }));
+    const out = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
+    );
     return out.Item as DisputeItem | undefined;
   }
 

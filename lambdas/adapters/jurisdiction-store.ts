@@ -9,13 +9,21 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
   constructor(private readonly table = requireEnv(jurisdictionsTable.envVar)) {}
 
   async get(id: string): Promise<JurisdictionItem | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }));
+    const out = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
+    );
     return out.Item as JurisdictionItem | undefined;
   }
 
   async bind(id: string, state: string, name: string, at: string): Promise<string> {
     const known = await documents.send(
-      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': 'state' } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { id },
+        ConsistentRead: true,
+        ProjectionExpression: '#s',
+        ExpressionAttributeNames: { '#s': 'state' },
+      }),
     );
     const knownState = known.Item?.state;
     if (typeof knownState === 'string') return knownState;

@@ -50,7 +50,9 @@ export class DynamoOutcomeStore implements OutcomeStore {
   ) {}
 
   async get(detainerId: string): Promise<OutcomeItem | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.outcomes, Key: { detainerId }, ConsistentRead: true }));
+    const out = await documents.send(
+      new GetCommand({ TableName: this.outcomes, Key: { detainerId }, ConsistentRead: true }),
+    );
     return out.Item ? fromAttributes(out.Item) : undefined;
   }
 
@@ -77,7 +79,11 @@ export class DynamoOutcomeStore implements OutcomeStore {
     return this.conditionalPut(item, 'revision = :expected', { ':expected': expectedRevision });
   }
 
-  private async conditionalPut(item: OutcomeItem, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  private async conditionalPut(
+    item: OutcomeItem,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await documents.send(
         new PutCommand({
@@ -110,6 +116,10 @@ export class DynamoOutcomeStore implements OutcomeStore {
     });
     return items
       .map((item) => item.entry)
-      .sort((a, b) => a.at.localeCompare(b.at) || (a.revision ?? Number.MAX_SAFE_INTEGER) - (b.revision ?? Number.MAX_SAFE_INTEGER));
+      .sort(
+        (a, b) =>
+          a.at.localeCompare(b.at) ||
+          (a.revision ?? Number.MAX_SAFE_INTEGER) - (b.revision ?? Number.MAX_SAFE_INTEGER),
+      );
   }
 }

@@ -35,14 +35,21 @@ export async function createClient(
   now: Date,
 ): Promise<CreatedClient> {
   const token = newToken();
-  const client: ClientItem = { id: newClientId(), name: input.name, role: input.role, createdAt: now.toISOString() };
+  const client: ClientItem = {
+    id: newClientId(),
+    name: input.name,
+    role: input.role,
+    createdAt: now.toISOString(),
+  };
   if (input.jurisdictionId !== undefined) client.jurisdictionId = input.jurisdictionId;
   await store.create(client, hashToken(token));
   return { ...publicClient(client), token };
 }
 
 /** A client as listed: never the token or its hash. */
-export function publicClient(client: ClientItem): Omit<CreatedClient, 'token'> & { createdAt: string; revokedAt?: string } {
+export function publicClient(
+  client: ClientItem,
+): Omit<CreatedClient, 'token'> & { createdAt: string; revokedAt?: string } {
   return {
     id: client.id,
     name: client.name,

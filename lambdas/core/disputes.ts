@@ -24,7 +24,9 @@ async function findRecord(
   actor: Actor,
 ): Promise<OutcomeItem> {
   const item =
-    target.ref !== undefined ? await deps.outcomes.getByRef(target.ref) : await deps.outcomes.get(target.detainerId ?? '');
+    target.ref !== undefined
+      ? await deps.outcomes.getByRef(target.ref)
+      : await deps.outcomes.get(target.detainerId ?? '');
   const label = target.ref !== undefined ? `ref ${target.ref}` : `record ${target.detainerId}`;
   if (!item || !actorMaySee(actor, item.record)) throw new NotFoundError(`no ${label}`);
   return item;
@@ -69,7 +71,10 @@ export async function openDispute(
     status: 'open',
     detainerId: item.detainerId,
     ref: item.ref,
-    jurisdictionIds: [item.record.jurisdiction.id, ...(item.record.transferredTo ? [item.record.transferredTo.id] : [])],
+    jurisdictionIds: [
+      item.record.jurisdiction.id,
+      ...(item.record.transferredTo ? [item.record.transferredTo.id] : []),
+    ],
     reason,
     openedAt: at,
     openedBy: clientOf(actor),
@@ -86,7 +91,11 @@ export async function openDispute(
   return viewDispute(dispute, actor);
 }
 
-export async function listDisputes(deps: DisputeDeps, status: DisputeStatus | 'all', actor: Actor): Promise<DisputeView[]> {
+export async function listDisputes(
+  deps: DisputeDeps,
+  status: DisputeStatus | 'all',
+  actor: Actor,
+): Promise<DisputeView[]> {
   const statuses: DisputeStatus[] = status === 'all' ? ['open', 'corrected', 'rejected'] : [status];
   const lists = await Promise.all(statuses.map((s) => deps.disputes.listByStatus(s)));
   return lists
@@ -103,7 +112,8 @@ export async function resolveDispute(
   reason: string,
   actor: Actor,
 ): Promise<DisputeView> {
-  if (actor.role === 'jurisdiction') throw new ForbiddenError('a jurisdiction token may not resolve disputes');
+  if (actor.role === 'jurisdiction')
+    throw new ForbiddenError('a jurisdiction token may not resolve disputes');
   const dispute = await deps.disputes.get(id);
   if (!dispute) throw new NotFoundError(`no dispute ${id}`);
   if (dispute.status !== 'open') throw new ConflictError(`dispute ${id} is already ${dispute.status}`);
@@ -113,7 +123,8 @@ export async function resolveDispute(
     status: outcome,
     resolution: { outcome, reason, at, by: clientOf(actor) },
   };
-  if (!(await deps.disputes.resolve(resolved))) throw new ConflictError(`dispute ${id} was resolved meanwhile`);
+  if (!(await deps.disputes.resolve(resolved)))
+    throw new ConflictError(`dispute ${id} was resolved meanwhile`);
   await deps.outcomes.putHistory(dispute.detainerId, {
     revision: null,
     at,

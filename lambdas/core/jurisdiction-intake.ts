@@ -1,8 +1,8 @@
 import { ConflictError } from './errors';
+import { backoff, clientOf } from './outcome-intake';
 import type { FieldChange } from './outcome-record';
 import type { PolicyInput } from './outcome-schema';
 import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './ports';
-import { backoff, clientOf } from './outcome-intake';
 
 /**
  * Jurisdictions and their policies (Section III). Primary course: read the item; check the state
@@ -68,7 +68,10 @@ function toVersion(policy: PolicyInput): PolicyVersion {
   return version;
 }
 
-function mergePolicies(current: readonly PolicyVersion[], policy: PolicyInput | null | undefined): PolicyVersion[] {
+function mergePolicies(
+  current: readonly PolicyVersion[],
+  policy: PolicyInput | null | undefined,
+): PolicyVersion[] {
   if (policy === undefined) return [...current];
   if (policy === null) return [];
   const version = toVersion(policy);
@@ -91,12 +94,15 @@ export async function putJurisdiction(
     const stored = await deps.jurisdictions.get(command.id);
     if (stored && stored.state !== command.state) {
       if (command.actor.role !== 'admin' || command.reason === undefined) {
-        throw new ConflictError(`jurisdiction ${command.id} is bound to state ${stored.state}, not ${command.state}`, [
-          {
-            path: 'state',
-            message: `only an admin PUT with a reason may correct the state of ${command.id} (now ${stored.state})`,
-          },
-        ]);
+        throw new ConflictError(
+          `jurisdiction ${command.id} is bound to state ${stored.state}, not ${command.state}`,
+          [
+            {
+              path: 'state',
+              message: `only an admin PUT with a reason may correct the state of ${command.id} (now ${stored.state})`,
+            },
+          ],
+        );
       }
     }
     const at = deps.now().toISOString();

@@ -78,7 +78,8 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
       return { result: 'unchanged', revision: stored.revision, record: stored.record };
     }
     if (command.ifMatch !== undefined) {
-      if (!stored) throw new PreconditionFailedError(`record ${command.detainerId} does not exist (If-Match was given)`);
+      if (!stored)
+        throw new PreconditionFailedError(`record ${command.detainerId} does not exist (If-Match was given)`);
       if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
         throw new PreconditionFailedError(
           `record ${command.detainerId} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
@@ -110,7 +111,9 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
       // The previous change may not have reached the history if a call died after its write.
       await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
     }
-    const written = stored ? await deps.outcomes.replace(item, stored.revision) : await deps.outcomes.create(item);
+    const written = stored
+      ? await deps.outcomes.replace(item, stored.revision)
+      : await deps.outcomes.create(item);
     if (!written) continue;
     await deps.outcomes.putHistory(item.detainerId, lastChange);
     await noteNames(deps.jurisdictions, record, at);
@@ -130,7 +133,10 @@ async function bindJurisdictions(store: JurisdictionStore, record: OutcomeRecord
     if (bound !== ref.state) {
       const path = index === 0 ? 'jurisdiction.state' : 'transferredTo.state';
       throw new ConflictError(`jurisdiction ${ref.id} is bound to state ${bound}, not ${ref.state}`, [
-        { path, message: `jurisdiction ${ref.id} is ${bound}; only an admin correction may change its state` },
+        {
+          path,
+          message: `jurisdiction ${ref.id} is ${bound}; only an admin correction may change its state`,
+        },
       ]);
     }
   }
@@ -155,7 +161,11 @@ export interface OutcomeView {
   history: HistoryEntry[];
 }
 
-export async function getOutcome(deps: Pick<IntakeDeps, 'outcomes'>, detainerId: string, actor: Actor): Promise<OutcomeView> {
+export async function getOutcome(
+  deps: Pick<IntakeDeps, 'outcomes'>,
+  detainerId: string,
+  actor: Actor,
+): Promise<OutcomeView> {
   const stored = await deps.outcomes.get(detainerId);
   if (!stored || !actorMaySee(actor, stored.record)) throw new NotFoundError(`no record ${detainerId}`);
   const history = await deps.outcomes.listHistory(detainerId);
@@ -187,12 +197,16 @@ export interface VoidCommand {
 }
 
 /** Voids a record entered in error: it leaves every week, keeps its history; again is a no-op. */
-export async function voidOutcome(deps: IntakeDeps, command: VoidCommand): Promise<WriteOutcome & { voided: true }> {
+export async function voidOutcome(
+  deps: IntakeDeps,
+  command: VoidCommand,
+): Promise<WriteOutcome & { voided: true }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const stored = await deps.outcomes.get(command.detainerId);
     if (!stored) throw new NotFoundError(`no record ${command.detainerId}`);
-    if (stored.voided) return { result: 'unchanged', revision: stored.revision, record: stored.record, voided: true };
+    if (stored.voided)
+      return { result: 'unchanged', revision: stored.revision, record: stored.record, voided: true };
     const at = deps.now().toISOString();
     const revision = stored.revision + 1;
     const lastChange: HistoryEntry = {

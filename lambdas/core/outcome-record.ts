@@ -56,20 +56,29 @@ function canonicalJurisdiction(ref: JurisdictionRef): JurisdictionRef {
   return { id: ref.id, name: ref.name, state: ref.state };
 }
 
+/** The later of two ISO dates (they compare as strings). */
+function laterDate(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
 /**
  * The stored record for a write: defaults and kept values applied (CONTRACT.md section 2).
  * `learnedOn`: given wins; else a record that was already declined keeps its stored value,
  * moved up to the new `declinedOn` when that is later; else (the first write that records the
  * decline) the later of `declinedOn` and today in the report's time zone.
  */
-export function resolveRecord(input: OutcomeInput, stored: OutcomeRecord | undefined, today: string): OutcomeRecord {
+export function resolveRecord(
+  input: OutcomeInput,
+  stored: OutcomeRecord | undefined,
+  today: string,
+): OutcomeRecord {
   let learnedOn: string | undefined;
   if (input.status === 'declined' && input.declinedOn !== undefined) {
     const declinedOn = input.declinedOn;
     if (input.learnedOn !== undefined) learnedOn = input.learnedOn;
     else if (stored?.status === 'declined' && stored.learnedOn !== undefined)
-      learnedOn = declinedOn > stored.learnedOn ? declinedOn : stored.learnedOn;
-    else learnedOn = declinedOn > today ? declinedOn : today;
+      learnedOn = laterDate(declinedOn, stored.learnedOn);
+    else learnedOn = laterDate(declinedOn, today);
   }
   const record: OutcomeRecord = {
     kind: input.kind ?? 'detainer',
@@ -130,7 +139,10 @@ export function futureDateIssues(input: OutcomeInput, today: string, prefix = ''
   for (const field of ['issuedOn', 'declinedOn', 'learnedOn', 'liftedOn'] as const) {
     const value = input[field];
     if (value !== undefined && value > tomorrow) {
-      issues.push({ path: prefix + field, message: `${field} ${value} is in the future (latest allowed: ${tomorrow})` });
+      issues.push({
+        path: prefix + field,
+        message: `${field} ${value} is in the future (latest allowed: ${tomorrow})`,
+      });
     }
   }
   return issues;
@@ -142,7 +154,10 @@ export function declineJurisdiction(record: OutcomeRecord): JurisdictionRef {
 }
 
 /** The week index keys of a record: sparse, so voided records and non-declines drop out. */
-export function weekKeys(record: OutcomeRecord, voided: boolean): { issuedWeek?: string; declinedWeek?: string } {
+export function weekKeys(
+  record: OutcomeRecord,
+  voided: boolean,
+): { issuedWeek?: string; declinedWeek?: string } {
   if (voided) return {};
   return {
     issuedWeek: weekOf(record.issuedOn),

@@ -27,11 +27,17 @@ export const JURISDICTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 export const detainerIdSchema = z
   .string()
-  .regex(DETAINER_ID_PATTERN, 'detainerId must be 1–64 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit');
+  .regex(
+    DETAINER_ID_PATTERN,
+    'detainerId must be 1–64 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+  );
 
 export const jurisdictionIdSchema = z
   .string({ error: 'id must be a string' })
-  .regex(JURISDICTION_ID_PATTERN, 'id must be 1–32 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit');
+  .regex(
+    JURISDICTION_ID_PATTERN,
+    'id must be 1–32 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit',
+  );
 
 export const stateSchema = z.enum(US_STATE_CODES, {
   error: 'state must be a US state or territory postal code in capitals, e.g. CA',
@@ -43,7 +49,10 @@ export const jurisdictionRefSchema = z
     name: text(200, 'name'),
     state: stateSchema,
   })
-  .meta({ id: 'JurisdictionRef', description: 'An agency, identified by its stable id (ORI-style); state is part of its identity.' });
+  .meta({
+    id: 'JurisdictionRef',
+    description: 'An agency, identified by its stable id (ORI-style); state is part of its identity.',
+  });
 
 export const OUTCOME_STATUSES = ['pending', 'honored', 'declined', 'transferred', 'lifted'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
@@ -94,12 +103,19 @@ export function recordRuleIssues(record: RuleInput): Issue[] {
   const issues: Issue[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });
   const declined = record.status === 'declined';
-  if (declined && record.declinedOn === undefined) add('declinedOn', 'declinedOn is required when status is declined');
-  if (!declined && record.declinedOn !== undefined) add('declinedOn', 'declinedOn is allowed only when status is declined');
-  if (!declined && record.learnedOn !== undefined) add('learnedOn', 'learnedOn is allowed only when status is declined');
+  if (declined && record.declinedOn === undefined)
+    add('declinedOn', 'declinedOn is required when status is declined');
+  if (!declined && record.declinedOn !== undefined)
+    add('declinedOn', 'declinedOn is allowed only when status is declined');
+  if (!declined && record.learnedOn !== undefined)
+    add('learnedOn', 'learnedOn is allowed only when status is declined');
   if (record.declinedOn !== undefined && record.declinedOn < record.issuedOn)
     add('declinedOn', 'declinedOn must not be before issuedOn');
-  if (record.learnedOn !== undefined && record.declinedOn !== undefined && record.learnedOn < record.declinedOn)
+  if (
+    record.learnedOn !== undefined &&
+    record.declinedOn !== undefined &&
+    record.learnedOn < record.declinedOn
+  )
     add('learnedOn', 'learnedOn must not be before declinedOn');
   if (record.status === 'transferred' && record.transferredTo === undefined)
     add('transferredTo', 'transferredTo is required when status is transferred');
@@ -175,7 +191,11 @@ export const policySchema = z
   })
   .superRefine((policy, ctx) => {
     if (policy.repealedOn !== undefined && policy.repealedOn < policy.enactedOn) {
-      ctx.addIssue({ code: 'custom', path: ['repealedOn'], message: 'repealedOn must not be before enactedOn' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repealedOn'],
+        message: 'repealedOn must not be before enactedOn',
+      });
     }
   })
   .meta({ id: 'Policy' });
@@ -206,7 +226,9 @@ export const disputeBodySchema = z
   })
   .meta({ id: 'Dispute' });
 
-export const recordDisputeBodySchema = z.strictObject({ reason: text(2000, 'reason') }).meta({ id: 'RecordDispute' });
+export const recordDisputeBodySchema = z
+  .strictObject({ reason: text(2000, 'reason') })
+  .meta({ id: 'RecordDispute' });
 
 export const resolutionBodySchema = z
   .strictObject({
@@ -226,10 +248,18 @@ export const createClientBodySchema = z
   })
   .superRefine((body, ctx) => {
     if (body.role === 'jurisdiction' && body.jurisdictionId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['jurisdictionId'], message: 'jurisdictionId is required for the jurisdiction role' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jurisdictionId'],
+        message: 'jurisdictionId is required for the jurisdiction role',
+      });
     }
     if (body.role !== 'jurisdiction' && body.jurisdictionId !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['jurisdictionId'], message: 'jurisdictionId is allowed only for the jurisdiction role' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jurisdictionId'],
+        message: 'jurisdictionId is allowed only for the jurisdiction role',
+      });
     }
   })
   .meta({ id: 'CreateClient' });
@@ -255,7 +285,10 @@ export function toIssues(error: z.ZodError, prefix = ''): Issue[] {
     const base = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        issues.push({ path: base === '' ? key : `${base}.${key}`, message: `unknown field ${key}: remove it` });
+        issues.push({
+          path: base === '' ? key : `${base}.${key}`,
+          message: `unknown field ${key}: remove it`,
+        });
       }
     } else {
       issues.push({ path: base, message: issue.message });

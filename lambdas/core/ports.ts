@@ -1,5 +1,5 @@
-import type { ClientRole } from './outcome-schema';
 import type { FieldChange, OutcomeRecord } from './outcome-record';
+import type { ClientRole } from './outcome-schema';
 
 /**
  * What the domain needs from storage. The DynamoDB adapters in lambdas/adapters implement these;
@@ -125,7 +125,12 @@ export interface DisputeItem {
   reason: string;
   openedAt: string;
   openedBy: { id: string; name: string };
-  resolution?: { outcome: 'corrected' | 'rejected'; reason: string; at: string; by: { id: string; name: string } };
+  resolution?: {
+    outcome: 'corrected' | 'rejected';
+    reason: string;
+    at: string;
+    by: { id: string; name: string };
+  };
 }
 
 export interface DisputeStore {

@@ -3,7 +3,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DomainError } from '../core/errors';
 import { json } from './responses';
 
-const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
 
 /**
  * The one mapping from errors to HTTP answers. A domain error keeps its status, message and
@@ -15,11 +19,19 @@ export function errorHandler(): MiddlewareObj<APIGatewayProxyEventV2, APIGateway
     onError: async (request) => {
       const error = request.error;
       if (error instanceof DomainError) {
-        request.response = json(error.status, { error: error.message, issues: error.issues }, { ...error.headers });
+        request.response = json(
+          error.status,
+          { error: error.message, issues: error.issues },
+          { ...error.headers },
+        );
         return;
       }
       if (error instanceof Error && THROTTLING.has(error.name)) {
-        request.response = json(429, { error: 'too many requests: retry shortly', issues: [] }, { 'retry-after': '1' });
+        request.response = json(
+          429,
+          { error: 'too many requests: retry shortly', issues: [] },
+          { 'retry-after': '1' },
+        );
         return;
       }
       console.error(

@@ -33,7 +33,8 @@ export function parseJson(event: APIGatewayProxyEventV2, keepNulls: readonly str
   if (type !== 'application/json' && !(type?.startsWith('application/') && type.endsWith('+json'))) {
     throw new UnsupportedMediaTypeError();
   }
-  if (body.length === 0) throw new ValidationError('a JSON body is required', [{ path: '', message: 'empty body' }]);
+  if (body.length === 0)
+    throw new ValidationError('a JSON body is required', [{ path: '', message: 'empty body' }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -42,12 +43,18 @@ export function parseJson(event: APIGatewayProxyEventV2, keepNulls: readonly str
     throw new ValidationError('the body is not valid JSON', [{ path: '', message: detail }]);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ValidationError('the body must be a JSON object', [{ path: '', message: 'expected an object' }]);
+    throw new ValidationError('the body must be a JSON object', [
+      { path: '', message: 'expected an object' },
+    ]);
   }
   return stripNulls(parsed, keepNulls);
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown, message = 'the body is invalid'): z.infer<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  message = 'the body is invalid',
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(message, toIssues(result.error));
   return result.data;

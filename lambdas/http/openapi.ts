@@ -55,7 +55,10 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(
     codes.map((code) => [
       String(code),
-      { description: ERROR_TEXT[code] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      {
+        description: ERROR_TEXT[code] ?? 'error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
     ]),
   );
 
@@ -72,14 +75,23 @@ const ERROR_TEXT: Record<number, string> = {
 };
 
 const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
-const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const ok = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
 const detainerId = {
   name: 'detainerId',
   in: 'path',
   required: true,
   schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' },
 };
-const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'revision, e.g. "3"' };
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+  description: 'revision, e.g. "3"',
+};
 
 let cached: unknown;
 
@@ -104,7 +116,11 @@ export function openApiDocument(): unknown {
           summary: 'Create or replace the record of one detainer',
           parameters: [ifMatch],
           requestBody: body(putOutcomeBodySchema),
-          responses: { '201': ok('created'), '200': ok('updated or unchanged'), ...errors(400, 401, 403, 409, 412, 413, 415, 429) },
+          responses: {
+            '201': ok('created'),
+            '200': ok('updated or unchanged'),
+            ...errors(400, 401, 403, 409, 412, 413, 415, 429),
+          },
         },
         get: {
           summary: 'The current record and its history',
@@ -135,11 +151,22 @@ export function openApiDocument(): unknown {
         },
       },
       '/jurisdictions/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$' } }],
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$' },
+          },
+        ],
         put: {
           summary: 'A jurisdiction and its policy (Section III)',
           requestBody: body(putJurisdictionBodySchema),
-          responses: { '201': ok('created'), '200': ok('updated or unchanged'), ...errors(400, 401, 403, 409, 413, 415, 429) },
+          responses: {
+            '201': ok('created'),
+            '200': ok('updated or unchanged'),
+            ...errors(400, 401, 403, 409, 413, 415, 429),
+          },
         },
       },
       '/disputes': {
@@ -150,7 +177,13 @@ export function openApiDocument(): unknown {
         },
         get: {
           summary: 'List disputes (a jurisdiction token sees its own)',
-          parameters: [{ name: 'status', in: 'query', schema: { type: 'string', enum: ['open', 'corrected', 'rejected', 'all'] } }],
+          parameters: [
+            {
+              name: 'status',
+              in: 'query',
+              schema: { type: 'string', enum: ['open', 'corrected', 'rejected', 'all'] },
+            },
+          ],
           responses: { '200': ok('disputes'), ...errors(400, 401, 429) },
         },
       },
@@ -168,11 +201,17 @@ export function openApiDocument(): unknown {
           requestBody: body(createClientBodySchema),
           responses: { '201': ok('the client and its token'), ...errors(400, 401, 403, 413, 415, 429) },
         },
-        get: { summary: 'Admin: list clients (no tokens)', responses: { '200': ok('clients'), ...errors(401, 403, 429) } },
+        get: {
+          summary: 'Admin: list clients (no tokens)',
+          responses: { '200': ok('clients'), ...errors(401, 403, 429) },
+        },
       },
       '/clients/{id}': {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        delete: { summary: 'Admin: revoke a client', responses: { '200': ok('revoked'), ...errors(401, 403, 404, 429) } },
+        delete: {
+          summary: 'Admin: revoke a client',
+          responses: { '200': ok('revoked'), ...errors(401, 403, 404, 429) },
+        },
       },
       '/openapi.json': {
         get: { summary: 'This document', security: [], responses: { '200': ok('OpenAPI 3.1') } },

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
 import { createClient, publicClient, revokeClient } from '../core/api-clients';
 import { listDisputes, openDispute, resolveDispute } from '../core/disputes';
 import { ConflictError, DomainError, ValidationError } from '../core/errors';
@@ -24,7 +25,6 @@ import { parseBody, requestHeader, validate } from '../http/json-body';
 import { openApiDocument } from '../http/openapi';
 import { json } from '../http/responses';
 import type { Route } from '../http/router';
-import { z } from 'zod';
 
 export interface IntakeServices extends IntakeDeps {
   clients: ClientStore;
@@ -36,7 +36,10 @@ const WRITERS = ['intake', 'admin'] as const;
 function pathParam<S extends z.ZodType>(schema: S, value: string | undefined, name: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new ValidationError(`the path parameter ${name} is invalid`, toIssues(result.error).map((i) => ({ ...i, path: name })));
+    throw new ValidationError(
+      `the path parameter ${name} is invalid`,
+      toIssues(result.error).map((i) => ({ ...i, path: name })),
+    );
   }
   return result.data;
 }
@@ -48,7 +51,9 @@ function ifMatch(event: APIGatewayProxyEventV2): number | '*' | undefined {
   if (value === '*') return '*';
   const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(value);
   if (!match?.[1]) {
-    throw new ValidationError('If-Match must be a revision such as "3"', [{ path: 'If-Match', message: `not a revision: ${value}` }]);
+    throw new ValidationError('If-Match must be a revision such as "3"', [
+      { path: 'If-Match', message: `not a revision: ${value}` },
+    ]);
   }
   return Number(match[1]);
 }
@@ -151,7 +156,9 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       path: '/disputes',
       handle: async ({ query, actor }) => {
         const status = validate(
-          z.enum(['open', 'corrected', 'rejected', 'all'], { error: 'status must be open, corrected, rejected or all' }),
+          z.enum(['open', 'corrected', 'rejected', 'all'], {
+            error: 'status must be open, corrected, rejected or all',
+          }),
           query.get('status') ?? 'open',
           'the query is invalid',
         );
@@ -215,9 +222,16 @@ async function writeBatch(deps: IntakeDeps, items: readonly unknown[], actor: Ac
   const chains = new Map<string, number[]>();
   for (const [index, raw] of items.entries()) {
     const prefix = `outcomes.${index}`;
-    const label = typeof (raw as { detainerId?: unknown })?.detainerId === 'string' ? String((raw as { detainerId: string }).detainerId) : '';
+    const label =
+      typeof (raw as { detainerId?: unknown })?.detainerId === 'string'
+        ? String((raw as { detainerId: string }).detainerId)
+        : '';
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      results[index] = { detainerId: label, result: 'invalid', issues: [{ path: prefix, message: 'each item must be an object' }] };
+      results[index] = {
+        detainerId: label,
+        result: 'invalid',
+        issues: [{ path: prefix, message: 'each item must be an object' }],
+      };
       continue;
     }
     const parsed = batchItemSchema.safeParse(raw);
@@ -236,16 +250,27 @@ async function writeBatch(deps: IntakeDeps, items: readonly unknown[], actor: Ac
         const parsed = batchItemSchema.parse(items[index]);
         const { detainerId, reason, ...input } = parsed;
         try {
-          const out = await putOutcome(deps, { detainerId, input, actor, ...(reason === undefined ? {} : { reason }) });
+          const out = await putOutcome(deps, {
+            detainerId,
+            input,
+            actor,
+            ...(reason === undefined ? {} : { reason }),
+          });
           results[index] = { detainerId, result: out.result, revision: out.revision };
         } catch (error) {
           if (!(error instanceof DomainError) || (error.status !== 400 && error.status !== 409)) throw error;
           const prefix = `outcomes.${index}`;
-          const issues = (error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]).map((i) => ({
+          const issues = (
+            error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]
+          ).map((i) => ({
             path: i.path === '' ? prefix : `${prefix}.${i.path}`,
             message: i.message,
           }));
-          results[index] = { detainerId, result: error instanceof ConflictError ? 'conflict' : 'invalid', issues };
+          results[index] = {
+            detainerId,
+            result: error instanceof ConflictError ? 'conflict' : 'invalid',
+            issues,
+          };
         }
       }
     }
@@ -253,4 +278,3 @@ async function writeBatch(deps: IntakeDeps, items: readonly unknown[], actor: Ac
   await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, worker));
   return results;
 }
-

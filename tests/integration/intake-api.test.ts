@@ -12,7 +12,12 @@ let anonymous: ApiClient;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ddor-intake-'));
-  stack = await startLocalStack({ dataDir, inMemory: true, quiet: true, intakeToken: 'test-admin-token-0123456789' });
+  stack = await startLocalStack({
+    dataDir,
+    inMemory: true,
+    quiet: true,
+    intakeToken: 'test-admin-token-0123456789',
+  });
   admin = apiClient(stack.urls.gateway, stack.token);
   anonymous = apiClient(stack.urls.gateway, undefined);
 });
@@ -38,7 +43,11 @@ describe('PUT /outcomes/{detainerId}', () => {
     const created = await admin.call('PUT', '/outcomes/D-100', record);
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"1"');
-    expect(created.body).toMatchObject({ result: 'created', revision: 1, record: { kind: 'detainer', status: 'declined' } });
+    expect(created.body).toMatchObject({
+      result: 'created',
+      revision: 1,
+      record: { kind: 'detainer', status: 'declined' },
+    });
 
     const replay = await admin.call('PUT', '/outcomes/D-100', record);
     expect(replay.status).toBe(200);
@@ -59,7 +68,11 @@ describe('PUT /outcomes/{detainerId}', () => {
     const twice = await admin.call<Record<string, unknown>>('GET', '/outcomes/D-100');
     expect(twice.body).toMatchObject({ detainerId: 'D-100', revision: 2, voided: false });
     expect(twice.body.history).toEqual([
-      expect.objectContaining({ revision: 1, reason: null, client: { id: 'bootstrap', name: expect.any(String) } }),
+      expect.objectContaining({
+        revision: 1,
+        reason: null,
+        client: { id: 'bootstrap', name: expect.any(String) },
+      }),
       {
         revision: 2,
         at: expect.any(String),
@@ -73,7 +86,12 @@ describe('PUT /outcomes/{detainerId}', () => {
   it('treats null as absent and defaults kind, so a replay with nulls is unchanged', async () => {
     const record = syntheticRecord();
     await admin.call('PUT', '/outcomes/D-101', record);
-    const replay = await admin.call('PUT', '/outcomes/D-101', { ...record, kind: 'detainer', note: null, liftedOn: null });
+    const replay = await admin.call('PUT', '/outcomes/D-101', {
+      ...record,
+      kind: 'detainer',
+      note: null,
+      liftedOn: null,
+    });
     expect(replay.body).toMatchObject({ result: 'unchanged', revision: 1 });
   });
 
@@ -104,7 +122,9 @@ describe('PUT /outcomes/{detainerId}', () => {
 
   it('answers 409 for a known jurisdiction id with another state, and writes nothing', async () => {
     await admin.call('PUT', '/outcomes/D-104', syntheticRecord());
-    const other = syntheticRecord({ jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County', state: 'NV' } });
+    const other = syntheticRecord({
+      jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County', state: 'NV' },
+    });
     const conflict = await admin.call<{ issues: { path: string }[] }>('PUT', '/outcomes/D-105', other);
     expect(conflict.status).toBe(409);
     expect(conflict.body.issues[0]?.path).toBe('jurisdiction.state');
@@ -112,22 +132,39 @@ describe('PUT /outcomes/{detainerId}', () => {
   });
 
   it('rejects invalid bodies with field-level issues and stores nothing', async () => {
-    const bad = await admin.call<{ error: string; issues: { path: string; message: string }[] }>('PUT', '/outcomes/D-106', {
-      ...syntheticRecord(),
-      status: 'released',
-      colour: 'blue',
-    });
+    const bad = await admin.call<{ error: string; issues: { path: string; message: string }[] }>(
+      'PUT',
+      '/outcomes/D-106',
+      {
+        ...syntheticRecord(),
+        status: 'released',
+        colour: 'blue',
+      },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.issues.map((i) => i.path).sort()).toEqual(['colour', 'status']);
-    const future = await admin.call('PUT', '/outcomes/D-106', syntheticRecord({ issuedOn: '2999-01-01', declinedOn: '2999-01-02', learnedOn: '2999-01-03' }));
+    const future = await admin.call(
+      'PUT',
+      '/outcomes/D-106',
+      syntheticRecord({ issuedOn: '2999-01-01', declinedOn: '2999-01-02', learnedOn: '2999-01-03' }),
+    );
     expect(future.status).toBe(400);
     expect((await admin.call('GET', '/outcomes/D-106')).status).toBe(404);
   });
 
   it('maps transport errors: 415 without JSON, 400 bad JSON, 413 over 256 KiB, 400 bad path', async () => {
-    expect((await admin.call('PUT', '/outcomes/D-107', 'x=1', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect(
+      (
+        await admin.call('PUT', '/outcomes/D-107', 'x=1', {
+          'content-type': 'application/x-www-form-urlencoded',
+        })
+      ).status,
+    ).toBe(415);
     expect((await admin.call('PUT', '/outcomes/D-107', '{"issuedOn":')).status).toBe(400);
-    expect((await admin.call('PUT', '/outcomes/D-107', { ...syntheticRecord(), note: 'x'.repeat(300 * 1024) })).status).toBe(413);
+    expect(
+      (await admin.call('PUT', '/outcomes/D-107', { ...syntheticRecord(), note: 'x'.repeat(300 * 1024) }))
+        .status,
+    ).toBe(413);
     expect((await admin.call('PUT', `/outcomes/${'x'.repeat(65)}`, syntheticRecord())).status).toBe(400);
     expect((await admin.call('PUT', '/outcomes/-leading-dash', syntheticRecord())).status).toBe(400);
   });
@@ -137,12 +174,18 @@ describe('authentication and roles', () => {
   it('answers 401 for no, unknown and revoked tokens, and serves the OpenAPI document without one', async () => {
     expect((await anonymous.call('GET', '/outcomes/D-100')).status).toBe(401);
     expect((await admin.withToken('ddor_unknown').call('GET', '/outcomes/D-100')).status).toBe(401);
-    const created = await admin.call<{ id: string; token: string }>('POST', '/clients', { name: 'temp', role: 'intake' });
+    const created = await admin.call<{ id: string; token: string }>('POST', '/clients', {
+      name: 'temp',
+      role: 'intake',
+    });
     const temp = admin.withToken(created.body.token);
     expect((await temp.call('PUT', '/outcomes/D-110', syntheticRecord())).status).toBe(201);
     expect((await admin.call('DELETE', `/clients/${created.body.id}`)).status).toBe(200);
     expect((await temp.call('GET', '/outcomes/D-110')).status).toBe(401);
-    const doc = await anonymous.call<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
+    const doc = await anonymous.call<{ openapi: string; paths: Record<string, unknown> }>(
+      'GET',
+      '/openapi.json',
+    );
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toContain('/outcomes/{detainerId}');
@@ -156,16 +199,24 @@ describe('authentication and roles', () => {
     expect(list.status).toBe(200);
     expect(list.body.clients.length).toBeGreaterThan(0);
     for (const client of list.body.clients) {
-      expect(Object.keys(client)).not.toContain("token");
-      expect(Object.keys(client)).not.toContain("tokenHash");
+      expect(Object.keys(client)).not.toContain('token');
+      expect(Object.keys(client)).not.toContain('tokenHash');
     }
     expect((await admin.call('DELETE', '/clients/c_nobody')).status).toBe(404);
     expect((await admin.call('POST', '/clients', { name: 'j', role: 'jurisdiction' })).status).toBe(400);
   });
 
   it('lets a jurisdiction token read only records that name it, and write nothing', async () => {
-    await admin.call('PUT', '/outcomes/D-120', syntheticRecord({ jurisdiction: { id: 'ZZJ1', name: 'Synthetic J1', state: 'OR' } }));
-    await admin.call('PUT', '/outcomes/D-121', syntheticRecord({ jurisdiction: { id: 'ZZJ2', name: 'Synthetic J2', state: 'OR' } }));
+    await admin.call(
+      'PUT',
+      '/outcomes/D-120',
+      syntheticRecord({ jurisdiction: { id: 'ZZJ1', name: 'Synthetic J1', state: 'OR' } }),
+    );
+    await admin.call(
+      'PUT',
+      '/outcomes/D-121',
+      syntheticRecord({ jurisdiction: { id: 'ZZJ2', name: 'Synthetic J2', state: 'OR' } }),
+    );
     await admin.call(
       'PUT',
       '/outcomes/D-122',
@@ -182,7 +233,9 @@ describe('authentication and roles', () => {
     expect((await j1.call('POST', '/outcomes', { outcomes: [] })).status).toBe(403);
     expect((await j1.call('PUT', '/jurisdictions/ZZJ1', { name: 'x', state: 'OR' })).status).toBe(403);
     expect((await j1.call('POST', '/outcomes/D-121/disputes', { reason: 'not ours' })).status).toBe(404);
-    expect((await j1.call('POST', '/outcomes/D-120/disputes', { reason: 'person was transferred' })).status).toBe(201);
+    expect(
+      (await j1.call('POST', '/outcomes/D-120/disputes', { reason: 'person was transferred' })).status,
+    ).toBe(201);
   });
 
   it('answers unmatched routes with the function’s own 404 and wrong methods with 405', async () => {
@@ -208,8 +261,18 @@ describe('POST /outcomes (batch)', () => {
       ],
     });
     expect(batch.status).toBe(200);
-    expect(batch.body.results.map((r) => r.result)).toEqual(['created', 'invalid', 'conflict', 'unchanged', 'updated', 'invalid']);
-    expect(batch.body.results[1]).toMatchObject({ detainerId: 'B-2', issues: [{ path: 'outcomes.1.status' }] });
+    expect(batch.body.results.map((r) => r.result)).toEqual([
+      'created',
+      'invalid',
+      'conflict',
+      'unchanged',
+      'updated',
+      'invalid',
+    ]);
+    expect(batch.body.results[1]).toMatchObject({
+      detainerId: 'B-2',
+      issues: [{ path: 'outcomes.1.status' }],
+    });
     expect(batch.body.results[4]).toMatchObject({ revision: 2 });
     expect((await admin.call('GET', '/outcomes/B-3')).status).toBe(404);
   });
@@ -231,7 +294,10 @@ describe('POST /outcomes/{detainerId}/void', () => {
     expect(voided.body).toMatchObject({ revision: 2, voided: true });
     expect((await admin.call('POST', '/outcomes/V-1/void', { reason: 'again' })).status).toBe(200);
     expect((await admin.call('PUT', '/outcomes/V-1', syntheticRecord())).status).toBe(409);
-    const view = await admin.call<{ voided: boolean; history: { changes: unknown[] }[] }>('GET', '/outcomes/V-1');
+    const view = await admin.call<{ voided: boolean; history: { changes: unknown[] }[] }>(
+      'GET',
+      '/outcomes/V-1',
+    );
     expect(view.body.voided).toBe(true);
     expect(view.body.history.at(-1)?.changes).toEqual([{ field: 'voided', before: false, after: true }]);
     expect((await admin.call('POST', '/outcomes/V-none/void', { reason: 'x' })).status).toBe(404);
@@ -248,7 +314,12 @@ describe('PUT /jurisdictions/{id}', () => {
   };
 
   it('keeps every policy version, corrects by enactedOn, and clears with null', async () => {
-    const created = await admin.call('PUT', '/jurisdictions/ZZP1', { name: 'Synthetic Policy County', state: 'CO', aor: 'Synthetic AOR', policy });
+    const created = await admin.call('PUT', '/jurisdictions/ZZP1', {
+      name: 'Synthetic Policy County',
+      state: 'CO',
+      aor: 'Synthetic AOR',
+      policy,
+    });
     expect(created.status).toBe(201);
     const second = await admin.call<{ jurisdiction: { policies: unknown[] } }>('PUT', '/jurisdictions/ZZP1', {
       name: 'Synthetic Policy County',
@@ -265,25 +336,43 @@ describe('PUT /jurisdictions/{id}', () => {
       policy: { ...policy, enactedOn: '2017-01-15', type: 'resolution' },
     });
     expect(same.body).toMatchObject({ result: 'unchanged' });
-    const cleared = await admin.call<{ jurisdiction: { policies: unknown[] } }>('PUT', '/jurisdictions/ZZP1', {
-      name: 'Synthetic Policy County',
-      state: 'CO',
-      aor: 'Synthetic AOR',
-      policy: null,
-      reason: 'never had a policy',
-    });
+    const cleared = await admin.call<{ jurisdiction: { policies: unknown[] } }>(
+      'PUT',
+      '/jurisdictions/ZZP1',
+      {
+        name: 'Synthetic Policy County',
+        state: 'CO',
+        aor: 'Synthetic AOR',
+        policy: null,
+        reason: 'never had a policy',
+      },
+    );
     expect(cleared.body.jurisdiction.policies).toEqual([]);
   });
 
   it('binds the id to its state: 409 for another, unless an admin corrects it with a reason', async () => {
     await admin.call('PUT', '/jurisdictions/ZZS1', { name: 'Synthetic State County', state: 'KS' });
     const intake = await newClient('intake');
-    expect((await intake.call('PUT', '/jurisdictions/ZZS1', { name: 'x', state: 'MO', reason: 'r' })).status).toBe(409);
+    expect(
+      (await intake.call('PUT', '/jurisdictions/ZZS1', { name: 'x', state: 'MO', reason: 'r' })).status,
+    ).toBe(409);
     expect((await admin.call('PUT', '/jurisdictions/ZZS1', { name: 'x', state: 'MO' })).status).toBe(409);
-    const fixed = await admin.call('PUT', '/jurisdictions/ZZS1', { name: 'Synthetic State County', state: 'MO', reason: 'wrong state at intake' });
+    const fixed = await admin.call('PUT', '/jurisdictions/ZZS1', {
+      name: 'Synthetic State County',
+      state: 'MO',
+      reason: 'wrong state at intake',
+    });
     expect(fixed.status).toBe(200);
     expect(fixed.body).toMatchObject({ jurisdiction: { state: 'MO' } });
-    expect((await admin.call('PUT', '/jurisdictions/ZZS1', { name: 'x', state: 'MO', policy: { ...policy, source: 'http://insecure.example' } })).status).toBe(400);
+    expect(
+      (
+        await admin.call('PUT', '/jurisdictions/ZZS1', {
+          name: 'x',
+          state: 'MO',
+          policy: { ...policy, source: 'http://insecure.example' },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -292,7 +381,10 @@ describe('disputes', () => {
     const created = await admin.call<{ record: unknown }>('PUT', '/outcomes/X-1', syntheticRecord());
     expect(created.status).toBe(201);
     const view = await admin.call<{ ref: string }>('GET', '/outcomes/X-1');
-    const byRef = await admin.call<{ id: string; status: string }>('POST', '/disputes', { ref: view.body.ref, reason: 'person was transferred' });
+    const byRef = await admin.call<{ id: string; status: string }>('POST', '/disputes', {
+      ref: view.body.ref,
+      reason: 'person was transferred',
+    });
     expect(byRef.status).toBe(201);
     expect(byRef.body.status).toBe('open');
     expect((await admin.call('POST', '/disputes', { ref: 'Rnope', reason: 'x' })).status).toBe(404);
@@ -300,10 +392,23 @@ describe('disputes', () => {
     const open = await admin.call<{ disputes: { id: string }[] }>('GET', '/disputes?status=open');
     expect(open.body.disputes.map((d) => d.id)).toContain(byRef.body.id);
     expect((await admin.call('GET', '/disputes?status=maybe')).status).toBe(400);
-    const resolved = await admin.call('POST', `/disputes/${byRef.body.id}/resolution`, { outcome: 'rejected', reason: 'records confirm the release' });
+    const resolved = await admin.call('POST', `/disputes/${byRef.body.id}/resolution`, {
+      outcome: 'rejected',
+      reason: 'records confirm the release',
+    });
     expect(resolved.status).toBe(200);
-    expect((await admin.call('POST', `/disputes/${byRef.body.id}/resolution`, { outcome: 'rejected', reason: 'again' })).status).toBe(409);
-    const history = await admin.call<{ revision: number; history: { revision: number | null }[] }>('GET', '/outcomes/X-1');
+    expect(
+      (
+        await admin.call('POST', `/disputes/${byRef.body.id}/resolution`, {
+          outcome: 'rejected',
+          reason: 'again',
+        })
+      ).status,
+    ).toBe(409);
+    const history = await admin.call<{ revision: number; history: { revision: number | null }[] }>(
+      'GET',
+      '/outcomes/X-1',
+    );
     expect(history.body.revision).toBe(1);
     expect(history.body.history.map((h) => h.revision)).toEqual([1, null, null]);
   });

@@ -18,11 +18,19 @@ const STEPS = 6;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ddor-race-'));
-  stack = await startLocalStack({ dataDir, inMemory: true, quiet: true, intakeToken: 'race-admin-token-0123456789' });
+  stack = await startLocalStack({
+    dataDir,
+    inMemory: true,
+    quiet: true,
+    intakeToken: 'race-admin-token-0123456789',
+  });
   const admin = apiClient(stack.urls.gateway, stack.token);
   clients = [];
   for (let i = 0; i < WRITERS; i++) {
-    const created = await admin.call<{ token: string }>('POST', '/clients', { name: `writer ${i}`, role: 'intake' });
+    const created = await admin.call<{ token: string }>('POST', '/clients', {
+      name: `writer ${i}`,
+      role: 'intake',
+    });
     clients.push(admin.withToken(created.body.token));
   }
 });
@@ -46,16 +54,19 @@ describe('concurrent writers', () => {
         }
       }),
     );
-    const view = await clients[0]?.call<{ revision: number; history: { revision: number; changes: { field: string; after: unknown }[] }[] }>(
-      'GET',
-      '/outcomes/RACE-SHARED',
-    );
+    const view = await clients[0]?.call<{
+      revision: number;
+      history: { revision: number; changes: { field: string; after: unknown }[] }[];
+    }>('GET', '/outcomes/RACE-SHARED');
     const history = view?.body.history ?? [];
     expect(history.map((h) => h.revision)).toEqual(Array.from({ length: history.length }, (_, i) => i + 1));
     expect(view?.body.revision).toBe(history.length);
     // Every first write of each note appears in the history (no lost update).
-    const notes = new Set(history.flatMap((h) => h.changes.filter((c) => c.field === 'note').map((c) => c.after)));
-    for (let w = 0; w < WRITERS; w++) for (let s = 0; s < STEPS; s++) expect(notes.has(`writer ${w} step ${s}`)).toBe(true);
+    const notes = new Set(
+      history.flatMap((h) => h.changes.filter((c) => c.field === 'note').map((c) => c.after)),
+    );
+    for (let w = 0; w < WRITERS; w++)
+      for (let s = 0; s < STEPS; s++) expect(notes.has(`writer ${w} step ${s}`)).toBe(true);
   });
 
   it('gives optimistic concurrency with If-Match: read-modify-write loops count exactly', async () => {
@@ -66,13 +77,21 @@ describe('concurrent writers', () => {
       clients.map(async (client, w) => {
         for (let step = 0; step < STEPS; step++) {
           for (;;) {
-            const current = await client.call<{ revision: number; record: { note: string } }>('GET', '/outcomes/RACE-COUNTER');
+            const current = await client.call<{ revision: number; record: { note: string } }>(
+              'GET',
+              '/outcomes/RACE-COUNTER',
+            );
             // Each write is unique (count and writer), so none is "unchanged" by coincidence: an
             // equal write is unchanged whatever If-Match says, which would hide a lost update.
             const next = `${Number.parseInt(current.body.record.note, 10) + 1} by writer ${w} step ${step}`;
-            const answer = await client.call('PUT', '/outcomes/RACE-COUNTER', syntheticRecord({ note: next }), {
-              'if-match': `"${current.body.revision}"`,
-            });
+            const answer = await client.call(
+              'PUT',
+              '/outcomes/RACE-COUNTER',
+              syntheticRecord({ note: next }),
+              {
+                'if-match': `"${current.body.revision}"`,
+              },
+            );
             if (answer.status === 200) break;
             expect(answer.status).toBe(412);
             conflicts++;
@@ -80,7 +99,10 @@ describe('concurrent writers', () => {
         }
       }),
     );
-    const view = await clients[0]?.call<{ revision: number; record: { note: string } }>('GET', '/outcomes/RACE-COUNTER');
+    const view = await clients[0]?.call<{ revision: number; record: { note: string } }>(
+      'GET',
+      '/outcomes/RACE-COUNTER',
+    );
     expect(Number.parseInt(view?.body.record.note ?? '', 10)).toBe(WRITERS * STEPS);
     expect(view?.body.revision).toBe(WRITERS * STEPS + 1);
     expect(conflicts).toBeGreaterThan(0);
@@ -89,7 +111,11 @@ describe('concurrent writers', () => {
   it('creates each of many different records exactly once under retries', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `RACE-${i}`);
     const results = await Promise.all(
-      clients.flatMap((client) => ids.map((id) => client.call<{ result: string }>('PUT', `/outcomes/${id}`, syntheticRecord({ facility: id })))),
+      clients.flatMap((client) =>
+        ids.map((id) =>
+          client.call<{ result: string }>('PUT', `/outcomes/${id}`, syntheticRecord({ facility: id })),
+        ),
+      ),
     );
     const created = results.filter((r) => r.body.result === 'created').length;
     const unchanged = results.filter((r) => r.body.result === 'unchanged').length;

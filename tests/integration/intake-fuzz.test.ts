@@ -16,7 +16,12 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ddor-fuzz-'));
-  stack = await startLocalStack({ dataDir, inMemory: true, quiet: true, intakeToken: 'fuzz-admin-token-0123456789' });
+  stack = await startLocalStack({
+    dataDir,
+    inMemory: true,
+    quiet: true,
+    intakeToken: 'fuzz-admin-token-0123456789',
+  });
 });
 
 afterAll(async () => {
@@ -36,7 +41,16 @@ const wrongValue = fc.oneof(
 );
 
 const requiredFields = ['issuedOn', 'jurisdiction', 'facility', 'status'] as const;
-const allFields = [...requiredFields, 'kind', 'aor', 'citizenship', 'offenses', 'declinedOn', 'learnedOn', 'note'] as const;
+const allFields = [
+  ...requiredFields,
+  'kind',
+  'aor',
+  'citizenship',
+  'offenses',
+  'declinedOn',
+  'learnedOn',
+  'note',
+] as const;
 
 /** A record made invalid by at least one mutation. */
 const invalidRecord = fc.oneof(
@@ -44,8 +58,11 @@ const invalidRecord = fc.oneof(
     const { [field]: _removed, ...rest } = syntheticRecord();
     return rest;
   }),
-  fc.tuple(fc.constantFrom(...allFields), wrongValue).map(([field, value]) => ({ ...syntheticRecord(), [field]: value })),
-  fc.string({ minLength: 1, maxLength: 12 })
+  fc
+    .tuple(fc.constantFrom(...allFields), wrongValue)
+    .map(([field, value]) => ({ ...syntheticRecord(), [field]: value })),
+  fc
+    .string({ minLength: 1, maxLength: 12 })
     .filter((key) => !(key in syntheticRecord()) && key !== 'reason' && key !== '__proto__')
     .map((key) => ({ ...syntheticRecord(), [key]: 1 })),
   fc.constantFrom('ca', 'XX', 'California', '', 'C A').map((state) => ({
@@ -59,8 +76,16 @@ const invalidRecord = fc.oneof(
   fc.constant({ ...syntheticRecord(), status: 'pending' }),
   fc.constant({ ...syntheticRecord(), declinedOn: '2016-01-01' }),
   fc.constant({ ...syntheticRecord(), status: 'transferred', declinedOn: undefined, learnedOn: undefined }),
-  fc.constant({ ...syntheticRecord(), issuedOn: '2999-01-01', declinedOn: '2999-01-01', learnedOn: '2999-01-01' }),
-  fc.constant({ ...syntheticRecord(), offenses: Array.from({ length: 51 }, () => ({ description: 'x', status: 'charged' })) }),
+  fc.constant({
+    ...syntheticRecord(),
+    issuedOn: '2999-01-01',
+    declinedOn: '2999-01-01',
+    learnedOn: '2999-01-01',
+  }),
+  fc.constant({
+    ...syntheticRecord(),
+    offenses: Array.from({ length: 51 }, () => ({ description: 'x', status: 'charged' })),
+  }),
 );
 
 const goodId = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/);
@@ -79,46 +104,74 @@ const json = { 'content-type': 'application/json', authorization: `Bearer ${toke
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
   // Invalid bodies on every write endpoint.
-  fc.tuple(goodId, invalidRecord).map(([id, body]) => ({ method: 'PUT', path: `/outcomes/${id}`, headers: json, body: JSON.stringify(body) })),
+  fc.tuple(goodId, invalidRecord).map(([id, body]) => ({
+    method: 'PUT',
+    path: `/outcomes/${id}`,
+    headers: json,
+    body: JSON.stringify(body),
+  })),
   fc.tuple(goodId, invalidRecord).map(([id, body]) => ({
     method: 'POST',
     path: '/outcomes',
     headers: json,
     body: JSON.stringify({ outcomes: [{ detainerId: id, ...body }], extra: true }),
   })),
-  fc.oneof(fc.constant({}), fc.constant({ outcomes: [] }), fc.constant({ outcomes: 'x' }), fc.constant([])).map((body) => ({
-    method: 'POST',
-    path: '/outcomes',
-    headers: json,
-    body: JSON.stringify(body),
-  })),
+  fc
+    .oneof(fc.constant({}), fc.constant({ outcomes: [] }), fc.constant({ outcomes: 'x' }), fc.constant([]))
+    .map((body) => ({
+      method: 'POST',
+      path: '/outcomes',
+      headers: json,
+      body: JSON.stringify(body),
+    })),
   // Bad paths with a valid body.
-  badId.map((id) => ({ method: 'PUT', path: `/outcomes/${id}`, headers: json, body: JSON.stringify(syntheticRecord()) })),
-  // Random bytes as JSON, or JSON that is not an object.
-  fc.tuple(goodId, fc.oneof(fc.string(), fc.constant('[1,2]'), fc.constant('null'), fc.constant('"s"'))).map(([id, body]) => ({
+  badId.map((id) => ({
     method: 'PUT',
     path: `/outcomes/${id}`,
     headers: json,
-    body: body === '' ? '{' : body,
+    body: JSON.stringify(syntheticRecord()),
   })),
+  // Random bytes as JSON, or JSON that is not an object.
+  fc
+    .tuple(goodId, fc.oneof(fc.string(), fc.constant('[1,2]'), fc.constant('null'), fc.constant('"s"')))
+    .map(([id, body]) => ({
+      method: 'PUT',
+      path: `/outcomes/${id}`,
+      headers: json,
+      body: body === '' ? '{' : body,
+    })),
   // Wrong or missing media type.
-  fc.tuple(goodId, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', '')).map(
-    ([id, type]) => ({
+  fc
+    .tuple(
+      goodId,
+      fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', ''),
+    )
+    .map(([id, type]) => ({
       method: 'PUT',
       path: `/outcomes/${id}`,
       headers: { authorization: `Bearer ${token}`, ...(type === '' ? {} : { 'content-type': type }) },
       body: JSON.stringify(syntheticRecord()),
-    }),
-  ),
+    })),
   // Bad or missing tokens with a valid body.
-  fc.tuple(goodId, fc.constantFrom('', 'Bearer', 'Bearer ', 'Basic abc', `Bearer ${token}x`, 'bearer nope', `Token ${token}`)).map(
-    ([id, auth]) => ({
+  fc
+    .tuple(
+      goodId,
+      fc.constantFrom(
+        '',
+        'Bearer',
+        'Bearer ',
+        'Basic abc',
+        `Bearer ${token}x`,
+        'bearer nope',
+        `Token ${token}`,
+      ),
+    )
+    .map(([id, auth]) => ({
       method: 'PUT',
       path: `/outcomes/${id}`,
       headers: { 'content-type': 'application/json', ...(auth === '' ? {} : { authorization: auth }) },
       body: JSON.stringify(syntheticRecord()),
-    }),
-  ),
+    })),
   // Bad If-Match on a record that does not exist: 400 or 412, never a write.
   fc.tuple(goodId, fc.oneof(fc.string({ maxLength: 8 }), fc.nat().map(String))).map(([id, tag]) => ({
     method: 'PUT',
@@ -127,12 +180,14 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
     body: JSON.stringify(syntheticRecord()),
   })),
   // Jurisdictions and clients with invalid bodies.
-  fc.tuple(goodId, fc.record({ name: wrongValue, state: fc.constantFrom('ZZ', 'ca', 1) })).map(([id, body]) => ({
-    method: 'PUT',
-    path: `/jurisdictions/${id.replace(/:/g, '')}`,
-    headers: json,
-    body: JSON.stringify(body),
-  })),
+  fc
+    .tuple(goodId, fc.record({ name: wrongValue, state: fc.constantFrom('ZZ', 'ca', 1) }))
+    .map(([id, body]) => ({
+      method: 'PUT',
+      path: `/jurisdictions/${id.replace(/:/g, '')}`,
+      headers: json,
+      body: JSON.stringify(body),
+    })),
   fc.record({ name: fc.string(), role: fc.constantFrom('root', 'jurisdiction', '') }).map((body) => ({
     method: 'POST',
     path: '/clients',
@@ -163,7 +218,9 @@ describe('malformed requests', () => {
       expect(scan.Count, `${name} must stay empty`).toBe(0);
     }
     // Only the bootstrap client's two items: no malformed request created a client.
-    const clients = await dynamo.send(new ScanCommand({ TableName: stack.tables.CLIENTS_TABLE, Select: 'COUNT' }));
+    const clients = await dynamo.send(
+      new ScanCommand({ TableName: stack.tables.CLIENTS_TABLE, Select: 'COUNT' }),
+    );
     expect(clients.Count).toBe(2);
   }, 180_000);
 });

@@ -13,7 +13,8 @@ import {
 describe('reporting week', () => {
   it('names a week by its Saturday and ends it on Friday', () => {
     // The first 2017 edition: January 28 (Saturday) to February 3 (Friday).
-    for (const day of ['2017-01-28', '2017-01-29', '2017-02-01', '2017-02-03']) expect(weekOf(day)).toBe('2017-01-28');
+    for (const day of ['2017-01-28', '2017-01-29', '2017-02-01', '2017-02-03'])
+      expect(weekOf(day)).toBe('2017-01-28');
     expect(weekOf('2017-02-04')).toBe('2017-02-04');
     expect(weekEnd('2017-01-28')).toBe('2017-02-03');
   });

@@ -1,0 +1,391 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type BucketSpec,
+  LOCAL_HOST,
+  type RunningEmulator,
+  S3RVER_CREDENTIALS,
+  startDynamoDb,
+  startS3,
+  startSes,
+} from './emulators';
+import { type Gateway, type HttpFunction, type Route, startGateway } from './gateway';
+import {
+  isProcessAlive,
+  peekStackFile,
+  type StackFile,
+  type StartingStackFile,
+  stackFilePath,
+} from './stack-file';
+import { ensureTables, localTableEnvironment } from './tables';
+
+export interface LocalStackOptions {
+  /** Where data is kept between runs: `dynamodb/`, `s3/`, `intake-token`, `stack.json`. */
+  readonly dataDir: string;
+  /** DynamoDB in memory instead of under `dataDir` (tests). S3 objects still go to `dataDir/s3`. */
+  readonly inMemory?: boolean;
+  /** The gateway's port. @default 0, a free port */
+  readonly port?: number;
+  readonly dynamodbPort?: number;
+  readonly s3Port?: number;
+  readonly sesPort?: number;
+  /** Reserved for the SQS-compatible server, which is not part of the stack yet: accepted and ignored. */
+  readonly sqsPort?: number;
+  /** The bootstrap token. @default env INTAKE_TOKEN, else `dataDir/intake-token`, else a new one kept there */
+  readonly intakeToken?: string;
+  /** No progress lines on stdout (tests). */
+  readonly quiet?: boolean;
+  /** A stand-in for `lambdas/intake/handler` (tests of the stack itself). */
+  readonly intake?: HttpFunction;
+  /** A stand-in for `ensureBootstrapClient` from `lambdas/adapters/bootstrap-client`. */
+  readonly ensureBootstrapClient?: (token: string) => Promise<void>;
+  /** More functions behind the gateway, matched in order before the intake function's catch-all. */
+  readonly routes?: readonly Route[];
+  /** Headers added to every gateway response (the site's security headers, once defined). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface LocalStackPorts {
+  readonly gateway: number;
+  readonly dynamodb: number;
+  readonly s3: number;
+  readonly ses: number;
+  readonly sqs?: number;
+}
+
+export interface LocalStackUrls {
+  /** The API and the hosted site. */
+  readonly gateway: string;
+  readonly health: string;
+  readonly openapi: string;
+  /** The SES server's mailbox viewer. */
+  readonly mailbox: string;
+  /** Sent mail as JSON (`GET`); `POST /clear-store` on the same server empties it. */
+  readonly mailStore: string;
+  readonly s3: string;
+  readonly dynamodb: string;
+}
+
+export interface LocalStack {
+  readonly urls: LocalStackUrls;
+  readonly ports: LocalStackPorts;
+  /** The bootstrap (admin and intake) token. */
+  readonly token: string;
+  /** Where the token came from: the option or INTAKE_TOKEN, `dataDir/intake-token`, or made now and kept there. */
+  readonly tokenSource: TokenSource;
+  /** Absolute. */
+  readonly dataDir: string;
+  /** Env var → local table name. */
+  readonly tables: Readonly<Record<string, string>>;
+  /** Env var → local bucket name. */
+  readonly buckets: Readonly<Record<string, string>>;
+  /** The variables set on process.env for the functions (also what a child process needs to reach the stack). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Closes the gateway (requests in flight finish), then the emulators, then removes stack.json. */
+  stop(): Promise<void>;
+}
+
+/** The buckets of the local stack, by the environment variable that names each for the functions. */
+export const LOCAL_BUCKETS: Readonly<Record<string, string>> = { SITE_BUCKET: 'ddor-site' };
+
+/** The functions' environment apart from endpoints and names: region and credentials every emulator accepts. */
+const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  // s3rver checks signatures against these; dynalite and the SES server take any credentials.
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  // s3rver stores aws-chunked framing as the object; checksums only where S3 requires them avoids it.
+  AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+  AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+/** A developer's own AWS settings must not leak into local calls (a session token, another profile). */
+const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL'];
+
+/** What the functions' environment is derived from: a starting stack, or a running one's stack.json. */
+export interface StackEnvironmentSource {
+  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'>;
+  readonly tables: Readonly<Record<string, string>>;
+  readonly buckets: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment the functions run with locally: region, credentials, the standard
+ * AWS_ENDPOINT_URL_<SERVICE> variables (the SDK reads them; no code path differs) and the
+ * table and bucket names. A command that calls the functions' code directly against a running
+ * stack applies the same with `applyLocalEnvironment(await readStackFile(dataDir))`.
+ */
+export function localEnvironment(source: StackEnvironmentSource): Record<string, string> {
+  return {
+    ...BASE_ENVIRONMENT,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://${LOCAL_HOST}:${source.ports.dynamodb}`,
+    AWS_ENDPOINT_URL_S3: `http://${LOCAL_HOST}:${source.ports.s3}`,
+    AWS_ENDPOINT_URL_SESV2: `http://${LOCAL_HOST}:${source.ports.ses}`,
+    ...source.tables,
+    ...source.buckets,
+  };
+}
+
+/** Sets localEnvironment() on process.env; must run before the functions' modules are imported. */
+export function applyLocalEnvironment(source: StackEnvironmentSource): Record<string, string> {
+  const environment = localEnvironment(source);
+  for (const name of CLEARED_ENVIRONMENT) delete process.env[name];
+  Object.assign(process.env, environment);
+  return environment;
+}
+
+/** Another stack holds this DATA_DIR: two processes on one LevelDB directory crash. */
+export class StackAlreadyRunningError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `a local stack is already running for DATA_DIR=${dataDir} (process ${pid}); stop it first or ` +
+        `set DATA_DIR to another directory (if process ${pid} is not a local stack, delete ${stackFilePath(dataDir)})`,
+    );
+    this.name = 'StackAlreadyRunningError';
+  }
+}
+
+/** process.env is global, so the stack is one per process. */
+let runningInThisProcess = false;
+
+/**
+ * Starts the local stack: emulators, tables, the intake function behind the gateway, and the
+ * bootstrap client. The functions' environment is set before they are imported, so their SDK
+ * clients reach the emulators through the standard AWS_ENDPOINT_URL_<SERVICE> variables alone.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  if (runningInThisProcess) throw new Error('a local stack is already running in this process');
+  runningInThisProcess = true;
+  const dataDir = resolve(options.dataDir);
+  const log = options.quiet === true ? () => undefined : (line: string) => console.log(line);
+  let claimed = false;
+  let gateway: Gateway | undefined;
+  let emulators: Emulators | undefined;
+  const shutDown = async (): Promise<void> => {
+    const failures: unknown[] = [];
+    const attempt = async (step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    // The gateway first, so that no request is mid-write when the stores close.
+    if (gateway !== undefined) await attempt(gateway.close);
+    if (emulators !== undefined) await attempt(() => closeAll(Object.values(emulators ?? {})));
+    if (claimed) await attempt(() => releaseDataDir(dataDir));
+    runningInThisProcess = false;
+    if (failures.length > 0) throw new AggregateError(failures, 'the local stack did not stop cleanly');
+  };
+
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await claimDataDir(dataDir, log);
+    claimed = true;
+    // Listening first claims PORT at once (503 until ready), before any emulator opens data.
+    gateway = await startGateway({ port: options.port ?? 0, headers: options.headers ?? {} });
+    emulators = await startEmulators(dataDir, options);
+
+    const ports: LocalStackPorts = {
+      gateway: gateway.port,
+      dynamodb: emulators.dynamodb.port,
+      s3: emulators.s3.port,
+      ses: emulators.ses.port,
+    };
+    // Before any SDK client exists: clients read region, endpoints and the warning switch at creation.
+    const environment = applyLocalEnvironment({
+      ports,
+      tables: localTableEnvironment(),
+      buckets: LOCAL_BUCKETS,
+    });
+    const tables = await createTables(emulators.dynamodb.url);
+
+    const { token, source: tokenSource } = await bootstrapToken(dataDir, options.intakeToken);
+    // Imported only now: the functions read their environment when first loaded and used.
+    const intake: HttpFunction = options.intake ?? (await import('../lambdas/intake/handler')).handler;
+    const ensureBootstrapClient =
+      options.ensureBootstrapClient ??
+      (await import('../lambdas/adapters/bootstrap-client')).ensureBootstrapClient;
+    await ensureBootstrapClient(token);
+
+    const urls = stackUrls(gateway, emulators);
+    gateway.setRouting({
+      routes: options.routes ?? [],
+      fallback: { name: 'intake', handler: intake },
+    });
+    await writeStackFile(dataDir, {
+      pid: process.pid,
+      gateway: gateway.url,
+      ports,
+      urls: { ...urls },
+      tables,
+      buckets: { ...LOCAL_BUCKETS },
+      dataDir,
+      startedAt: new Date().toISOString(),
+    });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      urls,
+      ports,
+      token,
+      tokenSource,
+      dataDir,
+      tables,
+      buckets: LOCAL_BUCKETS,
+      environment,
+      stop() {
+        stopping ??= shutDown();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    try {
+      await shutDown();
+    } catch (shutdownError) {
+      console.error('the local stack did not stop cleanly after failing to start:', shutdownError);
+    }
+    throw error;
+  }
+}
+
+interface Emulators {
+  readonly dynamodb: RunningEmulator;
+  readonly s3: RunningEmulator;
+  readonly ses: RunningEmulator;
+}
+
+async function startEmulators(dataDir: string, options: LocalStackOptions): Promise<Emulators> {
+  const buckets: BucketSpec[] = Object.values(LOCAL_BUCKETS);
+  const started = await Promise.allSettled([
+    startDynamoDb({
+      port: options.dynamodbPort ?? 0,
+      ...(options.inMemory === true ? {} : { path: join(dataDir, 'dynamodb') }),
+    }),
+    startS3({ port: options.s3Port ?? 0, directory: join(dataDir, 's3'), buckets }),
+    startSes({ port: options.sesPort ?? 0 }),
+  ]);
+  const [dynamodb, s3, ses] = started;
+  if (dynamodb?.status === 'fulfilled' && s3?.status === 'fulfilled' && ses?.status === 'fulfilled') {
+    return { dynamodb: dynamodb.value, s3: s3.value, ses: ses.value };
+  }
+  // One failed: stop the others so their ports and files are free for the next attempt.
+  await closeAll(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
+  const failure = started.find((result) => result.status === 'rejected');
+  throw failure?.status === 'rejected' ? failure.reason : new Error('an emulator failed to start');
+}
+
+async function closeAll(emulators: readonly RunningEmulator[]): Promise<void> {
+  const results = await Promise.allSettled(emulators.map((emulator) => emulator.close()));
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  if (failures.length > 0) throw new AggregateError(failures, 'an emulator did not close cleanly');
+}
+
+async function createTables(endpoint: string): Promise<Record<string, string>> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: BASE_ENVIRONMENT.AWS_REGION,
+    credentials: S3RVER_CREDENTIALS,
+  });
+  try {
+    return await ensureTables(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+function stackUrls(gateway: Gateway, emulators: Emulators): LocalStackUrls {
+  return {
+    gateway: gateway.url,
+    health: `${gateway.url}/health`,
+    openapi: `${gateway.url}/openapi.json`,
+    mailbox: `${emulators.ses.url}/`,
+    mailStore: `${emulators.ses.url}/store`,
+    s3: emulators.s3.url,
+    dynamodb: emulators.dynamodb.url,
+  };
+}
+
+/**
+ * Creates stack.json exclusively (O_EXCL), so of two stacks started on one DATA_DIR only one
+ * proceeds. A file left by a process that has exited (a crash, a kill -9) is replaced.
+ */
+async function claimDataDir(dataDir: string, log: (line: string) => void): Promise<void> {
+  const path = stackFilePath(dataDir);
+  const claim: StartingStackFile = { pid: process.pid, starting: true };
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      await writeFile(path, `${JSON.stringify(claim)}\n`, { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const existing = await peekStackFile(dataDir);
+    if (existing !== undefined && isProcessAlive(existing.pid)) {
+      throw new StackAlreadyRunningError(dataDir, existing.pid);
+    }
+    log(`replacing ${path} left behind by a stack that did not stop cleanly`);
+    await rm(path, { force: true });
+  }
+  throw new Error(`could not claim ${path}: another process keeps creating it`);
+}
+
+/** Removes stack.json only while it is still ours. */
+async function releaseDataDir(dataDir: string): Promise<void> {
+  const existing = await peekStackFile(dataDir);
+  if (existing === undefined || existing.pid === process.pid)
+    await rm(stackFilePath(dataDir), { force: true });
+}
+
+/** Written whole then renamed, so a command never reads half a file. */
+async function writeStackFile(dataDir: string, contents: StackFile): Promise<void> {
+  const path = stackFilePath(dataDir);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(contents, null, 2)}\n`);
+  await rename(temporary, path);
+}
+
+export type TokenSource = 'given' | 'kept' | 'generated';
+
+/** `ddor_` and 32 random bytes, base64url: the shape of every token the product issues. */
+export function generateToken(): string {
+  return `ddor_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * The bootstrap token: the option, else INTAKE_TOKEN, else the one kept in DATA_DIR, else a new
+ * one written there (mode 0600: it is an admin credential).
+ */
+async function bootstrapToken(
+  dataDir: string,
+  given: string | undefined,
+): Promise<{ token: string; source: TokenSource }> {
+  const fromCaller = given ?? process.env.INTAKE_TOKEN;
+  if (fromCaller !== undefined && fromCaller !== '') {
+    return { token: checkedToken(fromCaller, 'INTAKE_TOKEN'), source: 'given' };
+  }
+  const path = join(dataDir, 'intake-token');
+  try {
+    const kept = (await readFile(path, 'utf8')).trim();
+    // A copy restored from a backup or a checkout may have lost its mode.
+    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
+    return { token: checkedToken(kept, path), source: 'kept' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const token = generateToken();
+  await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  return { token, source: 'generated' };
+}
+
+function checkedToken(token: string, source: string): string {
+  if (token === '' || /\s/.test(token))
+    throw new Error(`${source}: the token is empty or contains whitespace`);
+  return token;
+}
