@@ -5,6 +5,9 @@ import { documents } from './dynamodb';
 import { isConditionFailure } from './outcome-store';
 import { jurisdictionsTable } from './table-definitions';
 
+/** The one value of the sparse `byPolicy` index key. */
+export const POLICY_KEY = 'yes';
+
 export class DynamoJurisdictionStore implements JurisdictionStore {
   constructor(private readonly table = requireEnv(jurisdictionsTable.envVar)) {}
 
@@ -66,7 +69,7 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
       await documents.send(
         new PutCommand({
           TableName: this.table,
-          Item: item,
+          Item: withPolicyKey(item),
           ConditionExpression: 'attribute_not_exists(id) OR revision = :expected',
           ExpressionAttributeValues: { ':expected': expectedRevision },
         }),
@@ -77,4 +80,14 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
       throw error;
     }
   }
+}
+
+/**
+ * The item as stored: `hasPolicy` (the sparse `byPolicy` index key) is set while the item has any
+ * policy version and absent otherwise, so a put that clears the policies also leaves the index.
+ */
+function withPolicyKey(item: JurisdictionItem): Record<string, unknown> {
+  // An item read back from the table carries the attribute: drop it and decide afresh.
+  const { hasPolicy: _stale, ...rest } = item as JurisdictionItem & { hasPolicy?: unknown };
+  return item.policies.length > 0 ? { ...rest, hasPolicy: POLICY_KEY } : rest;
 }

@@ -51,7 +51,11 @@ export const jurisdictionsTable: TableDefinition = {
   logicalName: 'Jurisdictions',
   envVar: 'JURISDICTIONS_TABLE',
   partitionKey: 'id',
-  indexes: [],
+  indexes: [
+    // Sparse: only jurisdictions with at least one policy version carry `hasPolicy`, so the report
+    // finds every candidate for Section III with one Query, whatever records the week has.
+    { name: 'byPolicy', partitionKey: 'hasPolicy', sortKey: 'id' },
+  ],
 };
 
 /** API clients: one item per client and one per token hash (tokens are never stored). */
@@ -70,6 +74,46 @@ export const disputesTable: TableDefinition = {
   indexes: [{ name: 'byStatus', partitionKey: 'status', sortKey: 'openedAt' }],
 };
 
+/**
+ * Published editions: one item per revision (`rev` = r0000000001 …), written once with a
+ * conditional put (the commit point of a publication), plus per-week control items (`send#r1`
+ * fan-out progress, `dirty` marks). A sparse index lists every revision for the archive and feed.
+ */
+export const editionsTable: TableDefinition = {
+  logicalName: 'Editions',
+  envVar: 'EDITIONS_TABLE',
+  partitionKey: 'week',
+  sortKey: 'rev',
+  indexes: [{ name: 'archive', partitionKey: 'archive', sortKey: 'weekRev' }],
+};
+
+/** The per-recipient send ledger: one item per (edition, address), written before and after each send. */
+export const sendLedgerTable: TableDefinition = {
+  logicalName: 'SendLedger',
+  envVar: 'SEND_LEDGER_TABLE',
+  partitionKey: 'edition',
+  sortKey: 'address',
+  indexes: [],
+};
+
+/**
+ * Email subscribers, keyed by normalised address. `confirmedShard` (`c#0` … `c#9`) is set only
+ * while the subscriber is confirmed, so the sparse index holds exactly the recipients of the next
+ * edition: the sender Queries it page by page, one shard per worker if it wants parallel reads,
+ * and no single index partition takes every write.
+ */
+export const subscribersTable: TableDefinition = {
+  logicalName: 'Subscribers',
+  envVar: 'SUBSCRIBERS_TABLE',
+  partitionKey: 'address',
+  indexes: [{ name: 'byConfirmedShard', partitionKey: 'confirmedShard', sortKey: 'address' }],
+};
+
 export const intakeTables = [outcomesTable, historyTable, jurisdictionsTable, clientsTable, disputesTable];
 
-export const allTables: readonly TableDefinition[] = [...intakeTables];
+export const allTables: readonly TableDefinition[] = [
+  ...intakeTables,
+  editionsTable,
+  sendLedgerTable,
+  subscribersTable,
+];

@@ -1,0 +1,130 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { requireEnv } from '../config/env';
+import type { EditionRecord, EditionStore } from '../core/publication-ports';
+import { documents } from './dynamodb';
+import { isConditionFailure, queryAll } from './outcome-store';
+import { editionsTable } from './table-definitions';
+
+const revKey = (revision: number) => `r${String(revision).padStart(10, '0')}`;
+/** Control items live beside the weeks under reserved partition keys that no week can equal. */
+const META_WEEK = '_meta';
+const DIRTY = 'dirty';
+
+interface EditionItem extends EditionRecord {
+  rev: string;
+  archive: 'edition';
+  weekRev: string;
+}
+
+function toRecord(item: Record<string, unknown>): EditionRecord {
+  const { rev: _rev, archive: _archive, weekRev: _weekRev, ...record } = item as unknown as EditionItem;
+  return record;
+}
+
+export class DynamoEditionStore implements EditionStore {
+  constructor(private readonly table = requireEnv(editionsTable.envVar)) {}
+
+  async latest(week: string): Promise<EditionRecord | undefined> {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'week = :w AND begins_with(rev, :r)',
+        ExpressionAttributeValues: { ':w': week, ':r': 'r' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = page.Items?.[0];
+    return item ? toRecord(item) : undefined;
+  }
+
+  async commit(record: EditionRecord): Promise<boolean> {
+    const item: EditionItem = {
+      ...record,
+      rev: revKey(record.revision),
+      archive: 'edition',
+      weekRev: `${record.week}#${revKey(record.revision)}`,
+    };
+    try {
+      await documents.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(rev)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async listAll(): Promise<EditionRecord[]> {
+    const items = await queryAll<Record<string, unknown>>({
+      TableName: this.table,
+      IndexName: 'archive',
+      KeyConditionExpression: 'archive = :a',
+      ExpressionAttributeValues: { ':a': 'edition' },
+      ScanIndexForward: false,
+    });
+    return items.map(toRecord);
+  }
+
+  async lastEmailedWeek(): Promise<string | undefined> {
+    const out = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { week: META_WEEK, rev: 'lastEmailed' }, ConsistentRead: true }),
+    );
+    const week = out.Item?.emailedWeek;
+    return typeof week === 'string' ? week : undefined;
+  }
+
+  async markEmailed(week: string): Promise<void> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { week: META_WEEK, rev: 'lastEmailed' },
+          UpdateExpression: 'SET emailedWeek = :w',
+          ConditionExpression: 'attribute_not_exists(emailedWeek) OR emailedWeek < :w',
+          ExpressionAttributeValues: { ':w': week },
+        }),
+      );
+    } catch (error) {
+      // A newer week was already emailed: keep it.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async dirtyWeeks(): Promise<string[]> {
+    const items = await queryAll<{ rev: string }>({
+      TableName: this.table,
+      KeyConditionExpression: 'week = :m AND begins_with(rev, :d)',
+      ExpressionAttributeValues: { ':m': META_WEEK, ':d': `${DIRTY}#` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => item.rev.slice(DIRTY.length + 1)).sort();
+  }
+
+  async markDirty(weeks: readonly string[], at: string): Promise<void> {
+    for (const week of new Set(weeks)) {
+      await documents.send(
+        new PutCommand({ TableName: this.table, Item: { week: META_WEEK, rev: `${DIRTY}#${week}`, at } }),
+      );
+    }
+  }
+
+  async clearDirty(week: string, seenAt: string): Promise<void> {
+    try {
+      // Only if no change marked it again after the run read it.
+      await documents.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { week: META_WEEK, rev: `${DIRTY}#${week}` },
+          ConditionExpression: 'attribute_not_exists(rev) OR #at <= :seen',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':seen': seenAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { requireEnv } from '../config/env';
+import type { OutgoingEmail, SentEmail } from '../core/outgoing-email';
+
+/**
+ * The one SES v2 client, created once per container. A request that hangs (the local SES server
+ * never answers some calls) fails after 10 s instead of holding the function until its timeout.
+ * Locally only `AWS_ENDPOINT_URL_SESV2` differs.
+ */
+export const ses = new SESv2Client({ requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true } });
+
+/** The sender, e.g. `Declined Detainer Outcome Report <reports@example.org>`: a verified SES identity. */
+export const MAIL_FROM_VARIABLE = 'MAIL_FROM';
+/** The configuration set that publishes bounces and complaints to SNS (optional locally). */
+export const MAIL_CONFIGURATION_SET_VARIABLE = 'MAIL_CONFIGURATION_SET';
+
+/** SES v2 refuses custom headers it manages itself; these would be silently wrong if passed. */
+const RESERVED_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+  'message-id',
+  'reply-to',
+  'return-path',
+  'content-type',
+  'mime-version',
+  'content-transfer-encoding',
+]);
+
+function messageHeaders(headers: Readonly<Record<string, string>>): { Name: string; Value: string }[] {
+  return Object.entries(headers).map(([name, value]) => {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      throw new Error(`the header ${name} is set by the mailer, not by a message`);
+    }
+    // A line break in a value would start a new header: never let one through.
+    if (/[\r\n]/.test(value) || /[\r\n:]/.test(name)) {
+      throw new Error(`the header ${name} has a line break or colon where it may not`);
+    }
+    return { Name: name, Value: value };
+  });
+}
+
+/**
+ * Sends one message with SES v2 `SendEmail` (simple content: subject, HTML and text parts, and
+ * custom headers such as `List-Unsubscribe` and `List-Unsubscribe-Post`), from MAIL_FROM. Errors
+ * from SES (throttling, a suppressed recipient, a timeout) are thrown as the SDK raises them.
+ */
+export async function sendEmail(email: OutgoingEmail): Promise<SentEmail> {
+  const from = requireEnv(MAIL_FROM_VARIABLE);
+  const configurationSet = email.configurationSet ?? process.env[MAIL_CONFIGURATION_SET_VARIABLE];
+  const headers = email.headers === undefined ? [] : messageHeaders(email.headers);
+  const out = await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: from,
+      Destination: { ToAddresses: [email.to] },
+      Content: {
+        Simple: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: {
+            Html: { Data: email.html, Charset: 'UTF-8' },
+            Text: { Data: email.text, Charset: 'UTF-8' },
+          },
+          ...(headers.length === 0 ? {} : { Headers: headers }),
+        },
+      },
+      ...(configurationSet === undefined || configurationSet === ''
+        ? {}
+        : { ConfigurationSetName: configurationSet }),
+    }),
+  );
+  if (out.MessageId === undefined) throw new Error('SES accepted the message but gave no MessageId');
+  return { messageId: out.MessageId };
+}

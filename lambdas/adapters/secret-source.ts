@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MissingEnvironmentError } from '../config/env';
+import type { SecretSource } from '../core/subscribers';
+import { MIN_KEY_BYTES } from '../core/subscription-tokens';
+
+/**
+ * The HMAC key of subscription tokens. Deployed it is a Secrets Manager secret (its ARN in
+ * SUBSCRIPTION_SECRET_ARN); locally a file in DATA_DIR (its path in SUBSCRIPTION_SECRET_FILE),
+ * made once with mode 0600. The key itself is never in an environment variable, and no message
+ * here ever contains it.
+ */
+
+/** The secret's text, as bytes: at least MIN_KEY_BYTES of it. */
+function keyFrom(text: string, where: string): Uint8Array {
+  const key = Buffer.from(text.trim(), 'utf8');
+  if (key.byteLength < MIN_KEY_BYTES) {
+    throw new Error(`the subscription secret in ${where} is shorter than ${MIN_KEY_BYTES} bytes`);
+  }
+  return key;
+}
+
+/** 32 random bytes as base64url: the text of a new local secret. */
+export function generateSecretText(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A secret kept in a local file. The first reader to find no file makes one: written whole to a
+ * temporary file, then linked into place (link fails if the name exists), so concurrent readers
+ * all end up with the same complete secret.
+ */
+export class FileSecretSource implements SecretSource {
+  private cached: Promise<Uint8Array> | undefined;
+
+  constructor(private readonly path: string) {}
+
+  key(): Promise<Uint8Array> {
+    this.cached ??= this.load().catch((error: unknown) => {
+      this.cached = undefined;
+      throw error;
+    });
+    return this.cached;
+  }
+
+  private async load(): Promise<Uint8Array> {
+    try {
+      const text = await readFile(this.path, 'utf8');
+      // A copy restored from a backup or a checkout may have lost its mode.
+      if (((await stat(this.path)).mode & 0o077) !== 0) await chmod(this.path, 0o600);
+      return keyFrom(text, this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const temporary = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temporary, `${generateSecretText()}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      await link(temporary, this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(temporary, { force: true });
+    }
+    return keyFrom(await readFile(this.path, 'utf8'), this.path);
+  }
+}
+
+/** The one Secrets Manager client of a container (locally unused: there is no local server). */
+const secretsManager = new SecretsManagerClient({});
+
+/**
+ * A Secrets Manager secret (its SecretString is the key), fetched once per container: the key is
+ * never rotated, since rotating it would void every link already mailed.
+ */
+export class SecretsManagerSecretSource implements SecretSource {
+  private cached: Promise<Uint8Array> | undefined;
+
+  constructor(private readonly secretId: string) {}
+
+  key(): Promise<Uint8Array> {
+    this.cached ??= this.load().catch((error: unknown) => {
+      // A failed fetch (throttling, a cold network) is retried on the next call.
+      this.cached = undefined;
+      throw error;
+    });
+    return this.cached;
+  }
+
+  private async load(): Promise<Uint8Array> {
+    const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    if (out.SecretString === undefined) {
+      throw new Error('the subscription secret has no SecretString (a binary secret is not supported)');
+    }
+    return keyFrom(out.SecretString, 'Secrets Manager');
+  }
+}
+
+export const SECRET_ARN_VARIABLE = 'SUBSCRIPTION_SECRET_ARN';
+export const SECRET_FILE_VARIABLE = 'SUBSCRIPTION_SECRET_FILE';
+
+/** Secrets Manager when SUBSCRIPTION_SECRET_ARN is set, else the file SUBSCRIPTION_SECRET_FILE names. */
+export function secretSourceFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSource {
+  const arn = env[SECRET_ARN_VARIABLE];
+  if (arn !== undefined && arn !== '') return new SecretsManagerSecretSource(arn);
+  const file = env[SECRET_FILE_VARIABLE];
+  if (file !== undefined && file !== '') return new FileSecretSource(file);
+  throw new MissingEnvironmentError(`${SECRET_ARN_VARIABLE} (or ${SECRET_FILE_VARIABLE} locally)`);
+}

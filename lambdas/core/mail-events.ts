@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { SuppressionReason } from './subscribers';
+
+/**
+ * SES feedback, as an SES configuration set publishes it to SNS (`eventType`), or as identity
+ * notifications do (`notificationType`): which recipients must never be mailed again. Only a
+ * permanent bounce or a complaint suppresses; a transient or undetermined bounce (a full mailbox,
+ * a greylisting server) does not, nor do the other event types (Send, Delivery, Open, …).
+ */
+export interface Suppression {
+  readonly address: string;
+  readonly reason: SuppressionReason;
+}
+
+const recipients = z.array(z.looseObject({ emailAddress: z.string() }));
+
+const sesEventSchema = z.looseObject({
+  eventType: z.string().optional(),
+  notificationType: z.string().optional(),
+  bounce: z.looseObject({ bounceType: z.string(), bouncedRecipients: recipients }).optional(),
+  complaint: z.looseObject({ complainedRecipients: recipients }).optional(),
+});
+
+export type ParsedMailEvent =
+  | { ok: true; type: string; suppressions: Suppression[] }
+  | { ok: false; problem: string };
+
+/** A recipient as SES writes it: usually bare, sometimes `Name <address>`. */
+function bareAddress(value: string): string {
+  const angled = /<([^<>]+)>\s*$/.exec(value);
+  return (angled?.[1] ?? value).trim();
+}
+
+/** The suppressions one SES event (the SNS message text) calls for. */
+export function parseMailEvent(message: string): ParsedMailEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(message);
+  } catch {
+    return { ok: false, problem: 'the message is not JSON' };
+  }
+  const parsed = sesEventSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, problem: 'the message is not an SES event' };
+  const event = parsed.data;
+  const type = event.eventType ?? event.notificationType;
+  if (type === undefined) return { ok: false, problem: 'the message has no eventType or notificationType' };
+  if (type === 'Bounce') {
+    if (event.bounce === undefined) return { ok: false, problem: 'a Bounce event without bounce' };
+    if (event.bounce.bounceType !== 'Permanent') return { ok: true, type, suppressions: [] };
+    return {
+      ok: true,
+      type,
+      suppressions: event.bounce.bouncedRecipients.map((r) => ({
+        address: bareAddress(r.emailAddress),
+        reason: 'bounce' as const,
+      })),
+    };
+  }
+  if (type === 'Complaint') {
+    if (event.complaint === undefined) return { ok: false, problem: 'a Complaint event without complaint' };
+    return {
+      ok: true,
+      type,
+      suppressions: event.complaint.complainedRecipients.map((r) => ({
+        address: bareAddress(r.emailAddress),
+        reason: 'complaint' as const,
+      })),
+    };
+  }
+  return { ok: true, type, suppressions: [] };
+}

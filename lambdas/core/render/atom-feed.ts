@@ -1,0 +1,71 @@
+import { Feed } from 'feed';
+import type { Edition } from '../edition-model';
+import { REPORT_NAME } from './edition-view';
+import { formatDateRange, plural } from './format';
+import { absoluteUrl, revisionPath, siteRootUrl } from './links';
+import { type RevisionSummary, summariseRevision } from './home-page';
+
+/** The feed marks titles and summaries as HTML, so text is escaped once here before it goes in. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function newestFirst(a: RevisionSummary, b: RevisionSummary): number {
+  if (a.publishedAt !== b.publishedAt) return a.publishedAt < b.publishedAt ? 1 : -1;
+  if (a.week !== b.week) return a.week < b.week ? 1 : -1;
+  return b.revision - a.revision;
+}
+
+function isEdition(value: Edition | RevisionSummary): value is Edition {
+  return 'edition' in value;
+}
+
+/**
+ * feed.xml: an Atom feed with one entry per published revision, re-issues included, newest first.
+ * Entries link to the permanent `/reports/{week}/r{n}/` page; nothing depends on the clock, so the
+ * same revisions give the same bytes.
+ */
+export function renderFeed(revisions: readonly (Edition | RevisionSummary)[], siteUrl: string): string {
+  const root = siteRootUrl(siteUrl);
+  const entries = revisions.map((entry) => (isEdition(entry) ? summariseRevision(entry) : entry)).sort(newestFirst);
+  const updated = entries[0]?.publishedAt ?? '1970-01-01T00:00:00Z';
+  const feed = new Feed({
+    id: root,
+    title: REPORT_NAME,
+    description: 'Weekly editions and re-issues: detainers issued and declines recorded, by jurisdiction.',
+    link: root,
+    language: 'en',
+    updated: new Date(updated),
+    generator: false,
+    feedLinks: { atom: absoluteUrl(root, 'feed.xml') },
+    author: { name: REPORT_NAME, link: root },
+  });
+  for (const entry of entries) {
+    const url = absoluteUrl(root, revisionPath(entry.week, entry.revision));
+    const week = formatDateRange(entry.week, entry.weekEnd, true);
+    const title =
+      entry.revision === 1 ? `Week of ${week}` : `Week of ${week}: corrected, revision ${entry.revision}`;
+    const summary = [
+      entry.synthetic ? 'Synthetic data.' : '',
+      `${plural(entry.headline.issued, 'detainer', 'detainers')} issued and`,
+      `${plural(entry.headline.declined, 'decline', 'declines')} recorded,`,
+      `in ${plural(entry.headline.jurisdictionsWithDeclines, 'jurisdiction', 'jurisdictions')}`,
+      `and ${plural(entry.headline.statesWithDeclines, 'state', 'states')} with declines.`,
+      entry.revision > 1
+        ? `Re-issued as revision ${entry.revision} after ${plural(entry.corrections, 'correction', 'corrections')}.`
+        : '',
+    ]
+      .filter((part) => part !== '')
+      .join(' ');
+    const at = new Date(entry.publishedAt);
+    feed.addItem({
+      title: escapeHtml(title),
+      id: url,
+      link: url,
+      date: at,
+      published: at,
+      description: escapeHtml(summary),
+    });
+  }
+  return feed.atom1();
+}

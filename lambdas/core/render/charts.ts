@@ -1,0 +1,159 @@
+/**
+ * The page's two charts as inline SVG strings, with the bar maths done by hand (a linear scale
+ * from zero is all they need, so no d3 in the bundle). Every piece of text is escaped here, which
+ * is what lets the templates insert the result unescaped. No `style` attributes: the site's CSP
+ * forbids inline styles, so colours are presentation attributes that site.css overrides (dark mode).
+ */
+import type { SectionIRow, TrendPoint } from '../edition-model';
+import { formatDayMonth, formatNumber } from './format';
+
+const WIDTH = 640;
+const ISSUED_FILL = '#1a4480';
+const DECLINED_FILL = '#b04a00';
+const MUTED_FILL = '#71767a';
+
+/** Escapes text for SVG/HTML content and double- or single-quoted attributes. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function n(value: number): string {
+  // One decimal is finer than a pixel and keeps the output short and stable.
+  return String(Math.round(value * 10) / 10);
+}
+
+function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** The chart's accessible name and description, referenced by `aria-labelledby`. */
+function svgOpen(id: string, height: number, title: string, desc: string): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${id}" viewBox="0 0 ${WIDTH} ${n(height)}" ` +
+    `width="${WIDTH}" height="${n(height)}" role="img" aria-labelledby="${id}-t ${id}-d" ` +
+    `font-size="12" fill="currentColor">` +
+    `<title id="${id}-t">${escapeXml(title)}</title><desc id="${id}-d">${escapeXml(desc)}</desc>`
+  );
+}
+
+function text(x: number, y: number, content: string, attrs = ''): string {
+  return `<text x="${n(x)}" y="${n(y)}"${attrs}>${escapeXml(content)}</text>`;
+}
+
+function rect(x: number, y: number, width: number, height: number, cls: string, fill: string): string {
+  return `<rect class="${cls}" x="${n(x)}" y="${n(y)}" width="${n(width)}" height="${n(height)}" fill="${fill}"/>`;
+}
+
+export interface ChartText {
+  /** The chart's `<title>`: its one message. */
+  title: string;
+}
+
+/**
+ * Section I as horizontal bars: for each jurisdiction, detainers issued with declines recorded
+ * just below, labelled directly (the first row says which bar is which; no legend).
+ */
+export function sectionIChart(rows: readonly SectionIRow[], chart: ChartText): string {
+  const labelWidth = 232;
+  const barStart = labelWidth + 8;
+  const barSpace = WIDTH - barStart - 92;
+  const rowHeight = 36;
+  const top = 4;
+  const max = Math.max(1, ...rows.map((row) => Math.max(row.issued, row.declined)));
+  const scale = (value: number): number => (value / max) * barSpace;
+
+  const desc = rows
+    .map(
+      (row) =>
+        `${row.rank}. ${row.jurisdiction.name} (${row.jurisdiction.state}): ` +
+        `${formatNumber(row.issued)} issued, ${formatNumber(row.declined)} declined`,
+    )
+    .join('; ');
+  const parts = [svgOpen('chart-section-i', top + rows.length * rowHeight + 4, chart.title, `${desc}.`)];
+  rows.forEach((row, i) => {
+    const y = top + i * rowHeight;
+    const label = `${row.jurisdiction.name} (${row.jurisdiction.state})`;
+    const issuedWidth = scale(row.issued);
+    const declinedWidth = scale(row.declined);
+    const suffix = i === 0;
+    parts.push(
+      `<g><title>${escapeXml(label)}</title>`,
+      text(labelWidth, y + 19, truncate(label, 34), ' text-anchor="end"'),
+      rect(barStart, y + 4, issuedWidth, 13, 'bar-issued', ISSUED_FILL),
+      text(barStart + issuedWidth + 4, y + 15, `${formatNumber(row.issued)}${suffix ? ' issued' : ''}`),
+      rect(barStart, y + 19, declinedWidth, 13, 'bar-declined', DECLINED_FILL),
+      text(barStart + declinedWidth + 4, y + 30, `${formatNumber(row.declined)}${suffix ? ' declined' : ''}`),
+      '</g>',
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * The 12-week trend as two column panels sharing one time axis: issued and declined differ by
+ * an order of magnitude, so each gets its own scale rather than one flattened line. Every
+ * column carries its value; this week's columns are drawn darker.
+ */
+export function trendChart(points: readonly TrendPoint[], chart: ChartText): string {
+  const margin = 8;
+  const slot = (WIDTH - 2 * margin) / Math.max(1, points.length);
+  const barWidth = Math.min(36, slot * 0.62);
+  const panelHeight = 128;
+  const plotTop = 40;
+  const plotHeight = 72;
+  const height = 2 * panelHeight + 24;
+
+  const panel = (offset: number, heading: string, values: number[], cls: string, fill: string): string[] => {
+    const max = Math.max(1, ...values);
+    const out = [text(margin, offset + 16, heading, ' font-weight="bold" font-size="13"')];
+    values.forEach((value, i) => {
+      const barHeight = (value / max) * plotHeight;
+      const x = margin + i * slot + (slot - barWidth) / 2;
+      const base = offset + plotTop + plotHeight;
+      const current = i === values.length - 1;
+      out.push(
+        rect(x, base - barHeight, barWidth, barHeight, current ? cls : `${cls} past`, current ? fill : MUTED_FILL),
+        text(x + barWidth / 2, base - barHeight - 4, formatNumber(value), ' text-anchor="middle" font-size="11"'),
+      );
+    });
+    out.push(
+      `<line class="axis" x1="${margin}" x2="${WIDTH - margin}" y1="${offset + plotTop + plotHeight}" ` +
+        `y2="${offset + plotTop + plotHeight}" stroke="currentColor" stroke-width="1"/>`,
+    );
+    return out;
+  };
+
+  const first = points[0];
+  const last = points[points.length - 1];
+  const span =
+    first && last ? `Weekly, from the week of ${formatDayMonth(first.week)} to the week of ${formatDayMonth(last.week)}` : '';
+  const desc =
+    `${span}. Detainers issued: ${points.map((p) => formatNumber(p.issued)).join(', ')}. ` +
+    `Declines recorded: ${points.map((p) => formatNumber(p.declined)).join(', ')}.`;
+  const parts = [
+    svgOpen('chart-trend', height, chart.title, desc),
+    ...panel(
+      0,
+      'Detainers issued',
+      points.map((p) => p.issued),
+      'bar-issued',
+      ISSUED_FILL,
+    ),
+    ...panel(
+      panelHeight,
+      'Declines recorded',
+      points.map((p) => p.declined),
+      'bar-declined',
+      DECLINED_FILL,
+    ),
+  ];
+  points.forEach((point, i) => {
+    parts.push(
+      text(margin + i * slot + slot / 2, height - 6, formatDayMonth(point.week), ' text-anchor="middle" font-size="11"'),
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}

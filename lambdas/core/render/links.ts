@@ -1,0 +1,53 @@
+/**
+ * Where things live on the site (CONTRACT.md section 4) and which URLs may become links. Pages link
+ * to each other with relative paths, so the same bytes work on the deployed domain, on the local
+ * gateway and in a `--preview` folder; emails and the feed, read elsewhere, use absolute URLs.
+ */
+
+/** The week's latest revision, relative to the site root: `reports/2017-01-28/`. */
+export function weekPath(week: string): string {
+  return `reports/${week}/`;
+}
+
+/** Revision `n` of a week, kept for good: `reports/2017-01-28/r2/`. */
+export function revisionPath(week: string, revision: number): string {
+  return `reports/${week}/r${revision}/`;
+}
+
+/** The site root as given, checked and ending with "/": relative paths are resolved against it. */
+export function siteRootUrl(siteUrl: string): string {
+  const url = httpUrl(siteUrl);
+  if (url === undefined) throw new TypeError(`siteUrl must be an http(s) URL: ${JSON.stringify(siteUrl)}`);
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** `path` resolved against the site root. */
+export function absoluteUrl(siteUrl: string, path: string): string {
+  return new URL(path, siteRootUrl(siteUrl)).href;
+}
+
+/** The URL when it is absolute http or https, else undefined (never a `javascript:` or `data:` link). */
+export function httpUrl(value: string): string | undefined {
+  return parsed(value, ['http:', 'https:']);
+}
+
+/**
+ * The URL when it is absolute https, else undefined. Policy sources are typed in by people: only
+ * these become links; anything else is shown as text.
+ */
+export function httpsUrl(value: string): string | undefined {
+  return parsed(value, ['https:']);
+}
+
+/** A caller-supplied URL (configuration, not data): anything but http(s) is a programming error. */
+export function requireHttpUrl(name: string, value: string): string {
+  const url = httpUrl(value);
+  if (url === undefined) throw new TypeError(`${name} must be an http(s) URL: ${JSON.stringify(value)}`);
+  return url;
+}
+
+function parsed(value: string, protocols: readonly string[]): string | undefined {
+  if (!URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  return protocols.includes(url.protocol) ? url.href : undefined;
+}

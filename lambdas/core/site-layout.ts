@@ -1,0 +1,31 @@
+/**
+ * Where each published file lives and how long it may be cached (CONTRACT.md section 4). Only
+ * a revision's data files never change; its page may gain a "superseded" notice, and the
+ * week's latest files, the archive and the feed change with every publication.
+ */
+export const CACHE_IMMUTABLE = 'public, max-age=31536000, immutable';
+export const CACHE_SHORT = 'public, max-age=300, must-revalidate';
+
+export const CONTENT_TYPES = {
+  html: 'text/html; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8; header=present',
+  atom: 'application/atom+xml; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+} as const;
+
+export const revisionPrefix = (week: string, revision: number) => `reports/${week}/r${revision}/`;
+export const latestPrefix = (week: string) => `reports/${week}/`;
+
+/** The public path of a week's latest page, and of one revision's page. */
+export const weekPath = (week: string) => `/reports/${week}/`;
+export const revisionPath = (week: string, revision: number) => `/reports/${week}/r${revision}/`;
+
+export const INDEX_KEY = 'index.html';
+export const FEED_KEY = 'feed.xml';
+export const STYLESHEET_KEY = 'assets/site.css';
+
+/** Joins a site URL (with or without a trailing slash) and a path that starts with `/`. */
+export function siteLink(siteUrl: string, path: string): string {
+  return siteUrl.replace(/\/+$/, '') + path;
+}
