@@ -31,9 +31,12 @@ const runningStackSchema = z.object({
     mailStore: z.string(),
     s3: z.string(),
     dynamodb: z.string(),
+    sqs: z.string().optional(),
   }),
   tables: z.record(z.string(), z.string()),
   buckets: z.record(z.string(), z.string()),
+  /** Env var → queue URL; absent from the file of a stack older than its SQS server. */
+  queues: z.record(z.string(), z.string()).optional(),
   dataDir: z.string(),
   startedAt: z.string(),
 });

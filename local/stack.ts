@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type BucketSpec,
   LOCAL_HOST,
@@ -12,6 +13,10 @@ import {
   startSes,
 } from './emulators';
 import { type Gateway, type HttpFunction, type Route, startGateway } from './gateway';
+import { type SesSimulator, startSesSimulator } from './ses-simulator';
+import { type Poller, type SqsFunction, startPoller } from './sqs/poller';
+import { queueArn } from './sqs/queues';
+import { type SqsServer, startSqsServer } from './sqs/server';
 import {
   isProcessAlive,
   peekStackFile,
@@ -19,20 +24,23 @@ import {
   type StartingStackFile,
   stackFilePath,
 } from './stack-file';
+import { subscriptionEnvironment } from './subscription-environment';
 import { ensureTables, localTableEnvironment } from './tables';
 
 export interface LocalStackOptions {
-  /** Where data is kept between runs: `dynamodb/`, `s3/`, `intake-token`, `stack.json`. */
+  /** Where data is kept between runs: `dynamodb/`, `s3/`, `sqs/`, `intake-token`, `stack.json`. */
   readonly dataDir: string;
-  /** DynamoDB in memory instead of under `dataDir` (tests). S3 objects still go to `dataDir/s3`. */
+  /** DynamoDB and SQS in memory instead of under `dataDir` (tests). S3 objects still go to `dataDir/s3`. */
   readonly inMemory?: boolean;
   /** The gateway's port. @default 0, a free port */
   readonly port?: number;
   readonly dynamodbPort?: number;
   readonly s3Port?: number;
   readonly sesPort?: number;
-  /** Reserved for the SQS-compatible server, which is not part of the stack yet: accepted and ignored. */
+  /** The SQS-compatible server's port. @default 0, a free port */
   readonly sqsPort?: number;
+  /** Queues to create, each with the function that consumes it (its event source mapping). */
+  readonly queues?: readonly LocalQueue[];
   /** The bootstrap token. @default env INTAKE_TOKEN, else `dataDir/intake-token`, else a new one kept there */
   readonly intakeToken?: string;
   /** No progress lines on stdout (tests). */
@@ -47,12 +55,38 @@ export interface LocalStackOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A queue and the function that consumes it, as an SQS event source mapping deploys them. Kept
+ * queues (not `inMemory`) keep their messages across runs and take these settings at each start.
+ */
+export interface LocalQueue {
+  readonly name: string;
+  /** The variable that gives the functions the queue URL (e.g. `SEND_QUEUE_URL`), set before they are imported. */
+  readonly envVar: string;
+  /** Seconds a received message stays hidden. @default 30 */
+  readonly visibilityTimeout?: number;
+  /** The dead-letter queue, created too; needs `maxReceiveCount`. */
+  readonly dlqName?: string;
+  /** Receives before a message moves to `dlqName`. */
+  readonly maxReceiveCount?: number;
+  /** Imports the consuming function once the environment is set, e.g. `async () => (await import('../lambdas/send/handler')).handler`. */
+  readonly loadHandler: () => Promise<SqsFunction>;
+  /** The function name in the fake Lambda context and in error logs. @default `name` */
+  readonly functionName?: string;
+  /** Records per invocation, 1–10. @default 10 */
+  readonly batchSize?: number;
+  /** Invocations in flight at once. @default 2 */
+  readonly maxConcurrency?: number;
+  /** How long to gather a batch once a first message is there. @default 0 */
+  readonly maxBatchingWindowMs?: number;
+}
+
 export interface LocalStackPorts {
   readonly gateway: number;
   readonly dynamodb: number;
   readonly s3: number;
   readonly ses: number;
-  readonly sqs?: number;
+  readonly sqs: number;
 }
 
 export interface LocalStackUrls {
@@ -66,6 +100,8 @@ export interface LocalStackUrls {
   readonly mailStore: string;
   readonly s3: string;
   readonly dynamodb: string;
+  /** The SQS-compatible server (AWS JSON protocol); queue URLs are under it. */
+  readonly sqs: string;
 }
 
 export interface LocalStack {
@@ -81,14 +117,22 @@ export interface LocalStack {
   readonly tables: Readonly<Record<string, string>>;
   /** Env var → local bucket name. */
   readonly buckets: Readonly<Record<string, string>>;
+  /** Env var → queue URL, for the queues of `options.queues`. */
+  readonly queues: Readonly<Record<string, string>>;
   /** The variables set on process.env for the functions (also what a child process needs to reach the stack). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Closes the gateway (requests in flight finish), then the emulators, then removes stack.json. */
+  /**
+   * Stops the queue pollers (invocations in flight finish), closes the gateway (requests in flight
+   * finish), then the emulators and the SQS server (which writes its queues), then removes stack.json.
+   */
   stop(): Promise<void>;
 }
 
 /** The buckets of the local stack, by the environment variable that names each for the functions. */
-export const LOCAL_BUCKETS: Readonly<Record<string, string>> = { SITE_BUCKET: 'ddor-site' };
+export const LOCAL_BUCKETS: Readonly<Record<string, string>> = {
+  SITE_BUCKET: 'ddor-site',
+  DATA_BUCKET: 'ddor-data',
+};
 
 /** The functions' environment apart from endpoints and names: region and credentials every emulator accepts. */
 const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
@@ -107,15 +151,21 @@ const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PR
 
 /** What the functions' environment is derived from: a starting stack, or a running one's stack.json. */
 export interface StackEnvironmentSource {
-  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'>;
+  /** `sqs` is absent from the stack.json of a stack older than its SQS server. */
+  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'> & { readonly sqs?: number };
   readonly tables: Readonly<Record<string, string>>;
   readonly buckets: Readonly<Record<string, string>>;
+  /** Env var → queue URL. */
+  readonly queues?: Readonly<Record<string, string>>;
+  /** With `dataDir`: the subscription functions' SITE_URL, MAIL_FROM and secret file are set too. */
+  readonly gateway?: string;
+  readonly dataDir?: string;
 }
 
 /**
  * The environment the functions run with locally: region, credentials, the standard
- * AWS_ENDPOINT_URL_<SERVICE> variables (the SDK reads them; no code path differs) and the
- * table and bucket names. A command that calls the functions' code directly against a running
+ * AWS_ENDPOINT_URL_<SERVICE> variables (the SDK reads them; no code path differs), the
+ * table and bucket names and the queue URLs. A command that calls the functions' code directly against a running
  * stack applies the same with `applyLocalEnvironment(await readStackFile(dataDir))`.
  */
 export function localEnvironment(source: StackEnvironmentSource): Record<string, string> {
@@ -124,8 +174,15 @@ export function localEnvironment(source: StackEnvironmentSource): Record<string,
     AWS_ENDPOINT_URL_DYNAMODB: `http://${LOCAL_HOST}:${source.ports.dynamodb}`,
     AWS_ENDPOINT_URL_S3: `http://${LOCAL_HOST}:${source.ports.s3}`,
     AWS_ENDPOINT_URL_SESV2: `http://${LOCAL_HOST}:${source.ports.ses}`,
+    ...(source.ports.sqs === undefined
+      ? {}
+      : { AWS_ENDPOINT_URL_SQS: `http://${LOCAL_HOST}:${source.ports.sqs}` }),
     ...source.tables,
     ...source.buckets,
+    ...source.queues,
+    ...(source.gateway === undefined || source.dataDir === undefined
+      ? {}
+      : subscriptionEnvironment({ gateway: source.gateway, dataDir: source.dataDir })),
   };
 }
 
@@ -167,6 +224,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let claimed = false;
   let gateway: Gateway | undefined;
   let emulators: Emulators | undefined;
+  let simulator: SesSimulator | undefined;
+  const pollers: Poller[] = [];
+  let pollerClient: SQSClient | undefined;
   const shutDown = async (): Promise<void> => {
     const failures: unknown[] = [];
     const attempt = async (step: () => Promise<void>): Promise<void> => {
@@ -176,8 +236,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         failures.push(error);
       }
     };
-    // The gateway first, so that no request is mid-write when the stores close.
+    // The pollers and the gateway first, so that no function is mid-write when the stores close.
+    await attempt(() => stopPollers(pollers));
+    pollerClient?.destroy();
     if (gateway !== undefined) await attempt(gateway.close);
+    // Then the SES simulator, whose mail-events calls write to the stores too.
+    if (simulator !== undefined) await attempt(simulator.stop);
     if (emulators !== undefined) await attempt(() => closeAll(Object.values(emulators ?? {})));
     if (claimed) await attempt(() => releaseDataDir(dataDir));
     runningInThisProcess = false;
@@ -197,14 +261,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodb: emulators.dynamodb.port,
       s3: emulators.s3.port,
       ses: emulators.ses.port,
+      sqs: emulators.sqs.port,
     };
+    const sqs = emulators.sqs;
+    const localQueues = options.queues ?? [];
+    const queues = Object.fromEntries(localQueues.map((queue) => [queue.envVar, sqs.queueUrl(queue.name)]));
     // Before any SDK client exists: clients read region, endpoints and the warning switch at creation.
     const environment = applyLocalEnvironment({
       ports,
       tables: localTableEnvironment(),
       buckets: LOCAL_BUCKETS,
+      queues,
+      gateway: gateway.url,
+      dataDir,
     });
     const tables = await createTables(emulators.dynamodb.url);
+    await createQueues(sqs, localQueues);
 
     const { token, source: tokenSource } = await bootstrapToken(dataDir, options.intakeToken);
     // Imported only now: the functions read their environment when first loaded and used.
@@ -215,10 +287,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureBootstrapClient(token);
 
     const urls = stackUrls(gateway, emulators);
+    const subscriptions: HttpFunction = (await import('../lambdas/subscriptions/handler')).handler;
     gateway.setRouting({
-      routes: options.routes ?? [],
+      routes: [
+        ...(options.routes ?? []),
+        { match: '/subscriptions', name: 'subscriptions', handler: subscriptions },
+      ],
       fallback: { name: 'intake', handler: intake },
     });
+    // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
+    simulator = startSesSimulator({
+      storeUrl: urls.mailStore,
+      handler: (await import('../lambdas/mail-events/handler')).handler,
+    });
+    // Last, so that each function finds the stack complete at its first message.
+    pollerClient = new SQSClient({
+      endpoint: sqs.url,
+      region: BASE_ENVIRONMENT.AWS_REGION,
+      credentials: S3RVER_CREDENTIALS,
+    });
+    for (const queue of localQueues) {
+      pollers.push(
+        await startPoller({
+          client: pollerClient,
+          queueUrl: sqs.queueUrl(queue.name),
+          handler: await queue.loadHandler(),
+          functionName: queue.functionName ?? queue.name,
+          ...(queue.batchSize === undefined ? {} : { batchSize: queue.batchSize }),
+          ...(queue.maxConcurrency === undefined ? {} : { maxConcurrency: queue.maxConcurrency }),
+          ...(queue.maxBatchingWindowMs === undefined
+            ? {}
+            : { maxBatchingWindowMs: queue.maxBatchingWindowMs }),
+        }),
+      );
+    }
     await writeStackFile(dataDir, {
       pid: process.pid,
       gateway: gateway.url,
@@ -226,6 +328,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       urls: { ...urls },
       tables,
       buckets: { ...LOCAL_BUCKETS },
+      queues,
       dataDir,
       startedAt: new Date().toISOString(),
     });
@@ -239,6 +342,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDir,
       tables,
       buckets: LOCAL_BUCKETS,
+      queues,
       environment,
       stop() {
         stopping ??= shutDown();
@@ -259,6 +363,7 @@ interface Emulators {
   readonly dynamodb: RunningEmulator;
   readonly s3: RunningEmulator;
   readonly ses: RunningEmulator;
+  readonly sqs: SqsServer;
 }
 
 async function startEmulators(dataDir: string, options: LocalStackOptions): Promise<Emulators> {
@@ -270,10 +375,19 @@ async function startEmulators(dataDir: string, options: LocalStackOptions): Prom
     }),
     startS3({ port: options.s3Port ?? 0, directory: join(dataDir, 's3'), buckets }),
     startSes({ port: options.sesPort ?? 0 }),
+    startSqsServer({
+      port: options.sqsPort ?? 0,
+      ...(options.inMemory === true ? {} : { dataDir: join(dataDir, 'sqs') }),
+    }),
   ]);
-  const [dynamodb, s3, ses] = started;
-  if (dynamodb?.status === 'fulfilled' && s3?.status === 'fulfilled' && ses?.status === 'fulfilled') {
-    return { dynamodb: dynamodb.value, s3: s3.value, ses: ses.value };
+  const [dynamodb, s3, ses, sqs] = started;
+  if (
+    dynamodb?.status === 'fulfilled' &&
+    s3?.status === 'fulfilled' &&
+    ses?.status === 'fulfilled' &&
+    sqs?.status === 'fulfilled'
+  ) {
+    return { dynamodb: dynamodb.value, s3: s3.value, ses: ses.value, sqs: sqs.value };
   }
   // One failed: stop the others so their ports and files are free for the next attempt.
   await closeAll(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
@@ -300,6 +414,51 @@ async function createTables(endpoint: string): Promise<Record<string, string>> {
   }
 }
 
+/**
+ * Creates each queue and its dead-letter queue, then sets their attributes: a queue kept from an
+ * earlier run takes the current settings and keeps its messages.
+ */
+async function createQueues(sqs: SqsServer, queues: readonly LocalQueue[]): Promise<void> {
+  const client = new SQSClient({
+    endpoint: sqs.url,
+    region: BASE_ENVIRONMENT.AWS_REGION,
+    credentials: S3RVER_CREDENTIALS,
+  });
+  const ensure = async (name: string, attributes: Record<string, string>): Promise<void> => {
+    await client.send(new CreateQueueCommand({ QueueName: name }));
+    await client.send(
+      new SetQueueAttributesCommand({ QueueUrl: sqs.queueUrl(name), Attributes: attributes }),
+    );
+  };
+  try {
+    for (const queue of queues) {
+      if ((queue.dlqName === undefined) !== (queue.maxReceiveCount === undefined)) {
+        throw new Error(`queue ${queue.name}: give both dlqName and maxReceiveCount, or neither`);
+      }
+      // 14 days, longer than the source's 4: a message must not expire before someone looks at it.
+      if (queue.dlqName !== undefined) await ensure(queue.dlqName, { MessageRetentionPeriod: '1209600' });
+      const redrive = {
+        deadLetterTargetArn: queueArn(queue.dlqName ?? ''),
+        maxReceiveCount: queue.maxReceiveCount,
+      };
+      await ensure(queue.name, {
+        VisibilityTimeout: String(queue.visibilityTimeout ?? 30),
+        // An empty policy removes one kept from an earlier run.
+        RedrivePolicy: queue.dlqName === undefined ? '' : JSON.stringify(redrive),
+      });
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Stops every poller, each waiting for its invocations in flight. */
+async function stopPollers(pollers: readonly Poller[]): Promise<void> {
+  const results = await Promise.allSettled(pollers.map((poller) => poller.stop()));
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  if (failures.length > 0) throw new AggregateError(failures, 'a queue poller did not stop cleanly');
+}
+
 function stackUrls(gateway: Gateway, emulators: Emulators): LocalStackUrls {
   return {
     gateway: gateway.url,
@@ -309,6 +468,7 @@ function stackUrls(gateway: Gateway, emulators: Emulators): LocalStackUrls {
     mailStore: `${emulators.ses.url}/store`,
     s3: emulators.s3.url,
     dynamodb: emulators.dynamodb.url,
+    sqs: emulators.sqs.url,
   };
 }
 

@@ -48,6 +48,12 @@ function explain(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** `  (queues: a, b)`, or nothing when the stack has no queues. */
+function queueNames(stack: LocalStack): string {
+  const names = Object.values(stack.queues).map((url) => url.slice(url.lastIndexOf('/') + 1));
+  return names.length === 0 ? '' : `  (queues: ${names.join(', ')})`;
+}
+
 function printBanner(stack: LocalStack): void {
   const rows: [string, string][] = [
     ['API and site', `${stack.urls.gateway}/`],
@@ -57,6 +63,7 @@ function printBanner(stack: LocalStack): void {
     ['sent mail (JSON)', stack.urls.mailStore],
     ['S3', `${stack.urls.s3}  (buckets: ${Object.values(stack.buckets).join(', ')})`],
     ['DynamoDB', stack.urls.dynamodb],
+    ['SQS', `${stack.urls.sqs}${queueNames(stack)}`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const tokenNote = {

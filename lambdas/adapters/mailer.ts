@@ -1,4 +1,4 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { requireEnv } from '../config/env';
 import type { OutgoingEmail, SentEmail } from '../core/outgoing-email';
 
@@ -7,7 +7,9 @@ import type { OutgoingEmail, SentEmail } from '../core/outgoing-email';
  * never answers some calls) fails after 10 s instead of holding the function until its timeout.
  * Locally only `AWS_ENDPOINT_URL_SESV2` differs.
  */
-export const ses = new SESv2Client({ requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true } });
+export const ses = new SESv2Client({
+  requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
+});
 
 /** The sender, e.g. `Declined Detainer Outcome Report <reports@example.org>`: a verified SES identity. */
 export const MAIL_FROM_VARIABLE = 'MAIL_FROM';

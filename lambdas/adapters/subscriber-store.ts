@@ -157,7 +157,10 @@ export async function* confirmedSubscribers(
   for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard += 1) {
     let cursor: string | undefined;
     do {
-      const page = await store.listConfirmed(shard, { limit: pageSize, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await store.listConfirmed(shard, {
+        limit: pageSize,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
       if (page.subscribers.length > 0) yield page.subscribers;
       cursor = page.cursor;
     } while (cursor !== undefined);

@@ -85,8 +85,16 @@ function diff(field: string, before: unknown, after: unknown, changes: FieldChan
   }
 }
 
+/** A jurisdiction change may alter any published week: the next run re-checks them all. */
+export const ALL_WEEKS = '*';
+
 export async function putJurisdiction(
-  deps: { jurisdictions: JurisdictionStore; now: () => Date; today: () => string },
+  deps: {
+    jurisdictions: JurisdictionStore;
+    now: () => Date;
+    today: () => string;
+    markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
+  },
   command: PutJurisdictionCommand,
 ): Promise<{ result: 'created' | 'updated' | 'unchanged'; jurisdiction: JurisdictionView }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -134,6 +142,7 @@ export async function putJurisdiction(
       createdAt: stored?.createdAt ?? at,
       updatedAt: at,
     };
+    if (stored && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
     if (stored?.recordName !== undefined) item.recordName = stored.recordName;
     if (stored?.recordNameAt !== undefined) item.recordNameAt = stored.recordNameAt;
     if (command.aor !== undefined) item.aor = command.aor;

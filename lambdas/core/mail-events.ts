@@ -31,6 +31,11 @@ function bareAddress(value: string): string {
   return (angled?.[1] ?? value).trim();
 }
 
+/** The recipients' bare addresses, without empty ones (nothing to suppress there). */
+function addresses(list: readonly { emailAddress: string }[]): string[] {
+  return list.map((recipient) => bareAddress(recipient.emailAddress)).filter((address) => address !== '');
+}
+
 /** The suppressions one SES event (the SNS message text) calls for. */
 export function parseMailEvent(message: string): ParsedMailEvent {
   let json: unknown;
@@ -50,8 +55,8 @@ export function parseMailEvent(message: string): ParsedMailEvent {
     return {
       ok: true,
       type,
-      suppressions: event.bounce.bouncedRecipients.map((r) => ({
-        address: bareAddress(r.emailAddress),
+      suppressions: addresses(event.bounce.bouncedRecipients).map((address) => ({
+        address,
         reason: 'bounce' as const,
       })),
     };
@@ -61,8 +66,8 @@ export function parseMailEvent(message: string): ParsedMailEvent {
     return {
       ok: true,
       type,
-      suppressions: event.complaint.complainedRecipients.map((r) => ({
-        address: bareAddress(r.emailAddress),
+      suppressions: addresses(event.complaint.complainedRecipients).map((address) => ({
+        address,
         reason: 'complaint' as const,
       })),
     };

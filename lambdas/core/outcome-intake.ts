@@ -10,6 +10,7 @@ import {
 } from './outcome-record';
 import type { OutcomeInput } from './outcome-schema';
 import type { Actor, HistoryEntry, JurisdictionStore, OutcomeItem, OutcomeStore } from './ports';
+import { weekEnd, weekOf } from './reporting-week';
 
 /**
  * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
@@ -24,6 +25,22 @@ export interface IntakeDeps {
   /** Today's date in the report's time zone. */
   today: () => string;
   now: () => Date;
+  /**
+   * Marks ended weeks whose published edition a change may alter, so the next run re-checks
+   * them. Called before the write: a crash after it leaves a harmless extra check, never a miss.
+   */
+  markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
+}
+
+/** The ended weeks a record counts in (issued, and recorded declined): re-issue candidates. */
+export function weeksTouched(records: readonly (OutcomeRecord | undefined)[], today: string): string[] {
+  const weeks = new Set<string>();
+  for (const record of records) {
+    if (!record) continue;
+    weeks.add(weekOf(record.issuedOn));
+    if (record.status === 'declined' && record.learnedOn !== undefined) weeks.add(weekOf(record.learnedOn));
+  }
+  return [...weeks].filter((week) => weekEnd(week) < today).sort();
 }
 
 export type WriteResult = 'created' | 'updated' | 'unchanged';
@@ -111,6 +128,8 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
       // The previous change may not have reached the history if a call died after its write.
       await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
     }
+    const dirty = weeksTouched([stored?.record, record], today);
+    if (dirty.length > 0 && deps.markDirty) await deps.markDirty(dirty, at);
     const written = stored
       ? await deps.outcomes.replace(item, stored.revision)
       : await deps.outcomes.create(item);
@@ -217,6 +236,8 @@ export async function voidOutcome(
       changes: [{ field: 'voided', before: false, after: true }],
     };
     await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
+    const dirty = weeksTouched([stored.record], deps.today());
+    if (dirty.length > 0 && deps.markDirty) await deps.markDirty(dirty, at);
     const written = await deps.outcomes.replace(
       { ...stored, revision, voided: true, updatedAt: at, lastChange },
       stored.revision,

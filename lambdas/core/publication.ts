@@ -4,7 +4,7 @@ import { ValidationError } from './errors';
 import type { EditionRecord, EditionStore, SiteWriter } from './publication-ports';
 import { hasWeekEnded, isCalendarDate, weekEnd, weekOf } from './reporting-week';
 import { latestPrefix, revisionPath, revisionPrefix, siteLink, weekPath } from './site-layout';
-import type { WeekSource } from './week-data';
+import type { WeekData, WeekSource } from './week-data';
 
 /**
  * Publishing one week. Primary course: assemble the edition from the week's records; if its
@@ -34,8 +34,16 @@ export interface PublishDeps {
   now: () => Date;
   nextEditionOn: (now: Date) => string;
   openDisputes: () => Promise<SectionIV['openDisputes']>;
-  /** The corrections log entries between the latest revision and the new one. */
-  corrections: (previous: Edition, next: Edition) => Promise<CorrectionEntry[]>;
+  /**
+   * The corrections log entries between the latest revision and the new one. `previousIds` are
+   * the detainer ids the previous revision was built from, so records that left the week count.
+   */
+  corrections: (previous: Edition, next: Edition, data: WeekData, previousIds: readonly string[]) => Promise<CorrectionEntry[]>;
+  /** The detainer ids each revision was built from (kept privately, never published). */
+  revisionRecords: {
+    get(week: string, revision: number): Promise<string[] | undefined>;
+    put(week: string, revision: number, ids: readonly string[]): Promise<void>;
+  };
   /** Starts (or resumes) the email of a revision whose decision is `send`. */
   send?: (edition: Edition, record: EditionRecord) => Promise<void>;
 }
@@ -69,15 +77,14 @@ export function editionWeek(date: string, timeZone: string, now: Date): string {
   return week;
 }
 
-/** Assembles the edition a publication would make now, without writing anything. */
+/** Assembles the edition a publication would make now from the week's data, writing nothing. */
 export async function draftEdition(
   deps: PublishDeps,
-  week: string,
+  data: WeekData,
   revision: number,
   extra: Pick<AssemblyOptions, 'corrections' | 'earlierCorrections' | 'correctionsSinceLastEdition'>,
 ): Promise<Edition> {
   const now = deps.now();
-  const data = await deps.weeks.readWeek(week);
   return assembleEdition(data, {
     revision,
     publishedAt: now.toISOString(),
@@ -114,7 +121,8 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     const earlier = earlierCorrectionsSince(all, week, deps.siteUrl);
     const previous = latest ? await deps.site.readEdition(week, latest.revision) : undefined;
     const revision = (latest?.revision ?? 0) + 1;
-    let edition = await draftEdition(deps, week, revision, {
+    const data = await deps.weeks.readWeek(week);
+    let edition = await draftEdition(deps, data, revision, {
       corrections: previous?.corrections ?? [],
       earlierCorrections: earlier,
       correctionsSinceLastEdition: earlier.length,
@@ -124,7 +132,8 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       if (latest.email.decision === 'send' && deps.send) await deps.send(previous, latest);
       return { week, result: 'unchanged', revision: latest.revision, record: latest, edition: previous, url: pageUrl(deps, week) };
     }
-    const added = previous ? await deps.corrections(previous, edition) : [];
+    const previousIds = latest ? ((await deps.revisionRecords.get(week, latest.revision)) ?? []) : [];
+    const added = previous ? await deps.corrections(previous, edition, data, previousIds) : [];
     if (added.length > 0) edition = { ...edition, corrections: [...edition.corrections, ...added] };
 
     const lastEmailed = await deps.editions.lastEmailedWeek();
@@ -140,6 +149,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       correctionsAdded: added.length,
       email,
     };
+    await deps.revisionRecords.put(week, revision, recordIds(data));
     await writeRevision(deps, edition);
     if (!(await deps.editions.commit(record))) continue; // another publication made this revision first
     if (email.decision === 'send') await deps.editions.markEmailed(week);
@@ -152,6 +162,10 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     return { week, result: 'published', revision, record, edition, url: pageUrl(deps, week) };
   }
   throw new Error(`could not publish ${week}: other publications kept winning`);
+}
+
+export function recordIds(data: WeekData): string[] {
+  return [...new Set([...data.issued, ...data.declined].map((item) => item.detainerId))].sort();
 }
 
 function pageUrl(deps: PublishDeps, week: string): string {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { checkAddress, normaliseAddress } from './email-address';
 import { ValidationError } from './errors';
 import type { SendEmail } from './outgoing-email';
-import { confirmationEmail } from './subscription-messages';
-import { confirmUrl } from './subscription-links';
-import { type TokenClaims, type TokenPurpose, verifyToken } from './subscription-tokens';
 import type { SecretSource, Subscriber, SubscriberStore, SuppressionReason } from './subscribers';
+import { confirmUrl } from './subscription-links';
+import { confirmationEmail } from './subscription-messages';
+import { type TokenClaims, type TokenPurpose, verifyToken } from './subscription-tokens';
 
 /**
  * The subscription use cases of CONTRACT.md section 5. Every write is a read, a decision and a
@@ -51,11 +51,7 @@ async function withRetries<T>(address: string, attempt: () => Promise<T | 'retry
 }
 
 /** What happened, for logs and tests only: the HTTP answer is 202 in every case (no probing). */
-export type SubscribeOutcome =
-  | 'confirmation-sent'
-  | 'rate-limited'
-  | 'already-confirmed'
-  | 'suppressed';
+export type SubscribeOutcome = 'confirmation-sent' | 'rate-limited' | 'already-confirmed' | 'suppressed';
 
 /** A malformed address is the one thing a subscribe request is told (400). */
 export function parseSubscribeAddress(value: unknown): string {
@@ -234,7 +230,8 @@ export async function checkUnsubscribeLink(
   const link = await checkLink(deps, token, 'unsubscribe');
   if (!link.ok) return link;
   const current = await deps.subscribers.get(link.claims.address);
-  if (current === undefined || current.nonce !== link.claims.nonce) return { ok: false, refusal: 'superseded' };
+  if (current === undefined || current.nonce !== link.claims.nonce)
+    return { ok: false, refusal: 'superseded' };
   return { ok: true, address: current.address };
 }
 

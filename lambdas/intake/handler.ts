@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoClientStore } from '../adapters/client-store';
 import { DynamoDisputeStore } from '../adapters/dispute-store';
+import { DynamoEditionStore } from '../adapters/edition-store';
 import { DynamoJurisdictionStore } from '../adapters/jurisdiction-store';
 import { DynamoOutcomeStore } from '../adapters/outcome-store';
 import { reportTimeZone } from '../config/env';
@@ -17,6 +18,7 @@ let services: IntakeServices | undefined;
 function intakeServices(): IntakeServices {
   if (!services) {
     const timeZone = reportTimeZone();
+    const editions = new DynamoEditionStore();
     services = {
       outcomes: new DynamoOutcomeStore(),
       jurisdictions: new DynamoJurisdictionStore(),
@@ -24,6 +26,7 @@ function intakeServices(): IntakeServices {
       disputes: new DynamoDisputeStore(),
       now: () => new Date(),
       today: () => todayIn(timeZone),
+      markDirty: (weeks, at) => editions.markDirty(weeks, at),
     };
   }
   return services;

@@ -46,6 +46,6 @@ const route = router(subscriptionRoutes(subscriptionServices));
  * the one mapping; browsers and form posts get it as an HTML page.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(htmlErrorPages(wantsHtml, (status, message) => errorPage(status, message, process.env.SITE_URL)))
+  .use(htmlErrorPages(wantsHtml, errorPage))
   .use(errorHandler())
   .handler((event) => route(event, null));

@@ -71,10 +71,9 @@ function tokenOf(request: RouteRequest<null>): string | undefined {
 function refused(
   purpose: 'confirm' | 'unsubscribe',
   refusal: LinkRefusal | 'missing',
-  siteUrl: string,
 ): APIGatewayProxyStructuredResultV2 {
   log(`${purpose} link refused`, { refusal });
-  return html(400, refusedLinkPage(purpose, refusal, siteUrl));
+  return html(400, refusedLinkPage(purpose, refusal));
 }
 
 export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] {
@@ -84,10 +83,9 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
       path: SUBSCRIBE_PATH,
       handle: async ({ event }) => {
         const address = requestedAddress(event);
-        const services = deps();
-        const outcome = await subscribe(services, address);
+        const outcome = await subscribe(deps(), address);
         log('subscribe', { outcome });
-        if (isFormPost(event)) return html(202, checkInboxPage(address, services.siteUrl));
+        if (isFormPost(event)) return html(202, checkInboxPage(address));
         return json(202, {
           result: 'accepted',
           message: 'If this address can receive our email, a link to confirm the subscription is on its way.',
@@ -98,16 +96,12 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
       method: 'GET',
       path: CONFIRM_PATH,
       handle: async (request) => {
-        const services = deps();
         const token = tokenOf(request);
-        if (token === undefined) return refused('confirm', 'missing', services.siteUrl);
-        const outcome = await confirmSubscription(services, token);
-        if (!outcome.ok) return refused('confirm', outcome.refusal, services.siteUrl);
+        if (token === undefined) return refused('confirm', 'missing');
+        const outcome = await confirmSubscription(deps(), token);
+        if (!outcome.ok) return refused('confirm', outcome.refusal);
         log('confirm', { outcome: outcome.result });
-        return html(
-          200,
-          confirmedPage(outcome.address, outcome.result === 'already-confirmed', services.siteUrl),
-        );
+        return html(200, confirmedPage(outcome.address, outcome.result === 'already-confirmed'));
       },
     },
     {
@@ -115,13 +109,12 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
       path: UNSUBSCRIBE_PATH,
       handle: async (request) => {
         // Changes nothing: mail scanners follow links, so only the page's POST unsubscribes.
-        const services = deps();
         const token = tokenOf(request);
-        if (token === undefined) return refused('unsubscribe', 'missing', services.siteUrl);
-        const check = await checkUnsubscribeLink(services, token);
-        if (!check.ok) return refused('unsubscribe', check.refusal, services.siteUrl);
+        if (token === undefined) return refused('unsubscribe', 'missing');
+        const check = await checkUnsubscribeLink(deps(), token);
+        if (!check.ok) return refused('unsubscribe', check.refusal);
         const action = `${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}`;
-        return html(200, unsubscribeFormPage(check.address, action, services.siteUrl));
+        return html(200, unsubscribeFormPage(check.address, action));
       },
     },
     {
@@ -130,13 +123,12 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
       // RFC 8058 one-click: the body is `List-Unsubscribe=One-Click`; the page's form and an empty
       // body do the same. The token alone decides, so the body is not read.
       handle: async (request) => {
-        const services = deps();
         const token = tokenOf(request);
-        if (token === undefined) return refused('unsubscribe', 'missing', services.siteUrl);
-        const outcome = await unsubscribe(services, token);
-        if (!outcome.ok) return refused('unsubscribe', outcome.refusal, services.siteUrl);
+        if (token === undefined) return refused('unsubscribe', 'missing');
+        const outcome = await unsubscribe(deps(), token);
+        if (!outcome.ok) return refused('unsubscribe', outcome.refusal);
         log('unsubscribe', { outcome: outcome.result });
-        return html(200, unsubscribedPage(outcome.address, outcome.result, services.siteUrl));
+        return html(200, unsubscribedPage(outcome.address, outcome.result));
       },
     },
   ];

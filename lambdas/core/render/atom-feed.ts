@@ -2,8 +2,8 @@ import { Feed } from 'feed';
 import type { Edition } from '../edition-model';
 import { REPORT_NAME } from './edition-view';
 import { formatDateRange, plural } from './format';
-import { absoluteUrl, revisionPath, siteRootUrl } from './links';
 import { type RevisionSummary, summariseRevision } from './home-page';
+import { absoluteUrl, revisionPath, siteRootUrl } from './links';
 
 /** The feed marks titles and summaries as HTML, so text is escaped once here before it goes in. */
 function escapeHtml(text: string): string {
@@ -27,7 +27,9 @@ function isEdition(value: Edition | RevisionSummary): value is Edition {
  */
 export function renderFeed(revisions: readonly (Edition | RevisionSummary)[], siteUrl: string): string {
   const root = siteRootUrl(siteUrl);
-  const entries = revisions.map((entry) => (isEdition(entry) ? summariseRevision(entry) : entry)).sort(newestFirst);
+  const entries = revisions
+    .map((entry) => (isEdition(entry) ? summariseRevision(entry) : entry))
+    .sort(newestFirst);
   const updated = entries[0]?.publishedAt ?? '1970-01-01T00:00:00Z';
   const feed = new Feed({
     id: root,
@@ -45,12 +47,14 @@ export function renderFeed(revisions: readonly (Edition | RevisionSummary)[], si
     const week = formatDateRange(entry.week, entry.weekEnd, true);
     const title =
       entry.revision === 1 ? `Week of ${week}` : `Week of ${week}: corrected, revision ${entry.revision}`;
+    const { issued, declined, jurisdictionsWithDeclines, statesWithDeclines } = entry.headline;
     const summary = [
       entry.synthetic ? 'Synthetic data.' : '',
-      `${plural(entry.headline.issued, 'detainer', 'detainers')} issued and`,
-      `${plural(entry.headline.declined, 'decline', 'declines')} recorded,`,
-      `in ${plural(entry.headline.jurisdictionsWithDeclines, 'jurisdiction', 'jurisdictions')}`,
-      `and ${plural(entry.headline.statesWithDeclines, 'state', 'states')} with declines.`,
+      `${plural(issued, 'detainer', 'detainers')} issued;`,
+      declined === 0
+        ? 'no decline recorded.'
+        : `${plural(declined, 'decline', 'declines')} recorded, in ` +
+          `${plural(jurisdictionsWithDeclines, 'jurisdiction', 'jurisdictions')} in ${plural(statesWithDeclines, 'state', 'states')}.`,
       entry.revision > 1
         ? `Re-issued as revision ${entry.revision} after ${plural(entry.corrections, 'correction', 'corrections')}.`
         : '',

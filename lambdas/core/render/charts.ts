@@ -32,7 +32,7 @@ function svgOpen(id: string, height: number, title: string, desc: string): strin
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${id}" viewBox="0 0 ${WIDTH} ${n(height)}" ` +
     `width="${WIDTH}" height="${n(height)}" role="img" aria-labelledby="${id}-t ${id}-d" ` +
-    `font-size="12" fill="currentColor">` +
+    `font-size="13" fill="currentColor">` +
     `<title id="${id}-t">${escapeXml(title)}</title><desc id="${id}-d">${escapeXml(desc)}</desc>`
   );
 }
@@ -79,7 +79,7 @@ export function sectionIChart(rows: readonly SectionIRow[], chart: ChartText): s
     const suffix = i === 0;
     parts.push(
       `<g><title>${escapeXml(label)}</title>`,
-      text(labelWidth, y + 19, truncate(label, 34), ' text-anchor="end"'),
+      text(labelWidth, y + 19, truncate(label, 32), ' text-anchor="end"'),
       rect(barStart, y + 4, issuedWidth, 13, 'bar-issued', ISSUED_FILL),
       text(barStart + issuedWidth + 4, y + 15, `${formatNumber(row.issued)}${suffix ? ' issued' : ''}`),
       rect(barStart, y + 19, declinedWidth, 13, 'bar-declined', DECLINED_FILL),
@@ -107,15 +107,27 @@ export function trendChart(points: readonly TrendPoint[], chart: ChartText): str
 
   const panel = (offset: number, heading: string, values: number[], cls: string, fill: string): string[] => {
     const max = Math.max(1, ...values);
-    const out = [text(margin, offset + 16, heading, ' font-weight="bold" font-size="13"')];
+    const out = [text(margin, offset + 16, heading, ' font-weight="bold" font-size="14"')];
     values.forEach((value, i) => {
       const barHeight = (value / max) * plotHeight;
       const x = margin + i * slot + (slot - barWidth) / 2;
       const base = offset + plotTop + plotHeight;
       const current = i === values.length - 1;
       out.push(
-        rect(x, base - barHeight, barWidth, barHeight, current ? cls : `${cls} past`, current ? fill : MUTED_FILL),
-        text(x + barWidth / 2, base - barHeight - 4, formatNumber(value), ' text-anchor="middle" font-size="11"'),
+        rect(
+          x,
+          base - barHeight,
+          barWidth,
+          barHeight,
+          current ? cls : `${cls} past`,
+          current ? fill : MUTED_FILL,
+        ),
+        text(
+          x + barWidth / 2,
+          base - barHeight - 4,
+          formatNumber(value),
+          ' text-anchor="middle" font-size="12"',
+        ),
       );
     });
     out.push(
@@ -128,7 +140,9 @@ export function trendChart(points: readonly TrendPoint[], chart: ChartText): str
   const first = points[0];
   const last = points[points.length - 1];
   const span =
-    first && last ? `Weekly, from the week of ${formatDayMonth(first.week)} to the week of ${formatDayMonth(last.week)}` : '';
+    first && last
+      ? `Weekly, from the week of ${formatDayMonth(first.week)} to the week of ${formatDayMonth(last.week)}`
+      : '';
   const desc =
     `${span}. Detainers issued: ${points.map((p) => formatNumber(p.issued)).join(', ')}. ` +
     `Declines recorded: ${points.map((p) => formatNumber(p.declined)).join(', ')}.`;
@@ -151,7 +165,12 @@ export function trendChart(points: readonly TrendPoint[], chart: ChartText): str
   ];
   points.forEach((point, i) => {
     parts.push(
-      text(margin + i * slot + slot / 2, height - 6, formatDayMonth(point.week), ' text-anchor="middle" font-size="11"'),
+      text(
+        margin + i * slot + slot / 2,
+        height - 6,
+        formatDayMonth(point.week),
+        ' text-anchor="middle" font-size="12"',
+      ),
     );
   });
   parts.push('</svg>');

@@ -13,12 +13,21 @@ import type {
   SectionIIGroup,
   SectionIV,
 } from '../edition-model';
-import { dateIn, formatDate, formatDateRange, formatNumber, formatShare, formatState, plural } from './format';
+import {
+  dateIn,
+  formatDate,
+  formatDateRange,
+  formatNumber,
+  formatShare,
+  formatState,
+  plural,
+} from './format';
 import { httpsUrl, httpUrl, siteRootUrl } from './links';
 
 /** Section titles say what is counted, not a verdict (DESIGN.md "Words"). */
 export const SECTION_TITLES = {
-  sectionI: 'I. Most detainers issued this week, among jurisdictions with a limiting policy or a recorded decline',
+  sectionI:
+    'I. Most detainers issued this week, among jurisdictions with a limiting policy or a recorded decline',
   sectionII: 'II. Declines recorded this week, by jurisdiction',
   sectionIII: 'III. Policies that limit cooperation',
   sectionIV: 'IV. Scope, definitions and data quality',
@@ -164,23 +173,28 @@ function jurisdictionLabel(j: JurisdictionName): string {
   return `${j.name} (${j.state}, ${j.id})`;
 }
 
-/** "up 258 from the previous week (2,825)": the change said in words, never a bare sign. */
-function against(current: number, other: number, what: string): string {
+/**
+ * "258 more than the previous week (2,825)", "0.4 below the 12-week average (4.4)": the change
+ * in words, never a bare sign, and with the figure it is compared with.
+ */
+function against(current: number, other: number, what: string, words: readonly [string, string]): string {
   const difference = Math.round((current - other) * 10) / 10;
   if (difference === 0) return `the same as ${what} (${formatNumber(other)})`;
-  const direction = difference > 0 ? 'more than' : 'fewer than';
-  return `${formatNumber(Math.abs(difference))} ${direction} ${what} (${formatNumber(other)})`;
+  return `${formatNumber(Math.abs(difference))} ${difference > 0 ? words[0] : words[1]} ${what} (${formatNumber(other)})`;
 }
+
+const COUNT_WORDS = ['more than', 'fewer than'] as const;
+const AVERAGE_WORDS = ['above', 'below'] as const;
 
 export function mainPoints(edition: Edition): string[] {
   const { headline, comparison } = edition;
   const points = [
     `${plural(headline.issued, 'detainer or request for notification was', 'detainers and requests for notification were')} ` +
-      `issued in the week: ${against(headline.issued, comparison.previousWeek.issued, 'the previous week')} and ` +
-      `${against(headline.issued, comparison.twelveWeekAverage.issued, 'the 12-week average')}.`,
+      `issued in the week: ${against(headline.issued, comparison.previousWeek.issued, 'the previous week', COUNT_WORDS)} and ` +
+      `${against(headline.issued, comparison.twelveWeekAverage.issued, 'the 12-week average', AVERAGE_WORDS)}.`,
     `${plural(headline.declined, 'decline was', 'declines were')} recorded in the week: ` +
-      `${against(headline.declined, comparison.previousWeek.declined, 'the previous week')} and ` +
-      `${against(headline.declined, comparison.twelveWeekAverage.declined, 'the 12-week average')}.`,
+      `${against(headline.declined, comparison.previousWeek.declined, 'the previous week', COUNT_WORDS)} and ` +
+      `${against(headline.declined, comparison.twelveWeekAverage.declined, 'the 12-week average', AVERAGE_WORDS)}.`,
     headline.declined === 0
       ? 'No jurisdiction had a recorded decline this week.'
       : `The ${headline.declined === 1 ? 'decline was' : 'declines were'} recorded for ` +
@@ -310,7 +324,9 @@ export function earlierCorrectionView(
 
 function sectionIVView(s: SectionIV, timeZone: string): SectionIVView {
   const late = s.recordedLate;
-  const oldest = late.oldestIssuedOn ? ` The oldest of them was issued on ${formatDate(late.oldestIssuedOn)}.` : '';
+  const oldest = late.oldestIssuedOn
+    ? ` The oldest of them was issued on ${formatDate(late.oldestIssuedOn)}.`
+    : '';
   const scope: FigureView[] = [
     {
       label: `Declines recorded more than ${late.thresholdDays} days after they happened`,
@@ -322,7 +338,10 @@ function sectionIVView(s: SectionIV, timeZone: string): SectionIVView {
       value: formatNumber(s.declinesAfterTransfer),
     },
     { label: 'Declines that ICE lifted afterwards (still counted)', value: formatNumber(s.declinesLifted) },
-    { label: 'Jurisdictions with a limiting policy in force at the end of the week', value: formatNumber(s.jurisdictionsWithPolicy) },
+    {
+      label: 'Jurisdictions with a limiting policy in force at the end of the week',
+      value: formatNumber(s.jurisdictionsWithPolicy),
+    },
     {
       label: 'Issued in the week, by kind',
       value:
@@ -330,15 +349,19 @@ function sectionIVView(s: SectionIV, timeZone: string): SectionIVView {
         `${plural(s.issuedByKind.notification_request, 'request for notification', 'requests for notification')}`,
     },
   ];
-  const outcomes: FigureView[] = (['pending', 'honored', 'declined', 'transferred', 'lifted'] as const).map((key) => ({
-    label: key[0]?.toUpperCase() + key.slice(1),
-    value: formatNumber(s.issuedByOutcome[key]),
-  }));
+  const outcomes: FigureView[] = (['pending', 'honored', 'declined', 'transferred', 'lifted'] as const).map(
+    (key) => ({
+      label: key[0]?.toUpperCase() + key.slice(1),
+      value: formatNumber(s.issuedByOutcome[key]),
+    }),
+  );
   const disputes = s.openDisputes;
   const oldestDispute =
     disputes.count > 0 && disputes.oldestOpenedAt
       ? `; the oldest was opened on ${formatDate(dateIn(disputes.oldestOpenedAt, timeZone))}` +
-        (disputes.oldestAgeDays === undefined ? '' : ` (${plural(disputes.oldestAgeDays, 'day', 'days')} ago)`)
+        (disputes.oldestAgeDays === undefined
+          ? ''
+          : ` (${plural(disputes.oldestAgeDays, 'day', 'days')} ago)`)
       : '';
   return {
     scope,

@@ -79,7 +79,7 @@ interface HomeModel {
   contactLine: string | null;
   latest: {
     heading: string;
-    headingLower: string;
+    weekLong: string;
     href: string;
     revision: number;
     publishedOn: string;
@@ -98,7 +98,11 @@ interface HomeModel {
   }[];
 }
 
-function homeModel(archive: readonly EditionSummary[], latest: Edition | undefined, view: IndexView): HomeModel {
+function homeModel(
+  archive: readonly EditionSummary[],
+  latest: Edition | undefined,
+  view: IndexView,
+): HomeModel {
   const siteRoot = view.siteRoot ?? './';
   const release = latest ? releaseView(latest) : undefined;
   const ordered = [...archive].sort((a, b) => (a.week < b.week ? 1 : a.week > b.week ? -1 : 0));
@@ -110,7 +114,7 @@ function homeModel(archive: readonly EditionSummary[], latest: Edition | undefin
       latest && release
         ? {
             heading: release.heading,
-            headingLower: release.heading.toLowerCase(),
+            weekLong: release.weekLong,
             href: `${siteRoot}${weekPath(release.week)}`,
             revision: release.revision,
             publishedOn: release.publishedOn,

@@ -2,8 +2,8 @@
 export { renderFeed } from './atom-feed';
 export { sectionIChart, trendChart } from './charts';
 export { DECLINED_CSV_COLUMNS, defuseFormula, renderCsv } from './declined-csv';
-export { EMAIL_ROW_LIMIT, type EmailView, emailSubject, type RenderedEmail, renderEmail } from './email';
 export { SECTION_TITLES } from './edition-view';
+export { EMAIL_ROW_LIMIT, type EmailView, emailSubject, type RenderedEmail, renderEmail } from './email';
 export { dateIn, formatDate, formatDateRange, formatNumber, formatShare, plural } from './format';
 export {
   archiveOf,

@@ -26,7 +26,9 @@ export function renderMessagePage(page: MessagePage): string {
   return renderTemplate('message', {
     title: page.title,
     message: page.message,
-    form: page.form ? { action: page.form.action, button: page.form.button, fields: page.form.fields ?? [] } : null,
+    form: page.form
+      ? { action: page.form.action, button: page.form.button, fields: page.form.fields ?? [] }
+      : null,
     siteRoot: page.siteRoot ?? '/',
     contactLine: page.contactLine ?? null,
     synthetic: false,

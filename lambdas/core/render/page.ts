@@ -52,7 +52,7 @@ export function pageModel(edition: Edition, view: PageView): PageModel {
     ...shared,
     documentTitle: `${shared.release.heading}: ${REPORT_NAME} (revision ${revision})`,
     description:
-      `${REPORT_NAME}, ${shared.release.heading.toLowerCase()}: ` +
+      `${REPORT_NAME}, week of ${shared.release.weekLong}: ` +
       `${plural(edition.headline.issued, 'detainer', 'detainers')} issued, ` +
       `${plural(edition.headline.declined, 'decline', 'declines')} recorded.`,
     siteRoot: atRevision ? '../../../' : '../../',
@@ -82,11 +82,16 @@ export function pageModel(edition: Edition, view: PageView): PageModel {
       current: i + 1 === revision,
     })),
     charts: {
-      sectionI: edition.sectionI.length === 0 ? null : sectionIChart(edition.sectionI, { title: shared.titles.sectionI }),
+      sectionI:
+        edition.sectionI.length === 0
+          ? null
+          : sectionIChart(edition.sectionI, { title: shared.titles.sectionI }),
       trend:
         edition.trend.length === 0
           ? null
-          : trendChart(edition.trend, { title: 'Detainers issued and declines recorded, week by week, last 12 weeks' }),
+          : trendChart(edition.trend, {
+              title: 'Detainers issued and declines recorded, week by week, last 12 weeks',
+            }),
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   templates,
 } from '../../../templates/generated/templates';
 import { formatDate, formatNumber, formatShare, plural } from './format';
+import type { HelperName } from './helper-names';
 
 type Environment = ReturnType<typeof Handlebars.create>;
 type Delegate = (context: object) => string;
@@ -34,17 +35,20 @@ function requireString(helper: string, value: unknown): string {
 
 /**
  * Helpers return plain strings, so Handlebars escapes what they produce like any other value.
- * Their names match no view-model field: `{{name}}` calls a helper before it reads a field.
+ * The names are those the compiler was told about (helper-names.ts): `{{number}}` would call the
+ * helper, so no view-model field is named like one.
  */
 function registerHelpers(env: Environment): void {
-  env.registerHelper('number', (value: unknown) => formatNumber(requireNumber('number', value)));
-  env.registerHelper('percent', (value: unknown) => formatShare(requireNumber('percent', value)));
-  env.registerHelper('longDate', (value: unknown) => formatDate(requireString('longDate', value)));
-  env.registerHelper('shortDate', (value: unknown) => formatDate(requireString('shortDate', value), true));
-  env.registerHelper('plural', (count: unknown, one: unknown, many: unknown) =>
-    plural(requireNumber('plural', count), requireString('plural', one), requireString('plural', many)),
-  );
-  env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  const helpers: Record<HelperName, (...args: unknown[]) => unknown> = {
+    number: (value) => formatNumber(requireNumber('number', value)),
+    percent: (value) => formatShare(requireNumber('percent', value)),
+    longDate: (value) => formatDate(requireString('longDate', value)),
+    shortDate: (value) => formatDate(requireString('shortDate', value), true),
+    plural: (count, one, many) =>
+      plural(requireNumber('plural', count), requireString('plural', one), requireString('plural', many)),
+    eq: (a, b) => a === b,
+  };
+  for (const [name, helper] of Object.entries(helpers)) env.registerHelper(name, helper);
 }
 
 function spec(value: TemplateSpec): Parameters<Environment['template']>[0] {

@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { renderPage } from '../../lambdas/core/render/page';
+import { siteAssets } from '../../lambdas/core/render/site-assets';
+import { editionWithDeclines, fixtureEdition } from '../fixtures/edition';
+import { activeContent, attributeValues, startTags } from '../fixtures/markup';
+
+const SITE = 'https://ddor.example.org/';
+
+function inOrder(html: string, needles: string[]): boolean {
+  const positions = needles.map((needle) => html.indexOf(needle));
+  return positions.every((p, i) => p >= 0 && (i === 0 || p > (positions[i - 1] ?? -1)));
+}
+
+describe('the edition page', () => {
+  it('opens with the week, the revision, the next edition and the headline numbers', () => {
+    // Prepare
+    const edition = fixtureEdition();
+    edition.edition.revision = 1;
+    edition.corrections = [];
+
+    // Act
+    const html = renderPage(edition, { siteUrl: SITE });
+
+    // Assess
+    expect(html).toContain('<h1>Week of January 28 – February 3, 2017</h1>');
+    expect(html).toContain('1, published February 12, 2017 (provisional: late records may revise it)');
+    expect(html).toContain('<dt>Next edition</dt><dd>February 13, 2017</dd>');
+    expect(html).toContain('3,083 detainers and requests for notification were issued in the week');
+    expect(html).toContain(
+      '258 more than the previous week (2,825) and 145.5 above the 12-week average (2,937.5)',
+    );
+    expect(html).toContain('4 declines were recorded in the week: 43 fewer than the previous week (47)');
+    expect(html).toContain('The declines were recorded for 3 jurisdictions in 2 states.');
+    expect(html).toContain('Only recorded declines are counted');
+    expect(html).not.toContain('Corrected edition');
+  });
+
+  it('says when a figure did not change', () => {
+    const edition = fixtureEdition();
+    edition.comparison.previousWeek.declined = 4;
+    edition.headline = {
+      ...edition.headline,
+      declined: 1,
+      jurisdictionsWithDeclines: 1,
+      statesWithDeclines: 1,
+    };
+    const html = renderPage(edition, { siteUrl: SITE });
+    expect(html).toContain('1 decline was recorded in the week: 3 fewer than the previous week (4)');
+    expect(html).toContain('The decline was recorded for 1 jurisdiction in 1 state.');
+    edition.headline.declined = 4;
+    expect(renderPage(edition, { siteUrl: SITE })).toContain('the same as the previous week (4)');
+  });
+
+  it('shows the corrections notice and log on a re-issue', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(html).toContain('Corrected edition: revision 2, re-issued February 12, 2017');
+    expect(html).toContain('2 changes to the records altered its figures');
+    expect(html).toContain('href="#corrections-log"');
+    expect(html).toContain('id="corrections-log"');
+    expect(html).toContain('Elmstead County Sheriff (CA, ZZ0050000)');
+    expect(html).toContain('The person was transferred to Dunmore before release.');
+    expect(html).toContain('<a href="r1/">revision 1</a> · revision 2 (this page)');
+    expect(html).not.toContain('provisional');
+  });
+
+  it('carries the synthetic banner only for synthetic data', () => {
+    const synthetic = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(synthetic).toContain('<strong>Synthetic data.</strong>');
+    const real = renderPage({ ...fixtureEdition(), synthetic: false }, { siteUrl: SITE });
+    expect(real).not.toContain('Synthetic data');
+  });
+
+  it('titles the sections by what they count', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(
+      inOrder(html, [
+        'I. Most detainers issued this week, among jurisdictions with a limiting policy or a recorded decline</h2>',
+        'II. Declines recorded this week, by jurisdiction</h2>',
+        'III. Policies that limit cooperation</h2>',
+        'IV. Scope, definitions and data quality</h2>',
+      ]),
+    ).toBe(true);
+    expect(html).not.toMatch(/non-cooperative/i);
+  });
+
+  it('lists each section in the edition order', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    const sectionI = html.slice(html.indexOf('id="section-i-caption"'));
+    expect(
+      inOrder(sectionI, [
+        '<th scope="row">Amberfield County Sheriff</th>',
+        '<th scope="row">Brightwater City Police</th>',
+        '<th scope="row">Cobalt Valley Detention Authority</th>',
+      ]),
+    ).toBe(true);
+    expect(inOrder(html, ['R7QX2K9P', 'R8MN4T2A', 'R2BC7D5E', 'R5HJ8K3L'])).toBe(true);
+    expect(
+      inOrder(html, [
+        '<h3 id="state-CA">California: 3 declines in 2 jurisdictions</h3>',
+        '<h3 id="state-TX">Texas',
+      ]),
+    ).toBe(true);
+    const sectionIII = html.slice(html.indexOf('id="section-iii-caption"'));
+    expect(inOrder(sectionIII, ['Cobalt Valley Detention Authority', 'Amberfield County Sheriff'])).toBe(
+      true,
+    );
+  });
+
+  it('groups Section II with a count per group and says what each row is', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(html).toContain(
+      '<th scope="rowgroup" colspan="7">Amberfield County Sheriff <span class="id">(CA, ZZ0010000)</span>: 2 declines</th>',
+    );
+    expect(html).toContain('Transferred from Elmstead County Sheriff (CA, ZZ0050000) before release');
+    expect(html).toContain('Lifted by ICE on Feb 3, 2017; still counted');
+    expect(html).toContain('Request for notification');
+    expect(html).toContain('Burglary (convicted); Driving without a licence (charged)');
+    expect(html).toContain('<td>Jan 29, 2017</td><td>Feb 1, 2017</td><td>Feb 2, 2017</td>');
+  });
+
+  it('says how a named jurisdiction disputes a row', () => {
+    const html = renderPage(fixtureEdition(), {
+      siteUrl: SITE,
+      apiUrl: 'https://api.ddor.example.org',
+      contactLine: 'DDOR, PO Box 1, Springfield',
+    });
+    expect(html).toContain('<code>POST https://api.ddor.example.org/disputes</code>');
+    expect(html).toContain('jurisdiction token');
+    expect(html).toContain('or write to the publisher: DDOR, PO Box 1, Springfield');
+  });
+
+  it('draws both charts with a title and a description, and gives their numbers in tables', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(html).toContain('<title id="chart-section-i-t">');
+    expect(html).toContain(
+      '<desc id="chart-section-i-d">1. Amberfield County Sheriff (CA): 51 issued, 2 declined;',
+    );
+    expect(html).toContain('<title id="chart-trend-t">');
+    expect(html).toContain('<desc id="chart-trend-d">');
+    expect(html).toContain('<caption id="trend-caption">');
+    expect(html).toContain(
+      '<th scope="row">Jan 28, 2017 (this week)</th><td class="num">3,075</td><td class="num">4</td>',
+    );
+  });
+
+  it('links the data, the feed, the archive and the stylesheet relative to where it is served', () => {
+    const latest = renderPage(fixtureEdition(), { siteUrl: SITE });
+    const hrefs = attributeValues(latest, 'href');
+    expect(hrefs).toEqual(
+      expect.arrayContaining(['report.json', 'declined.csv', '../../feed.xml', '../../#archive']),
+    );
+    expect(hrefs).toContain('../../assets/site.css');
+    expect(latest).toContain('<a href="https://ddor.example.org/reports/2017-01-28/r2/">');
+
+    const revision = renderPage(fixtureEdition(), {
+      siteUrl: SITE,
+      location: 'revision',
+      supersededBy: { revision: 3, publishedAt: '2017-02-20T15:00:00Z' },
+    });
+    expect(attributeValues(revision, 'href')).toEqual(
+      expect.arrayContaining([
+        'report.json',
+        '../../../feed.xml',
+        '../../../assets/site.css',
+        '../r1/',
+        '../r3/',
+      ]),
+    );
+    expect(revision).toContain('Revision 3 of this week, published February 20, 2017, replaces this one.');
+    expect(siteAssets.map((asset) => asset.path)).toContain('assets/site.css');
+  });
+
+  it('links a policy source only when it is https', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(html).toContain(
+      '<a href="https://example.org/policies/cobalt-valley">https://example.org/policies/cobalt-valley</a>',
+    );
+    expect(html).toContain('<td class="source">Board minutes, 15 June 2015 (paper copy)</td>');
+  });
+
+  it('is accessible by construction: language, skip link, landmarks, headings in order, scoped headers', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(html).toContain('<a class="skip-link" href="#main">');
+    expect(html).toContain('<main id="main"');
+    const tags = startTags(html);
+    for (const landmark of ['header', 'nav', 'main', 'footer'])
+      expect(tags.some((t) => t.name === landmark)).toBe(true);
+    const levels = tags.filter((t) => /^h[1-6]$/.test(t.name)).map((t) => Number(t.name.slice(1)));
+    expect(levels[0]).toBe(1);
+    levels.forEach((level, i) => {
+      if (i > 0) expect(level - (levels[i - 1] ?? 1)).toBeLessThanOrEqual(1);
+    });
+    for (const th of tags.filter((t) => t.name === 'th')) {
+      expect(th.attributes.map((a) => a.name)).toContain('scope');
+    }
+    expect(tags.filter((t) => t.name === 'table').length).toBe(
+      tags.filter((t) => t.name === 'caption').length,
+    );
+  });
+
+  it('runs no script and needs no inline style (strict CSP)', () => {
+    const html = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(activeContent(html)).toEqual([]);
+    expect(html).not.toMatch(/<style|<script/i);
+  });
+
+  it('handles a week with no declines, no Section I rows and no policies', () => {
+    const edition = fixtureEdition();
+    edition.sectionI = [];
+    edition.sectionII = [];
+    edition.sectionIII = [];
+    edition.headline = { issued: 12, declined: 0, jurisdictionsWithDeclines: 0, statesWithDeclines: 0 };
+    const html = renderPage(edition, { siteUrl: SITE });
+    expect(html).toContain('No decline was recorded this week.');
+    expect(html).toContain('No jurisdiction met these conditions this week.');
+    expect(html).toContain('No policy is recorded as in force at the end of this week.');
+    expect(html).not.toContain('id="chart-section-i"');
+  });
+
+  it('stays well under 100 KB for a usual week of 200 declines', () => {
+    const html = renderPage(editionWithDeclines(200), { siteUrl: SITE });
+    expect(html.match(/<tr><th scope="row">R/g)?.length).toBe(200);
+    expect(Buffer.byteLength(html)).toBeLessThan(100_000);
+  });
+
+  it('gives the same bytes for the same edition', () => {
+    const a = renderPage(fixtureEdition(), { siteUrl: SITE });
+    const b = renderPage(fixtureEdition(), { siteUrl: SITE });
+    expect(a).toBe(b);
+  });
+});
