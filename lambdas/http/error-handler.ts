@@ -7,6 +7,7 @@ const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',
+  'TooManyRequestsException',
 ]);
 
 /**
