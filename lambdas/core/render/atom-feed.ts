@@ -1,9 +1,10 @@
 import { Feed } from 'feed';
 import type { Edition } from '../edition-model';
+import { revisionPrefix } from '../site-layout';
 import { REPORT_NAME } from './edition-view';
 import { formatDateRange, plural } from './format';
 import { type RevisionSummary, summariseRevision } from './home-page';
-import { absoluteUrl, revisionPath, siteRootUrl } from './links';
+import { absoluteUrl, siteRootUrl } from './links';
 
 /** The feed marks titles and summaries as HTML, so text is escaped once here before it goes in. */
 function escapeHtml(text: string): string {
@@ -43,7 +44,7 @@ export function renderFeed(revisions: readonly (Edition | RevisionSummary)[], si
     author: { name: REPORT_NAME, link: root },
   });
   for (const entry of entries) {
-    const url = absoluteUrl(root, revisionPath(entry.week, entry.revision));
+    const url = absoluteUrl(root, revisionPrefix(entry.week, entry.revision));
     const week = formatDateRange(entry.week, entry.weekEnd, true);
     const title =
       entry.revision === 1 ? `Week of ${week}` : `Week of ${week}: corrected, revision ${entry.revision}`;

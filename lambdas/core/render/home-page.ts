@@ -1,7 +1,7 @@
 import type { Edition, Headline } from '../edition-model';
+import { latestPrefix, revisionPrefix } from '../site-layout';
 import { mainPoints, releaseView } from './edition-view';
 import { dateIn, formatDate, formatDateRange } from './format';
-import { revisionPath, weekPath } from './links';
 import { renderTemplate } from './template-engine';
 
 /** One published revision, as the archive and the feed list it (small enough to keep in a manifest). */
@@ -115,7 +115,7 @@ function homeModel(
         ? {
             heading: release.heading,
             weekLong: release.weekLong,
-            href: `${siteRoot}${weekPath(release.week)}`,
+            href: `${siteRoot}${latestPrefix(release.week)}`,
             revision: release.revision,
             publishedOn: release.publishedOn,
             provisional: release.provisional,
@@ -126,7 +126,7 @@ function homeModel(
       const first = entry.revisions[0];
       return {
         label: formatDateRange(entry.week, entry.weekEnd),
-        href: `${siteRoot}${weekPath(entry.week)}`,
+        href: `${siteRoot}${latestPrefix(entry.week)}`,
         synthetic: entry.synthetic,
         issued: entry.headline.issued,
         declined: entry.headline.declined,
@@ -134,7 +134,7 @@ function homeModel(
         reissued: entry.revisionCount > 1,
         revisions: entry.revisions.map((r) => ({
           revision: r.revision,
-          href: `${siteRoot}${revisionPath(entry.week, r.revision)}`,
+          href: `${siteRoot}${revisionPrefix(entry.week, r.revision)}`,
           publishedOn: formatDate(dateIn(r.publishedAt, entry.timeZone), true),
         })),
       };

@@ -13,7 +13,6 @@ export {
   renderIndex,
   summariseRevision,
 } from './home-page';
-export { revisionPath, weekPath } from './links';
 export { type MessagePage, renderMessagePage } from './message-page';
 export { type PageView, renderPage } from './page';
 export { type SiteAsset, siteAssets } from './site-assets';

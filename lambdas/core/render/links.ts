@@ -1,18 +1,9 @@
 /**
- * Where things live on the site (CONTRACT.md section 4) and which URLs may become links. Pages link
- * to each other with relative paths, so the same bytes work on the deployed domain, on the local
- * gateway and in a `--preview` folder; emails and the feed, read elsewhere, use absolute URLs.
+ * Which URLs may become links, and how they are made absolute (the paths themselves come from
+ * site-layout.ts, the publisher's map of the site). Pages link to each other with relative paths,
+ * so the same bytes work on the deployed domain, on the local gateway and in a `--preview` folder;
+ * emails and the feed, read elsewhere, use absolute URLs.
  */
-
-/** The week's latest revision, relative to the site root: `reports/2017-01-28/`. */
-export function weekPath(week: string): string {
-  return `reports/${week}/`;
-}
-
-/** Revision `n` of a week, kept for good: `reports/2017-01-28/r2/`. */
-export function revisionPath(week: string, revision: number): string {
-  return `reports/${week}/r${revision}/`;
-}
 
 /** The site root as given, checked and ending with "/": relative paths are resolved against it. */
 export function siteRootUrl(siteUrl: string): string {

@@ -1,8 +1,9 @@
 import type { Edition } from '../edition-model';
+import { revisionPrefix } from '../site-layout';
 import { sectionIChart, trendChart } from './charts';
 import { type EditionView, editionView, REPORT_NAME } from './edition-view';
 import { dateIn, formatDate, plural } from './format';
-import { absoluteUrl, revisionPath, siteRootUrl } from './links';
+import { absoluteUrl, siteRootUrl } from './links';
 import { renderTemplate } from './template-engine';
 
 /** What the edition page needs besides the edition. */
@@ -41,7 +42,7 @@ interface PageModel extends EditionView {
   charts: { sectionI: string | null; trend: string | null };
 }
 
-export function pageModel(edition: Edition, view: PageView): PageModel {
+function pageModel(edition: Edition, view: PageView): PageModel {
   const shared = editionView(edition, view.siteUrl);
   const { week, revision, timeZone } = edition.edition;
   const atRevision = view.location === 'revision';
@@ -57,7 +58,7 @@ export function pageModel(edition: Edition, view: PageView): PageModel {
       `${plural(edition.headline.declined, 'decline', 'declines')} recorded.`,
     siteRoot: atRevision ? '../../../' : '../../',
     weekRoot,
-    permalink: absoluteUrl(view.siteUrl, revisionPath(week, revision)),
+    permalink: absoluteUrl(view.siteUrl, revisionPrefix(week, revision)),
     disputeEndpoint: new URL('disputes', siteRootUrl(view.apiUrl ?? view.siteUrl)).href,
     contactLine: view.contactLine ?? null,
     superseded: superseded

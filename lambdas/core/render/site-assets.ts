@@ -1,4 +1,5 @@
 import { assets } from '../../../templates/generated/templates';
+import { CONTENT_TYPES, STYLESHEET_KEY } from '../site-layout';
 
 /** A static file every page links, for the publisher to upload as it is. */
 export interface SiteAsset {
@@ -14,5 +15,5 @@ export interface SiteAsset {
  * (or an invalidation) when the stylesheet does.
  */
 export const siteAssets: readonly SiteAsset[] = [
-  { path: 'assets/site.css', contentType: 'text/css; charset=utf-8', body: assets['site.css'] },
+  { path: STYLESHEET_KEY, contentType: CONTENT_TYPES.css, body: assets['site.css'] },
 ];

@@ -1,0 +1,119 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { requireEnv } from '../config/env';
+import type { ClaimResult, LedgerStore, SendProgress } from '../core/edition-mail';
+import { documents } from './dynamodb';
+import { isConditionFailure } from './outcome-store';
+import { sendLedgerTable } from './table-definitions';
+
+/** The progress item sits in the edition's partition under a key no address can have. */
+const PROGRESS = '#progress';
+
+/** The per-recipient send ledger: single-item conditional writes before and after each send. */
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(private readonly table = requireEnv(sendLedgerTable.envVar)) {}
+
+  async claim(edition: string, address: string, owner: string, now: Date, leaseMs: number): Promise<ClaimResult> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { edition, address },
+          UpdateExpression: 'SET #s = :sending, #owner = :owner, leaseUntil = :until ADD attempts :one',
+          ConditionExpression: 'attribute_not_exists(address) OR (#s = :sending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':sending': 'sending',
+            ':owner': owner,
+            ':until': new Date(now.getTime() + leaseMs).toISOString(),
+            ':now': now.toISOString(),
+            ':one': 1,
+          },
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const current = await documents.send(new GetCommand({ TableName: this.table, Key: { edition, address }, ConsistentRead: true }));
+    return current.Item?.status === 'sending' ? 'busy' : 'done';
+  }
+
+  async markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { edition, address },
+        UpdateExpression: 'SET #s = :sent, messageId = :id, sentAt = :at REMOVE leaseUntil',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':id': messageId, ':at': at.toISOString(), ':owner': owner },
+      }),
+    );
+  }
+
+  async markSkipped(edition: string, address: string, reason: string, at: Date): Promise<boolean> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { edition, address },
+          UpdateExpression: 'SET #s = :skipped, skippedBecause = :why, skippedAt = :at',
+          ConditionExpression: 'attribute_not_exists(address)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':skipped': 'skipped', ':why': reason, ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async progress(edition: string): Promise<SendProgress | undefined> {
+    const out = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { edition, address: PROGRESS }, ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    return {
+      status: item.queueStatus === 'queued' ? 'queued' : 'queueing',
+      total: Number(item.total ?? 0),
+      sent: Number(item.sent ?? 0),
+      skipped: Number(item.skipped ?? 0),
+    };
+  }
+
+  async startQueueing(edition: string, at: Date): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { edition, address: PROGRESS },
+        UpdateExpression: 'SET queueStatus = if_not_exists(queueStatus, :q), startedAt = if_not_exists(startedAt, :at)',
+        ExpressionAttributeValues: { ':q': 'queueing', ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async finishQueueing(edition: string, total: number, at: Date): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { edition, address: PROGRESS },
+        UpdateExpression: 'SET queueStatus = :q, total = :t, queuedAt = :at',
+        ExpressionAttributeValues: { ':q': 'queued', ':t': total, ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async count(edition: string, sent: number, skipped: number): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { edition, address: PROGRESS },
+        UpdateExpression: 'ADD sent :sent, skipped :skipped',
+        ExpressionAttributeValues: { ':sent': sent, ':skipped': skipped },
+      }),
+    );
+  }
+}

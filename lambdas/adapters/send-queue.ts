@@ -1,0 +1,23 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendJob } from '../core/edition-mail';
+
+/** The one SQS client (locally AWS_ENDPOINT_URL_SQS points at the local SQS-compatible server). */
+export const sqs = new SQSClient({});
+
+/** Sends messages in batches of ten, retrying entries SQS reports as failed. */
+export async function enqueueJson(queueUrl: string, bodies: readonly unknown[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    let entries = bodies.slice(i, i + 10).map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) }));
+    for (let attempt = 0; entries.length > 0; attempt++) {
+      const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      entries = entries.filter((e) => failed.has(e.Id));
+      if (entries.length > 0 && attempt >= 5) throw new Error(`could not queue ${entries.length} messages`);
+      if (entries.length > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+}
+
+export function enqueueSendJobs(queueUrl: string, jobs: readonly SendJob[]): Promise<void> {
+  return enqueueJson(queueUrl, jobs);
+}
