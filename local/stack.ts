@@ -3,6 +3,8 @@ import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { reportTimeZone } from '../lambdas/config/env';
+import { securityHeaderMap } from '../lib/security-headers';
 import {
   type BucketSpec,
   LOCAL_HOST,
@@ -13,7 +15,9 @@ import {
   startSes,
 } from './emulators';
 import { type Gateway, type HttpFunction, type Route, startGateway } from './gateway';
+import { productQueues, startWeeklySchedule } from './product';
 import { type SesSimulator, startSesSimulator } from './ses-simulator';
+import { isSitePath, siteOrigin } from './site-origin';
 import { type Poller, type SqsFunction, startPoller } from './sqs/poller';
 import { queueArn } from './sqs/queues';
 import { type SqsServer, startSqsServer } from './sqs/server';
@@ -51,6 +55,8 @@ export interface LocalStackOptions {
   readonly ensureBootstrapClient?: (token: string) => Promise<void>;
   /** More functions behind the gateway, matched in order before the intake function's catch-all. */
   readonly routes?: readonly Route[];
+  /** Run the weekly schedule (croner) as EventBridge Scheduler does deployed. @default false */
+  readonly schedule?: boolean;
   /** Headers added to every gateway response (the site's security headers, once defined). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -225,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let gateway: Gateway | undefined;
   let emulators: Emulators | undefined;
   let simulator: SesSimulator | undefined;
+  let weekly: { stop(): void } | undefined;
   const pollers: Poller[] = [];
   let pollerClient: SQSClient | undefined;
   const shutDown = async (): Promise<void> => {
@@ -237,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     };
     // The pollers and the gateway first, so that no function is mid-write when the stores close.
+    weekly?.stop();
     await attempt(() => stopPollers(pollers));
     pollerClient?.destroy();
     if (gateway !== undefined) await attempt(gateway.close);
@@ -264,7 +272,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs: emulators.sqs.port,
     };
     const sqs = emulators.sqs;
-    const localQueues = options.queues ?? [];
+    const localQueues = options.queues ?? productQueues();
     const queues = Object.fromEntries(localQueues.map((queue) => [queue.envVar, sqs.queueUrl(queue.name)]));
     // Before any SDK client exists: clients read region, endpoints and the warning switch at creation.
     const environment = applyLocalEnvironment({
@@ -291,11 +299,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     gateway.setRouting({
       routes: [
         ...(options.routes ?? []),
-        { match: '/subscriptions', name: 'subscriptions', handler: subscriptions },
+        {
+          match: '/subscriptions',
+          name: 'subscriptions',
+          handler: subscriptions,
+          headers: securityHeaderMap(),
+        },
+        {
+          match: isSitePath,
+          name: 'site',
+          handler: siteOrigin(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site'),
+          headers: securityHeaderMap(),
+        },
       ],
       fallback: { name: 'intake', handler: intake },
     });
     // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
+    if (options.schedule === true) {
+      const run = startWeeklySchedule(log);
+      weekly = run;
+      log(
+        `weekly schedule: ${run.pattern} (${reportTimeZone()}), next run ${run.next?.toISOString() ?? 'none'}`,
+      );
+    }
     simulator = startSesSimulator({
       storeUrl: urls.mailStore,
       handler: (await import('../lambdas/mail-events/handler')).handler,

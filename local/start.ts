@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       s3Port: ports.s3,
       sesPort: ports.ses,
       sqsPort: ports.sqs,
+      schedule: true,
       ...(env.INTAKE_TOKEN === undefined || env.INTAKE_TOKEN === '' ? {} : { intakeToken: env.INTAKE_TOKEN }),
     });
   } catch (error) {

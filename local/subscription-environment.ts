@@ -21,5 +21,10 @@ export function subscriptionEnvironment(source: {
     SITE_URL: source.gateway,
     MAIL_FROM: LOCAL_MAIL_FROM,
     SUBSCRIPTION_SECRET_FILE: subscriptionSecretPath(source.dataDir),
+    // Only fictional demo and test data is ever loaded locally: every rendering says "synthetic".
+    SYNTHETIC_DATA: 'true',
+    // One process runs every sender invocation locally, so they share one rate limiter.
+    SEND_CONCURRENCY: '1',
+    SEND_RATE_PER_SECOND: process.env.SEND_RATE_PER_SECOND ?? '50',
   };
 }

@@ -4,6 +4,7 @@
  * the same adapters run), or, with `--deployed`, the AWS account of the current credentials and
  * the table names already in the environment.
  */
+import { applyLocalEnvironment } from '../local/stack';
 import { dataDirFromEnv, readStackFile } from '../local/stack-file';
 
 export interface Connection {
@@ -17,16 +18,8 @@ export async function connect(deployed: boolean): Promise<Connection> {
   if (deployed) return { kind: 'deployed' };
   const dataDir = dataDirFromEnv();
   const stack = await readStackFile(dataDir);
-  const env = process.env;
-  env.AWS_REGION ??= 'us-east-1';
-  env.AWS_ACCESS_KEY_ID = 'local';
-  env.AWS_SECRET_ACCESS_KEY = 'local';
-  env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${stack.ports.dynamodb}`;
-  env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${stack.ports.s3}`;
-  env.AWS_ENDPOINT_URL_SESV2 = `http://127.0.0.1:${stack.ports.ses}`;
-  if (stack.ports.sqs !== undefined) env.AWS_ENDPOINT_URL_SQS = `http://127.0.0.1:${stack.ports.sqs}`;
-  for (const [name, table] of Object.entries(stack.tables)) env[name] = table;
-  for (const [name, bucket] of Object.entries(stack.buckets)) env[name] = bucket;
+  // The same environment the stack gives its functions, so the same adapters reach it.
+  applyLocalEnvironment({ ...stack, gateway: stack.gateway, dataDir: stack.dataDir });
   return { kind: 'local', gateway: stack.gateway, dataDir };
 }
 

@@ -28,7 +28,8 @@ export class DynamoEditionStore implements EditionStore {
     const page = await documents.send(
       new QueryCommand({
         TableName: this.table,
-        KeyConditionExpression: 'week = :w AND begins_with(rev, :r)',
+        KeyConditionExpression: '#week = :w AND begins_with(rev, :r)',
+        ExpressionAttributeNames: { '#week': 'week' },
         ExpressionAttributeValues: { ':w': week, ':r': 'r' },
         ScanIndexForward: false,
         Limit: 1,
@@ -48,7 +49,11 @@ export class DynamoEditionStore implements EditionStore {
     };
     try {
       await documents.send(
-        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(rev)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(rev)',
+        }),
       );
       return true;
     } catch (error) {
@@ -61,7 +66,8 @@ export class DynamoEditionStore implements EditionStore {
     const items = await queryAll<Record<string, unknown>>({
       TableName: this.table,
       IndexName: 'archive',
-      KeyConditionExpression: 'archive = :a',
+      KeyConditionExpression: '#archive = :a',
+      ExpressionAttributeNames: { '#archive': 'archive' },
       ExpressionAttributeValues: { ':a': 'edition' },
       ScanIndexForward: false,
     });
@@ -70,7 +76,11 @@ export class DynamoEditionStore implements EditionStore {
 
   async lastEmailedWeek(): Promise<string | undefined> {
     const out = await documents.send(
-      new GetCommand({ TableName: this.table, Key: { week: META_WEEK, rev: 'lastEmailed' }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { week: META_WEEK, rev: 'lastEmailed' },
+        ConsistentRead: true,
+      }),
     );
     const week = out.Item?.emailedWeek;
     return typeof week === 'string' ? week : undefined;
@@ -96,7 +106,8 @@ export class DynamoEditionStore implements EditionStore {
   async dirtyWeeks(): Promise<string[]> {
     const items = await queryAll<{ rev: string }>({
       TableName: this.table,
-      KeyConditionExpression: 'week = :m AND begins_with(rev, :d)',
+      KeyConditionExpression: '#week = :m AND begins_with(rev, :d)',
+      ExpressionAttributeNames: { '#week': 'week' },
       ExpressionAttributeValues: { ':m': META_WEEK, ':d': `${DIRTY}#` },
       ConsistentRead: true,
     });

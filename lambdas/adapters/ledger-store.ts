@@ -12,7 +12,13 @@ const PROGRESS = '#progress';
 export class DynamoLedgerStore implements LedgerStore {
   constructor(private readonly table = requireEnv(sendLedgerTable.envVar)) {}
 
-  async claim(edition: string, address: string, owner: string, now: Date, leaseMs: number): Promise<ClaimResult> {
+  async claim(
+    edition: string,
+    address: string,
+    owner: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<ClaimResult> {
     try {
       await documents.send(
         new UpdateCommand({
@@ -34,11 +40,19 @@ export class DynamoLedgerStore implements LedgerStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const current = await documents.send(new GetCommand({ TableName: this.table, Key: { edition, address }, ConsistentRead: true }));
+    const current = await documents.send(
+      new GetCommand({ TableName: this.table, Key: { edition, address }, ConsistentRead: true }),
+    );
     return current.Item?.status === 'sending' ? 'busy' : 'done';
   }
 
-  async markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void> {
+  async markSent(
+    edition: string,
+    address: string,
+    owner: string,
+    messageId: string,
+    at: Date,
+  ): Promise<void> {
     await documents.send(
       new UpdateCommand({
         TableName: this.table,
@@ -46,7 +60,12 @@ export class DynamoLedgerStore implements LedgerStore {
         UpdateExpression: 'SET #s = :sent, messageId = :id, sentAt = :at REMOVE leaseUntil',
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':id': messageId, ':at': at.toISOString(), ':owner': owner },
+        ExpressionAttributeValues: {
+          ':sent': 'sent',
+          ':id': messageId,
+          ':at': at.toISOString(),
+          ':owner': owner,
+        },
       }),
     );
   }
@@ -89,7 +108,8 @@ export class DynamoLedgerStore implements LedgerStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { edition, address: PROGRESS },
-        UpdateExpression: 'SET queueStatus = if_not_exists(queueStatus, :q), startedAt = if_not_exists(startedAt, :at)',
+        UpdateExpression:
+          'SET queueStatus = if_not_exists(queueStatus, :q), startedAt = if_not_exists(startedAt, :at)',
         ExpressionAttributeValues: { ':q': 'queueing', ':at': at.toISOString() },
       }),
     );
@@ -100,7 +120,8 @@ export class DynamoLedgerStore implements LedgerStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { edition, address: PROGRESS },
-        UpdateExpression: 'SET queueStatus = :q, total = :t, queuedAt = :at',
+        UpdateExpression: 'SET queueStatus = :q, #total = :t, queuedAt = :at',
+        ExpressionAttributeNames: { '#total': 'total' },
         ExpressionAttributeValues: { ':q': 'queued', ':t': total, ':at': at.toISOString() },
       }),
     );

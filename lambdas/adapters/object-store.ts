@@ -30,7 +30,8 @@ export class ObjectStore {
       const out = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return out.Body ? await out.Body.transformToString('utf8') : undefined;
     } catch (error) {
-      if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey')) return undefined;
+      if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey'))
+        return undefined;
       throw error;
     }
   }

@@ -7,7 +7,9 @@ export const sqs = new SQSClient({});
 /** Sends messages in batches of ten, retrying entries SQS reports as failed. */
 export async function enqueueJson(queueUrl: string, bodies: readonly unknown[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 10) {
-    let entries = bodies.slice(i, i + 10).map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) }));
+    let entries = bodies
+      .slice(i, i + 10)
+      .map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) }));
     for (let attempt = 0; entries.length > 0; attempt++) {
       const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));

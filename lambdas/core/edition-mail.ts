@@ -60,7 +60,13 @@ export interface SendDeps {
   email: (week: string, revision: number) => Promise<StoredEmail>;
   unsubscribeUrl: (subscriber: Subscriber) => Promise<string>;
   headers: (unsubscribeUrl: string) => Record<string, string>;
-  send: (message: { to: string; subject: string; html: string; text: string; headers: Record<string, string> }) => Promise<string>;
+  send: (message: {
+    to: string;
+    subject: string;
+    html: string;
+    text: string;
+    headers: Record<string, string>;
+  }) => Promise<string>;
   rate: { take(): Promise<void> };
   now: () => Date;
   owner: string;
@@ -85,7 +91,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
   for (const address of job.addresses) {
     const subscriber = await deps.subscriber(address);
     if (!subscriber || subscriber.status !== 'confirmed') {
-      if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now())) outcome.skipped++;
+      if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
+        outcome.skipped++;
       continue;
     }
     const claim = await deps.ledger.claim(edition, address, deps.owner, deps.now(), deps.leaseMs);
@@ -112,11 +119,15 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
     outcome.sent++;
   }
-  if (outcome.sent > 0 || outcome.skipped > 0) await deps.ledger.count(edition, outcome.sent, outcome.skipped);
+  if (outcome.sent > 0 || outcome.skipped > 0)
+    await deps.ledger.count(edition, outcome.sent, outcome.skipped);
   return outcome;
 }
 
-async function sendWithBackoff(deps: SendDeps, message: Parameters<SendDeps['send']>[0]): Promise<string | undefined> {
+async function sendWithBackoff(
+  deps: SendDeps,
+  message: Parameters<SendDeps['send']>[0],
+): Promise<string | undefined> {
   for (let attempt = 0; attempt <= THROTTLE_RETRIES; attempt++) {
     await deps.rate.take();
     try {

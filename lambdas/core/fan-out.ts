@@ -1,4 +1,4 @@
-import { type LedgerStore, type SendJob, type StoredEmail, editionKey, jobsFor } from './edition-mail';
+import { editionKey, jobsFor, type LedgerStore, type SendJob, type StoredEmail } from './edition-mail';
 import type { Edition } from './edition-model';
 import type { EditionRecord } from './publication-ports';
 

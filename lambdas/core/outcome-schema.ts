@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from './errors';
 import { isCalendarDate } from './reporting-week';
 import { US_STATE_CODES } from './us-states';

@@ -33,6 +33,11 @@ export interface EditionStore {
 
 /** The published site's files, and the stored editions' full data. */
 export interface SiteWriter {
-  putFile(key: string, body: string, kind: 'html' | 'json' | 'csv' | 'atom' | 'css', cache: 'immutable' | 'short'): Promise<void>;
+  putFile(
+    key: string,
+    body: string,
+    kind: 'html' | 'json' | 'csv' | 'atom' | 'css',
+    cache: 'immutable' | 'short',
+  ): Promise<void>;
   readEdition(week: string, revision: number): Promise<Edition | undefined>;
 }

@@ -16,7 +16,11 @@ import type { WeekData, WeekSource } from './week-data';
  * mended by running the publication again.
  */
 export interface EditionRenderer {
-  page(edition: Edition, options: { superseded?: { revision: number; path: string } }): string;
+  /** `location`: served at the week's latest path or at its revision path (relative links differ). */
+  page(
+    edition: Edition,
+    options: { location: 'latest' | 'revision'; superseded?: { revision: number; publishedAt: string } },
+  ): string;
   csv(edition: Edition): string;
   json(edition: Edition): string;
   index(records: readonly EditionRecord[], latest: Edition | undefined): string;
@@ -38,12 +42,19 @@ export interface PublishDeps {
    * The corrections log entries between the latest revision and the new one. `previousIds` are
    * the detainer ids the previous revision was built from, so records that left the week count.
    */
-  corrections: (previous: Edition, next: Edition, data: WeekData, previousIds: readonly string[]) => Promise<CorrectionEntry[]>;
+  corrections: (
+    previous: Edition,
+    next: Edition,
+    data: WeekData,
+    previousIds: readonly string[],
+  ) => Promise<CorrectionEntry[]>;
   /** The detainer ids each revision was built from (kept privately, never published). */
   revisionRecords: {
     get(week: string, revision: number): Promise<string[] | undefined>;
     put(week: string, revision: number, ids: readonly string[]): Promise<void>;
   };
+  /** Uploads the shared assets (stylesheet) beside the pages. */
+  uploadAssets?: () => Promise<void>;
   /** Starts (or resumes) the email of a revision whose decision is `send`. */
   send?: (edition: Edition, record: EditionRecord) => Promise<void>;
 }
@@ -65,7 +76,9 @@ export interface PublishResult {
 
 export function editionWeek(date: string, timeZone: string, now: Date): string {
   if (!isCalendarDate(date)) {
-    throw new ValidationError('the week must be a date written YYYY-MM-DD', [{ path: 'week', message: `not a date: ${date}` }]);
+    throw new ValidationError('the week must be a date written YYYY-MM-DD', [
+      { path: 'week', message: `not a date: ${date}` },
+    ]);
   }
   const week = weekOf(date);
   if (!hasWeekEnded(week, timeZone, now)) {
@@ -97,8 +110,14 @@ export async function draftEdition(
 }
 
 /** Re-issues of earlier weeks made since the newest emailed week's first revision. */
-function earlierCorrectionsSince(records: readonly EditionRecord[], week: string, siteUrl: string): EarlierCorrection[] {
-  const emailed = records.filter((r) => r.email.decision === 'send').sort((a, b) => b.publishedAt.localeCompare(a.publishedAt))[0];
+function earlierCorrectionsSince(
+  records: readonly EditionRecord[],
+  week: string,
+  siteUrl: string,
+): EarlierCorrection[] {
+  const emailed = records
+    .filter((r) => r.email.decision === 'send')
+    .sort((a, b) => b.publishedAt.localeCompare(a.publishedAt))[0];
   const since = emailed?.publishedAt ?? '';
   return records
     .filter((r) => r.revision > 1 && r.week < week && r.publishedAt > since)
@@ -130,7 +149,14 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     if (latest && previous && edition.edition.contentHash === latest.contentHash) {
       await writeShared(deps, previous);
       if (latest.email.decision === 'send' && deps.send) await deps.send(previous, latest);
-      return { week, result: 'unchanged', revision: latest.revision, record: latest, edition: previous, url: pageUrl(deps, week) };
+      return {
+        week,
+        result: 'unchanged',
+        revision: latest.revision,
+        record: latest,
+        edition: previous,
+        url: pageUrl(deps, week),
+      };
     }
     const previousIds = latest ? ((await deps.revisionRecords.get(week, latest.revision)) ?? []) : [];
     const added = previous ? await deps.corrections(previous, edition, data, previousIds) : [];
@@ -155,7 +181,15 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     if (email.decision === 'send') await deps.editions.markEmailed(week);
     if (latest && previous) {
       // The older revision's page gains a notice that this one supersedes it; its data stays.
-      await deps.site.putFile(`${revisionPrefix(week, latest.revision)}index.html`, deps.render.page(previous, { superseded: { revision, path: revisionPath(week, revision) } }), 'html', 'short');
+      await deps.site.putFile(
+        `${revisionPrefix(week, latest.revision)}index.html`,
+        deps.render.page(previous, {
+          location: 'revision',
+          superseded: { revision, publishedAt: record.publishedAt },
+        }),
+        'html',
+        'short',
+      );
     }
     await writeShared(deps, edition);
     if (email.decision === 'send' && deps.send) await deps.send(edition, record);
@@ -182,7 +216,10 @@ export function emailDecision(
   if (revision !== 1) return { decision: 'none', reason: 're-issues are listed in the next emailed edition' };
   if (!wanted) return { decision: 'none', reason: 'publishing was asked not to email (--no-email)' };
   if (lastEmailedWeek !== undefined && lastEmailedWeek > week) {
-    return { decision: 'none', reason: `a later week (${lastEmailedWeek}) was already emailed: backfills stay quiet` };
+    return {
+      decision: 'none',
+      reason: `a later week (${lastEmailedWeek}) was already emailed: backfills stay quiet`,
+    };
   }
   return { decision: 'send', reason: 'first publication of the week' };
 }
@@ -191,7 +228,12 @@ async function writeRevision(deps: PublishDeps, edition: Edition): Promise<void>
   const prefix = revisionPrefix(edition.edition.week, edition.edition.revision);
   await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'immutable');
   await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(edition), 'csv', 'immutable');
-  await deps.site.putFile(`${prefix}index.html`, deps.render.page(edition, {}), 'html', 'short');
+  await deps.site.putFile(
+    `${prefix}index.html`,
+    deps.render.page(edition, { location: 'revision' }),
+    'html',
+    'short',
+  );
 }
 
 /** The week's latest files, the archive and the feed: rebuilt from the committed records. */
@@ -199,7 +241,13 @@ async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
   const prefix = latestPrefix(edition.edition.week);
   await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'short');
   await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(edition), 'csv', 'short');
-  await deps.site.putFile(`${prefix}index.html`, deps.render.page(edition, {}), 'html', 'short');
+  await deps.site.putFile(
+    `${prefix}index.html`,
+    deps.render.page(edition, { location: 'latest' }),
+    'html',
+    'short',
+  );
+  await deps.uploadAssets?.();
   const all = await deps.editions.listAll();
   const newestWeek = all[0]?.week;
   const latestEdition =

@@ -28,7 +28,10 @@ export class RateLimiter {
   private async wait(): Promise<void> {
     for (;;) {
       const now = this.clock();
-      this.tokens = Math.min(this.ratePerSecond, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+      this.tokens = Math.min(
+        this.ratePerSecond,
+        this.tokens + ((now - this.last) / 1000) * this.ratePerSecond,
+      );
       this.last = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;

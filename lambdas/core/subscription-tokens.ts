@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The tokens in confirmation and unsubscribe links. A token is `payload.mac`, both base64url:

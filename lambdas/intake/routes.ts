@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createClient, publicClient, revokeClient } from '../core/api-clients';
 import { listDisputes, openDispute, resolveDispute } from '../core/disputes';
 import { ConflictError, DomainError, ValidationError } from '../core/errors';

@@ -1,0 +1,31 @@
+import { requireEnv } from '../config/env';
+import type { StoredEmail } from '../core/edition-mail';
+import { ObjectStore } from './object-store';
+
+/**
+ * The private data bucket: what the publisher keeps for later steps and never publishes (the
+ * rendered email awaiting per-reader links, the detainer ids each revision was built from).
+ */
+export const emailKey = (week: string, revision: number) => `editions/${week}/r${revision}/email.json`;
+export const recordsKey = (week: string, revision: number) => `editions/${week}/r${revision}/records.json`;
+
+let store: ObjectStore | undefined;
+export function dataStore(): ObjectStore {
+  store ??= new ObjectStore(requireEnv('DATA_BUCKET'));
+  return store;
+}
+
+export async function readStoredEmail(week: string, revision: number): Promise<StoredEmail> {
+  const text = await dataStore().getText(emailKey(week, revision));
+  if (text === undefined) throw new Error(`no stored email for ${week} r${revision}`);
+  return JSON.parse(text) as StoredEmail;
+}
+
+export async function putPrivateJson(key: string, value: unknown): Promise<void> {
+  await dataStore().put({
+    key,
+    body: JSON.stringify(value),
+    contentType: 'application/json',
+    cacheControl: 'no-store',
+  });
+}

@@ -1,0 +1,60 @@
+import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { HttpFunction, RouteRequest } from './gateway';
+
+/**
+ * The hosted site, served locally as CloudFront serves it deployed: objects from the site bucket,
+ * `index.html` for a path ending in `/` (the CloudFront Function's job), a redirect to add the
+ * slash to a folder, and the same security headers (applied by the route).
+ */
+const SITE_PREFIXES = ['/reports/', '/assets/'];
+const SITE_FILES = new Set(['/', '/index.html', '/feed.xml']);
+
+export function isSitePath(request: RouteRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  return SITE_FILES.has(request.path) || SITE_PREFIXES.some((prefix) => request.path.startsWith(prefix));
+}
+
+/** The object key for a site path: `/reports/x/` → `reports/x/index.html`. */
+export function siteKey(path: string): string {
+  const key = path.replace(/^\/+/, '');
+  return key === '' || key.endsWith('/') ? `${key}index.html` : key;
+}
+
+function notFound(): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: 404,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    body: 'Not found. The archive of every edition is at /.\n',
+  };
+}
+
+export function siteOrigin(bucket: string): HttpFunction {
+  // Created on first request: the stack sets the S3 endpoint before any client exists.
+  let s3: S3Client | undefined;
+  return async (event) => {
+    s3 ??= new S3Client({});
+    const path = event.rawPath;
+    // A folder without its slash: relative links in the page need the slash.
+    const last = path.split('/').pop() ?? '';
+    if (path !== '/' && !path.endsWith('/') && !last.includes('.')) {
+      return { statusCode: 301, headers: { location: `${path}/`, 'cache-control': 'no-store' }, body: '' };
+    }
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: siteKey(path) }));
+      const body = object.Body ? await object.Body.transformToString('utf8') : '';
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': object.ContentType ?? 'application/octet-stream',
+          'cache-control': object.CacheControl ?? 'no-cache',
+        },
+        body: event.requestContext.http.method === 'HEAD' ? '' : body,
+      };
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey'))
+        return notFound();
+      throw error;
+    }
+  };
+}

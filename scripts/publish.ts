@@ -1,0 +1,126 @@
+/**
+ * npm run publish -- --week YYYY-MM-DD [--no-email]   publish the week containing that date
+ * npm run publish -- --week YYYY-MM-DD --preview      render it to local files only
+ * Finds the running local stack through $DATA_DIR/stack.json (or, with --deployed, acts on the
+ * deployed tables and buckets named in the environment).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect, fail } from './stack-connection';
+
+const USAGE = `usage:
+  npm run publish -- --week YYYY-MM-DD [--no-email]
+  npm run publish -- --week YYYY-MM-DD --preview`;
+
+async function main(): Promise<void> {
+  const options = {
+    week: { type: 'string' },
+    email: { type: 'boolean', default: true },
+    'no-email': { type: 'boolean', default: false },
+    preview: { type: 'boolean', default: false },
+    deployed: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: { week?: string; 'no-email': boolean; preview: boolean; deployed: boolean; help: boolean };
+  try {
+    values = parseArgs({ options, strict: true }).values;
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const date = values.week;
+  if (date === undefined) fail(`--week is required\n${USAGE}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+    fail(`--week must be a date written YYYY-MM-DD, not "${date}"\n${USAGE}`);
+  const connection = await connect(values.deployed).catch((error: unknown) =>
+    fail(error instanceof Error ? error.message : String(error)),
+  );
+
+  const { publisherDeps, renderStoredEmail } = await import('../lambdas/publish/publisher');
+  const { draftEdition, publishWeek } = await import('../lambdas/core/publication');
+  const { isCalendarDate, weekOf } = await import('../lambdas/core/reporting-week');
+  const { DomainError } = await import('../lambdas/core/errors');
+  if (!isCalendarDate(date)) fail(`--week ${date} is not a real calendar date`);
+  const deps = publisherDeps();
+
+  if (values.preview) {
+    const week = weekOf(date);
+    const data = await deps.weeks.readWeek(week);
+    const latest = await deps.editions.latest(week);
+    const edition = await draftEdition(deps, data, (latest?.revision ?? 0) + 1, {
+      corrections: [],
+      earlierCorrections: [],
+      correctionsSinceLastEdition: 0,
+    });
+    const dir = join(connection.dataDir ?? process.cwd(), 'preview', week);
+    await mkdir(dir, { recursive: true });
+    const email = renderStoredEmail(edition, deps.config);
+    const files: [string, string][] = [
+      ['index.html', deps.render.page(edition, { location: 'latest' })],
+      ['report.json', deps.render.json(edition)],
+      ['declined.csv', deps.render.csv(edition)],
+      ['email.html', email.html],
+      ['email.txt', `Subject: ${email.subject}\n\n${email.text}`],
+    ];
+    for (const [name, body] of files) await writeFile(join(dir, name), body);
+    console.log(
+      `preview of the week of ${week} (draft revision ${edition.edition.revision}; nothing published or emailed):`,
+    );
+    for (const [name] of files) console.log(`  ${join(dir, name)}`);
+    console.log(
+      '(the page links its stylesheet from /assets/site.css: open it through the site for styling)',
+    );
+    return;
+  }
+
+  let result: Awaited<ReturnType<typeof publishWeek>>;
+  try {
+    result = await publishWeek(deps, { date, email: !values['no-email'] });
+  } catch (error) {
+    if (error instanceof DomainError) fail(error.message);
+    throw error;
+  }
+  const { week, revision, record } = result;
+  console.log(
+    result.result === 'published'
+      ? `published the week of ${week}: revision ${revision}`
+      : `the week of ${week} is unchanged since revision ${revision}: nothing new to publish`,
+  );
+  let sent = 0;
+  if (record.email.decision === 'send') {
+    sent = await waitForSend(week, revision);
+  } else {
+    console.log(`no email: ${record.email.reason}`);
+  }
+  console.log(`page: ${result.url}`);
+  console.log(`emails sent for this edition: ${sent}`);
+}
+
+/** Polls the send ledger's progress until every queued recipient is sent or skipped. */
+async function waitForSend(week: string, revision: number): Promise<number> {
+  const { DynamoLedgerStore } = await import('../lambdas/adapters/ledger-store');
+  const { editionKey } = await import('../lambdas/core/edition-mail');
+  const ledger = new DynamoLedgerStore();
+  const key = editionKey(week, revision);
+  const started = Date.now();
+  let last = '';
+  for (;;) {
+    const progress = await ledger.progress(key);
+    if (progress?.status === 'queued') {
+      const done = progress.sent + progress.skipped;
+      const line = `sending: ${progress.sent} sent, ${progress.skipped} skipped, of ${progress.total}`;
+      if (line !== last) console.log(line);
+      last = line;
+      if (done >= progress.total) return progress.sent;
+    }
+    if (Date.now() - started > 30 * 60_000)
+      fail('the send did not finish within 30 minutes; run the command again to resume');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
