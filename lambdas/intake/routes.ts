@@ -46,8 +46,10 @@ function pathParam<S extends z.ZodType>(schema: S, value: string | undefined, na
 
 /** If-Match: `"n"`, `n`, `W/"n"` or `*`. */
 function ifMatch(event: APIGatewayProxyEventV2): number | '*' | undefined {
-  const value = requestHeader(event, 'if-match')?.trim();
-  if (value === undefined || value === '') return undefined;
+  const raw = requestHeader(event, 'if-match');
+  if (raw === undefined) return undefined;
+  // A present but empty If-Match is a malformed condition, not an absent one: never write on it.
+  const value = raw.trim();
   if (value === '*') return '*';
   const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(value);
   if (!match?.[1]) {
