@@ -5,11 +5,16 @@ import { DynamoEditionStore } from '../adapters/edition-store';
 import { publishWeek } from '../core/publication';
 import { publisherDeps } from './publisher';
 
-/** One publication request, as the weekly report function queues it. */
-export const publishMessageSchema = z.strictObject({
+const publication = z.strictObject({
   week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   email: z.boolean(),
 });
+
+/**
+ * One weekly run, as the report function queues it: its publications in order (re-issues
+ * first, then the week that is emailed). One message keeps the order that SQS would not.
+ */
+export const publishMessageSchema = z.strictObject({ publications: z.array(publication).min(1).max(1000) });
 
 export type PublishMessage = z.infer<typeof publishMessageSchema>;
 
@@ -28,18 +33,20 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event)
   for (const record of event.Records) {
     try {
       const message = publishMessageSchema.parse(JSON.parse(record.body));
-      const seenAt = new Date().toISOString();
-      const result = await publishWeek(deps, { date: message.week, email: message.email });
-      await editions.clearDirty(result.week, seenAt);
-      console.log(
-        JSON.stringify({
-          level: 'INFO',
-          message: 'published',
-          week: result.week,
-          result: result.result,
-          revision: result.revision,
-        }),
-      );
+      for (const { week, email } of message.publications) {
+        const seenAt = new Date().toISOString();
+        const result = await publishWeek(deps, { date: week, email });
+        await editions.clearDirty(result.week, seenAt);
+        console.log(
+          JSON.stringify({
+            level: 'INFO',
+            message: 'published',
+            week: result.week,
+            result: result.result,
+            revision: result.revision,
+          }),
+        );
+      }
     } catch (error) {
       console.error(
         JSON.stringify({

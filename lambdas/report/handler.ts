@@ -20,7 +20,7 @@ export const handler = middy<unknown, { weeks: string[] }>().handler(async (even
   const { scheduledTime } = scheduledEvent.parse(event);
   const seenAt = new Date().toISOString();
   const plan = await planWeeklyRun(editions, new Date(scheduledTime), timeZone);
-  await enqueueJson(queueUrl, plan.weeks);
+  await enqueueJson(queueUrl, [{ publications: plan.weeks }]);
   // The '*' mark is cleared only once every week it stands for has been queued.
   if (plan.expandedAll) await editions.clearDirty('*', seenAt);
   console.log(

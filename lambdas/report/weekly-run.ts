@@ -8,6 +8,10 @@ import { latestCompleteWeek } from '../core/reporting-week';
  * schedule's own time, so a retried or redriven run publishes the week it was scheduled for.
  */
 export interface WeeklyRunPlan {
+  /**
+   * The publications, in order: re-issues first, so the week's email (the last) already lists
+   * them under "Corrections to earlier editions".
+   */
   weeks: { week: string; email: boolean }[];
   /** The '*' mark (a jurisdiction changed) was expanded to every published week. */
   expandedAll: boolean;
@@ -23,7 +27,10 @@ export async function planWeeklyRun(
   const published = [...new Set((await editions.listAll()).map((r) => r.week))];
   const expandedAll = dirty.includes('*');
   const reissue = expandedAll ? published : dirty.filter((w) => w !== '*' && published.includes(w));
-  const weeks = [{ week: current, email: true }];
-  for (const week of [...new Set(reissue)].sort()) if (week !== current) weeks.push({ week, email: false });
+  const weeks = [...new Set(reissue)]
+    .sort()
+    .filter((week) => week !== current)
+    .map((week) => ({ week, email: false }));
+  weeks.push({ week: current, email: true });
   return { weeks, expandedAll };
 }

@@ -25,11 +25,32 @@ describe('2017 failures, replayed', () => {
     // Week of 2017-01-07 to 2017-01-13.
     const pa = ref('ZZPA0001', 'Synthetic Franklin County Sheriff', 'PA');
     const oh = ref('ZZOH0001', 'Synthetic Franklin County Sheriff', 'OH');
-    await put('F-1', syntheticRecord({ issuedOn: '2017-01-09', jurisdiction: pa, declinedOn: '2017-01-10', learnedOn: '2017-01-10' }));
-    await put('F-2', syntheticRecord({ issuedOn: '2017-01-09', jurisdiction: oh, status: 'honored', declinedOn: undefined, learnedOn: undefined }));
+    await put(
+      'F-1',
+      syntheticRecord({
+        issuedOn: '2017-01-09',
+        jurisdiction: pa,
+        declinedOn: '2017-01-10',
+        learnedOn: '2017-01-10',
+      }),
+    );
+    await put(
+      'F-2',
+      syntheticRecord({
+        issuedOn: '2017-01-09',
+        jurisdiction: oh,
+        status: 'honored',
+        declinedOn: undefined,
+        learnedOn: undefined,
+      }),
+    );
     const { edition } = await publish('2017-01-07', false);
     expect(edition.sectionII.map((g) => g.jurisdiction)).toEqual([pa]);
-    expect(edition.headline).toMatchObject({ declined: 1, jurisdictionsWithDeclines: 1, statesWithDeclines: 1 });
+    expect(edition.headline).toMatchObject({
+      declined: 1,
+      jurisdictionsWithDeclines: 1,
+      statesWithDeclines: 1,
+    });
     expect(edition.sectionI.map((r) => r.jurisdiction.id)).toEqual(['ZZPA0001']);
   });
 
@@ -37,10 +58,27 @@ describe('2017 failures, replayed', () => {
     // Week of 2017-01-14 to 2017-01-20.
     const sender = ref('ZZTX0001', 'Synthetic Sender County Sheriff', 'TX');
     const receiver = ref('ZZTX0002', 'Synthetic Receiver County Sheriff', 'TX');
-    await put('T-1', syntheticRecord({ issuedOn: '2017-01-14', jurisdiction: sender, status: 'transferred', transferredTo: receiver, declinedOn: undefined, learnedOn: undefined }));
     await put(
       'T-1',
-      syntheticRecord({ issuedOn: '2017-01-14', jurisdiction: sender, transferredTo: receiver, facility: 'Receiver Jail', declinedOn: '2017-01-17', learnedOn: '2017-01-18' }),
+      syntheticRecord({
+        issuedOn: '2017-01-14',
+        jurisdiction: sender,
+        status: 'transferred',
+        transferredTo: receiver,
+        declinedOn: undefined,
+        learnedOn: undefined,
+      }),
+    );
+    await put(
+      'T-1',
+      syntheticRecord({
+        issuedOn: '2017-01-14',
+        jurisdiction: sender,
+        transferredTo: receiver,
+        facility: 'Receiver Jail',
+        declinedOn: '2017-01-17',
+        learnedOn: '2017-01-18',
+      }),
       'released by the receiving county',
     );
     const { edition } = await publish('2017-01-14', false);
@@ -49,21 +87,37 @@ describe('2017 failures, replayed', () => {
     expect(edition.sectionII[0]?.declines[0]?.transferredFrom?.id).toBe('ZZTX0001');
     const sectionI = Object.fromEntries(edition.sectionI.map((r) => [r.jurisdiction.id, r]));
     expect(sectionI.ZZTX0001?.declined ?? 0).toBe(0);
-    const history = (await (await stack().api('/outcomes/T-1')).json()) as { history: { changes: { field: string; after: unknown }[] }[] };
-    expect(history.history.map((h) => h.changes.find((c) => c.field === 'status')?.after)).toEqual(['transferred', 'declined']);
+    const history = (await (await stack().api('/outcomes/T-1')).json()) as {
+      history: { changes: { field: string; after: unknown }[] }[];
+    };
+    expect(history.history.map((h) => h.changes.find((c) => c.field === 'status')?.after)).toEqual([
+      'transferred',
+      'declined',
+    ]);
   });
 
   it('re-issues an edition when a detainer issued to the wrong agency is corrected, keeping revision 1', async () => {
     // Week of 2017-01-21 to 2017-01-27.
     const wrong = ref('ZZNV0001', 'Synthetic Wrong County Sheriff', 'NV');
     const right = ref('ZZNV0002', 'Synthetic Right City Police', 'NV');
-    const record = syntheticRecord({ issuedOn: '2017-01-23', jurisdiction: wrong, declinedOn: '2017-01-24', learnedOn: '2017-01-25' });
+    const record = syntheticRecord({
+      issuedOn: '2017-01-23',
+      jurisdiction: wrong,
+      declinedOn: '2017-01-24',
+      learnedOn: '2017-01-25',
+    });
     await put('W-1', record);
     const first = await publish('2017-01-21', false);
     expect(first.revision).toBe(1);
-    const r1 = await (await fetch(new URL('/reports/2017-01-21/r1/report.json', stack().urls.gateway))).text();
+    const r1 = await (
+      await fetch(new URL('/reports/2017-01-21/r1/report.json', stack().urls.gateway))
+    ).text();
 
-    await put('W-1', { ...record, jurisdiction: right }, 'detainer was issued to the city police, not the county');
+    await put(
+      'W-1',
+      { ...record, jurisdiction: right },
+      'detainer was issued to the city police, not the county',
+    );
     const second = await publish('2017-01-21', false);
     expect(second).toMatchObject({ result: 'published', revision: 2 });
     const latest = await publishedReport(stack().urls.gateway, '2017-01-21');
@@ -76,7 +130,9 @@ describe('2017 failures, replayed', () => {
       }),
     );
     // Revision 1 stays readable, byte for byte, at its own address.
-    expect(await (await fetch(new URL('/reports/2017-01-21/r1/report.json', stack().urls.gateway))).text()).toBe(r1);
+    expect(
+      await (await fetch(new URL('/reports/2017-01-21/r1/report.json', stack().urls.gateway))).text(),
+    ).toBe(r1);
     const page = await (await fetch(new URL('/reports/2017-01-21/', stack().urls.gateway))).text();
     expect(page).toContain('detainer was issued to the city police, not the county');
     // Publishing again with nothing changed makes no revision 3.
@@ -86,7 +142,15 @@ describe('2017 failures, replayed', () => {
   it('counts a decline recorded years after issue in the week it was recorded, and says so', async () => {
     // Week of 2017-01-28 to 2017-02-03.
     const old = ref('ZZWA0001', 'Synthetic Old Case County', 'WA');
-    await put('L-1', syntheticRecord({ issuedOn: '2013-05-02', jurisdiction: old, declinedOn: '2013-06-01', learnedOn: '2017-01-30' }));
+    await put(
+      'L-1',
+      syntheticRecord({
+        issuedOn: '2013-05-02',
+        jurisdiction: old,
+        declinedOn: '2013-06-01',
+        learnedOn: '2017-01-30',
+      }),
+    );
     const { edition } = await publish('2017-01-28', false);
     expect(edition.headline.declined).toBe(1);
     expect(edition.headline.issued).toBe(0);
@@ -101,15 +165,39 @@ describe('2017 failures, replayed', () => {
     const cooperating = ref('ZZAZ0001', 'Synthetic Cooperating County', 'AZ');
     const limiting = ref('ZZAZ0002', 'Synthetic Limiting County', 'AZ');
     for (let i = 0; i < 5; i++) {
-      await put(`C-${i}`, syntheticRecord({ issuedOn: '2017-02-06', jurisdiction: cooperating, status: 'honored', declinedOn: undefined, learnedOn: undefined }));
+      await put(
+        `C-${i}`,
+        syntheticRecord({
+          issuedOn: '2017-02-06',
+          jurisdiction: cooperating,
+          status: 'honored',
+          declinedOn: undefined,
+          learnedOn: undefined,
+        }),
+      );
     }
-    await put('C-9', syntheticRecord({ issuedOn: '2017-02-06', jurisdiction: limiting, status: 'pending', declinedOn: undefined, learnedOn: undefined }));
+    await put(
+      'C-9',
+      syntheticRecord({
+        issuedOn: '2017-02-06',
+        jurisdiction: limiting,
+        status: 'pending',
+        declinedOn: undefined,
+        learnedOn: undefined,
+      }),
+    );
     const policy = await stack().api('/jurisdictions/ZZAZ0002', {
       method: 'PUT',
       body: {
         name: 'Synthetic Limiting County',
         state: 'AZ',
-        policy: { enactedOn: '2016-06-01', type: 'resolution', summary: 'Synthetic', criteria: 'Judicial warrant', source: 'https://example.org/synthetic' },
+        policy: {
+          enactedOn: '2016-06-01',
+          type: 'resolution',
+          summary: 'Synthetic',
+          criteria: 'Judicial warrant',
+          source: 'https://example.org/synthetic',
+        },
       },
     });
     expect(policy.status).toBe(200);
