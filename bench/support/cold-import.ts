@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface ImportTiming {
+  /** `performance.now()` around `await import(bundle)`: loading, parsing and running the module. */
+  readonly importMs: number;
+  /** From the process's time origin to the end of the import: Node's own start-up included. */
+  readonly sinceStartMs: number;
+}
+
+/** What the fresh process runs: the handler module imported once, as the Lambda runtime does. */
+const PROBE = [
+  'const start = performance.now();',
+  'await import(process.env.BENCH_IMPORT_URL);',
+  'const end = performance.now();',
+  'process.stdout.write(JSON.stringify({ importMs: end - start, sinceStartMs: end }));',
+].join(' ');
+
+/**
+ * Imports `bundlePath` in a fresh `node` process with `nodeFlags` (e.g. `--enable-source-maps`,
+ * which the functions run with) and a minimal environment: region set, no credentials needed,
+ * nothing inherited that could load code (NODE_OPTIONS).
+ */
+export async function coldImport(
+  bundlePath: string,
+  nodeFlags: readonly string[] = [],
+): Promise<ImportTiming> {
+  const { stdout } = await run(process.execPath, [...nodeFlags, '--input-type=module', '-e', PROBE], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      BENCH_IMPORT_URL: pathToFileURL(bundlePath).href,
+    },
+  });
+  const timing = JSON.parse(stdout) as Partial<ImportTiming>;
+  if (typeof timing.importMs !== 'number' || typeof timing.sinceStartMs !== 'number') {
+    throw new Error(`the import probe of ${bundlePath} printed ${stdout}`);
+  }
+  return { importMs: timing.importMs, sinceStartMs: timing.sinceStartMs };
+}
