@@ -46,9 +46,9 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
     return typeof bound === 'string' ? bound : state;
   }
 
-  async noteRecordName(id: string, name: string, at: string): Promise<void> {
+  async noteRecordName(id: string, name: string, at: string): Promise<boolean> {
     try {
-      await documents.send(
+      const out = await documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
@@ -56,11 +56,15 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
           ConditionExpression:
             'attribute_exists(id) AND (attribute_not_exists(recordNameAt) OR recordNameAt <= :at) AND (attribute_not_exists(recordName) OR recordName <> :n)',
           ExpressionAttributeValues: { ':n': name, ':at': at },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      // The record name is the one shown only while no PUT /jurisdictions gave a name.
+      return out.Attributes?.name === undefined;
     } catch (error) {
       // Same name already, or a newer record's name is there: nothing to do.
       if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 

@@ -1,5 +1,5 @@
 import { ConflictError } from './errors';
-import { backoff, clientOf } from './outcome-intake';
+import { ALL_WEEKS, backoff, clientOf } from './outcome-intake';
 import type { FieldChange } from './outcome-record';
 import type { PolicyInput } from './outcome-schema';
 import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './ports';
@@ -85,8 +85,6 @@ function diff(field: string, before: unknown, after: unknown, changes: FieldChan
   }
 }
 
-/** A jurisdiction change may alter any published week: the next run re-checks them all. */
-export const ALL_WEEKS = '*';
 
 export async function putJurisdiction(
   deps: {

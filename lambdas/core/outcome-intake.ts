@@ -12,6 +12,9 @@ import type { OutcomeInput } from './outcome-schema';
 import type { Actor, HistoryEntry, JurisdictionStore, OutcomeItem, OutcomeStore } from './ports';
 import { weekEnd, weekOf } from './reporting-week';
 
+/** The re-issue mark that stands for every published week. */
+export const ALL_WEEKS = '*';
+
 /**
  * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
  * an equal record is `unchanged`; otherwise check If-Match, bind the named jurisdictions to their
@@ -135,7 +138,7 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
       : await deps.outcomes.create(item);
     if (!written) continue;
     await deps.outcomes.putHistory(item.detainerId, lastChange);
-    await noteNames(deps.jurisdictions, record, at);
+    await noteNames(deps, record, at);
     return { result: stored ? 'updated' : 'created', revision, record };
   }
   throw new ConflictError(`record ${command.detainerId} is being changed by others too often: try again`);
@@ -161,8 +164,13 @@ async function bindJurisdictions(store: JurisdictionStore, record: OutcomeRecord
   }
 }
 
-async function noteNames(store: JurisdictionStore, record: OutcomeRecord, at: string): Promise<void> {
-  for (const ref of namedJurisdictions(record)) await store.noteRecordName(ref.id, ref.name, at);
+/** A shown name that changed may alter every published week that names the jurisdiction. */
+async function noteNames(deps: IntakeDeps, record: OutcomeRecord, at: string): Promise<void> {
+  let renamed = false;
+  for (const ref of namedJurisdictions(record)) {
+    if (await deps.jurisdictions.noteRecordName(ref.id, ref.name, at)) renamed = true;
+  }
+  if (renamed && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
 }
 
 /** True when a jurisdiction token may see this record: it names the token's jurisdiction. */

@@ -87,8 +87,11 @@ export interface JurisdictionStore {
    * compares). Only a conditional create: never changes an existing binding.
    */
   bind(id: string, state: string, name: string, at: string): Promise<string>;
-  /** Records the name of the latest record that names the id (only if `at` is newer). */
-  noteRecordName(id: string, name: string, at: string): Promise<void>;
+  /**
+   * Records the name of the latest record that names the id (only if `at` is newer); true when
+   * that changed the name the report shows.
+   */
+  noteRecordName(id: string, name: string, at: string): Promise<boolean>;
   /** Creates (expectedRevision 0) or replaces the item if its revision is still expected. */
   save(item: JurisdictionItem, expectedRevision: number): Promise<boolean>;
 }
