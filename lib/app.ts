@@ -17,12 +17,22 @@ export function buildApp(app: App, config: AppConfig): DdorStacks {
   // No account or region: the stacks stay environment-agnostic, so synth needs no credentials.
   const prefix = `ddor-${config.stage}`;
   const stateful = new StatefulStack(app, `${prefix}-stateful`, {
-    description: 'Declined Detainer Outcome Report: records (retained)',
+    description:
+      'Declined Detainer Outcome Report: records, site, data, link key and mail identity (retained)',
+    mailDomain: config.mail.domain,
+    logRetention: config.logRetention,
   });
   const stateless = new StatelessStack(app, `${prefix}-stateless`, {
-    description: 'Declined Detainer Outcome Report: functions and APIs',
+    description:
+      'Declined Detainer Outcome Report: functions, APIs, schedule, queues, mail and site delivery',
     config,
-    tables: stateful,
+    stateful: {
+      tables: stateful,
+      siteBucket: stateful.siteBucket,
+      dataBucket: stateful.dataBucket,
+      subscriptionSecret: stateful.subscriptionSecret,
+      mailIdentity: stateful.mailIdentity,
+    },
   });
 
   Tags.of(app).add('project', 'ddor');

@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { DEFAULT_TIME_ZONE } from '../lambdas/config/env';
+import { checkAddress } from '../lambdas/core/email-address';
 
 /** The one typed configuration of a deployment, read from CDK context (`cdk synth -c key=value`). */
 export interface AppConfig {
@@ -13,6 +14,23 @@ export interface AppConfig {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   /** How long function and access logs are kept. */
   readonly logRetention: RetentionDays;
+  /** The edition and subscription mail. */
+  readonly mail: MailConfig;
+}
+
+/** Who mail comes from and how fast it goes out. */
+export interface MailConfig {
+  /** The sender address (`MAIL_FROM`), on `domain` or one of its subdomains. */
+  readonly from: string;
+  /** The SES domain identity mail is sent from (DKIM-signed; DNS records to publish once deployed). */
+  readonly domain: string;
+  /**
+   * Messages per second for the whole send queue: the account's SES maximum send rate with
+   * headroom. Each sender invocation takes its share (`sendRatePerSecond / sendConcurrency`).
+   */
+  readonly sendRatePerSecond: number;
+  /** Sender invocations in flight at once (the send queue's event source maximum concurrency). */
+  readonly sendConcurrency: number;
 }
 
 /** The context keys, as given in cdk.json or with `-c`. */
@@ -22,6 +40,10 @@ export const CONTEXT_KEYS = {
   rateLimit: 'throttleRateLimit',
   burstLimit: 'throttleBurstLimit',
   logRetentionDays: 'logRetentionDays',
+  mailFrom: 'mailFrom',
+  mailDomain: 'mailDomain',
+  sendRatePerSecond: 'sendRatePerSecond',
+  sendConcurrency: 'sendConcurrency',
 } as const;
 
 export const CONFIG_DEFAULTS = {
@@ -33,6 +55,13 @@ export const CONFIG_DEFAULTS = {
   burstLimit: 100,
   // A quarter: long enough to look into a disputed week after the fact, short enough to stay cheap.
   logRetentionDays: RetentionDays.THREE_MONTHS,
+  // Placeholders that synthesize anywhere; a real deployment sets its own verified domain.
+  mailFrom: 'reports@example.org',
+  mailDomain: 'example.org',
+  // Well under the usual production SES rate (14/s at first), leaving room for confirmations.
+  sendRatePerSecond: 10,
+  // Two senders keep a 10/s budget busy while one waits on SES; each takes half the rate.
+  sendConcurrency: 2,
 } as const;
 
 export class ConfigError extends Error {
@@ -55,38 +84,91 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-// Context from `-c` arrives as strings, from cdk.json as JSON values: numbers are coerced.
-const contextSchema = z.object({
-  [CONTEXT_KEYS.stage]: z
-    .string()
-    .regex(
-      /^[a-z][a-z0-9-]{0,19}$/,
-      'lower-case letters, digits and hyphens, starting with a letter, at most 20',
-    )
-    .default(CONFIG_DEFAULTS.stage),
-  [CONTEXT_KEYS.reportTimeZone]: z
-    .string()
-    .refine(isTimeZone, 'not an IANA time zone')
-    .default(CONFIG_DEFAULTS.reportTimeZone),
-  [CONTEXT_KEYS.rateLimit]: z.coerce.number().positive().max(10_000).default(CONFIG_DEFAULTS.rateLimit),
-  [CONTEXT_KEYS.burstLimit]: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(5_000)
-    .default(CONFIG_DEFAULTS.burstLimit),
-  [CONTEXT_KEYS.logRetentionDays]: z.coerce
-    .number()
-    .transform((days, ctx) => {
-      const retention = RETENTIONS.find((r) => r === days);
-      if (retention === undefined) {
-        ctx.addIssue({ code: 'custom', message: `one of ${RETENTIONS.join(', ')}` });
-        return z.NEVER;
-      }
-      return retention;
-    })
-    .default(CONFIG_DEFAULTS.logRetentionDays),
+// Lower-case DNS labels, at least two, ASCII only (an IDN in punycode), as SES identities are named.
+const DOMAIN =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+/** The address normalised as subscribers' are (trimmed, lower-cased), or an issue naming why not. */
+const mailAddress = z.string().transform((value, ctx) => {
+  const check = checkAddress(value);
+  if (!check.ok) {
+    ctx.addIssue({ code: 'custom', message: `not an email address: ${check.reason}` });
+    return z.NEVER;
+  }
+  return check.address;
 });
+
+/** `address` is sent from `domain` when its domain is the domain or a subdomain of it. */
+function isOnDomain(address: string, domain: string): boolean {
+  const addressDomain = address.slice(address.lastIndexOf('@') + 1);
+  return addressDomain === domain || addressDomain.endsWith(`.${domain}`);
+}
+
+// Context from `-c` arrives as strings, from cdk.json as JSON values: numbers are coerced.
+const contextSchema = z
+  .object({
+    [CONTEXT_KEYS.stage]: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,19}$/,
+        'lower-case letters, digits and hyphens, starting with a letter, at most 20',
+      )
+      .default(CONFIG_DEFAULTS.stage),
+    [CONTEXT_KEYS.reportTimeZone]: z
+      .string()
+      .refine(isTimeZone, 'not an IANA time zone')
+      .default(CONFIG_DEFAULTS.reportTimeZone),
+    [CONTEXT_KEYS.rateLimit]: z.coerce.number().positive().max(10_000).default(CONFIG_DEFAULTS.rateLimit),
+    [CONTEXT_KEYS.burstLimit]: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(5_000)
+      .default(CONFIG_DEFAULTS.burstLimit),
+    [CONTEXT_KEYS.logRetentionDays]: z.coerce
+      .number()
+      .transform((days, ctx) => {
+        const retention = RETENTIONS.find((r) => r === days);
+        if (retention === undefined) {
+          ctx.addIssue({ code: 'custom', message: `one of ${RETENTIONS.join(', ')}` });
+          return z.NEVER;
+        }
+        return retention;
+      })
+      .default(CONFIG_DEFAULTS.logRetentionDays),
+    [CONTEXT_KEYS.mailFrom]: mailAddress.default(CONFIG_DEFAULTS.mailFrom),
+    [CONTEXT_KEYS.mailDomain]: z
+      .string()
+      .transform((value) => value.trim().toLowerCase())
+      .pipe(
+        z.string().regex(DOMAIN, 'not a domain name (e.g. example.org; international domains in punycode)'),
+      )
+      .default(CONFIG_DEFAULTS.mailDomain),
+    // SES production rates start at 14/s; over 500 is a typo rather than a quota.
+    [CONTEXT_KEYS.sendRatePerSecond]: z.coerce
+      .number()
+      .positive()
+      .max(500)
+      .default(CONFIG_DEFAULTS.sendRatePerSecond),
+    // The event source mapping's maximum concurrency is 2 to 1000; past 20 the rate share gets too thin.
+    [CONTEXT_KEYS.sendConcurrency]: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .max(20)
+      .default(CONFIG_DEFAULTS.sendConcurrency),
+  })
+  .superRefine((context, ctx) => {
+    const from = context[CONTEXT_KEYS.mailFrom];
+    const domain = context[CONTEXT_KEYS.mailDomain];
+    if (!isOnDomain(from, domain)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [CONTEXT_KEYS.mailFrom],
+        message: `${from} is not on the mail domain ${domain} (or a subdomain of it): SES would refuse to send from it`,
+      });
+    }
+  });
 
 /**
  * Reads the configuration from CDK context, with defaults for what is absent.
@@ -112,5 +194,11 @@ export function loadConfig(node: Node): AppConfig {
     reportTimeZone: context[CONTEXT_KEYS.reportTimeZone],
     throttling: { rateLimit: context[CONTEXT_KEYS.rateLimit], burstLimit: context[CONTEXT_KEYS.burstLimit] },
     logRetention: context[CONTEXT_KEYS.logRetentionDays],
+    mail: {
+      from: context[CONTEXT_KEYS.mailFrom],
+      domain: context[CONTEXT_KEYS.mailDomain],
+      sendRatePerSecond: context[CONTEXT_KEYS.sendRatePerSecond],
+      sendConcurrency: context[CONTEXT_KEYS.sendConcurrency],
+    },
   };
 }

@@ -1,5 +1,16 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type BucketProps,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { DkimIdentity, EasyDkimSigningKeyLength, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { allTables, type TableDefinition } from '../lambdas/adapters/table-definitions';
 
@@ -15,18 +26,115 @@ export interface DataTables {
   get(definition: TableDefinition): DataTable;
 }
 
+/** Where the data bucket keeps each edition's full data and rendered mail. */
+export const EDITIONS_PREFIX = 'editions/';
+
+export interface StatefulStackProps extends StackProps {
+  /** The SES domain identity that edition and subscription mail is sent from. */
+  readonly mailDomain: string;
+  /** How long S3 server access logs are kept (the same retention as function logs). */
+  readonly logRetention: RetentionDays;
+}
+
 /**
- * What must outlive any deployment: the records. Every table is built from `allTables`, the same
- * definitions the local stack uses, and is retained when the stack or the resource is removed.
+ * What must outlive any deployment: the records, the published site and the editions' data, the
+ * key that signs every link already mailed, and the mail identity whose DKIM records are in DNS.
+ * Every table is built from `allTables`, the same definitions the local stack uses. Everything
+ * here is retained when the stack or the resource is removed.
  */
 export class StatefulStack extends Stack implements DataTables {
+  /** The hosted site (pages, report.json, declined.csv, feed), served only through CloudFront. */
+  readonly siteBucket: Bucket;
+  /** Private data: each edition's full data and rendered mail, under `editions/`. */
+  readonly dataBucket: Bucket;
+  /** S3 server access logs of the site and data buckets. */
+  readonly accessLogsBucket: Bucket;
+  /** The HMAC key of subscription tokens (confirm and unsubscribe links). */
+  readonly subscriptionSecret: Secret;
+  /** The SES domain identity, DKIM-signed. */
+  readonly mailIdentity: EmailIdentity;
+
   private readonly tables = new Map<string, DataTable>();
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     for (const definition of allTables) {
       this.tables.set(definition.logicalName, { definition, table: buildTable(this, definition) });
     }
+
+    this.accessLogsBucket = new Bucket(this, 'AccessLogs', {
+      ...PRIVATE_BUCKET,
+      // Logs are written as new objects, never replaced: versions would only double the storage.
+      versioned: false,
+      lifecycleRules:
+        props.logRetention === RetentionDays.INFINITE
+          ? []
+          : [{ id: 'expire-logs', expiration: Duration.days(props.logRetention) }],
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the bucket the other buckets log their access to; logging its own access into itself would log every log delivery.',
+    });
+
+    this.siteBucket = new Bucket(this, 'Site', {
+      ...PRIVATE_BUCKET,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'site/',
+      // A bad publish can be undone from the previous versions of the pages it replaced; the
+      // revision files (`r{n}/`) are never overwritten, so only pages, feed and latest copies age out.
+      lifecycleRules: [{ id: 'expire-replaced-pages', noncurrentVersionExpiration: Duration.days(90) }],
+    });
+    // CloudFront reads the site through origin access control. The distribution lives in the
+    // stateless stack, which already depends on this one: naming its id here would make the two
+    // depend on each other, so any distribution of this account may read (as CDK itself does for
+    // KMS keys under OAC). The site is public anyway; the data bucket gets no such statement.
+    this.siteBucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudFrontOriginAccessControl',
+        principals: [new ServicePrincipal('cloudfront.amazonaws.com')],
+        // ListBucket turns a missing page into 404 instead of 403; the cache policies forward no
+        // query string, so no listing is reachable through CloudFront.
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: [this.siteBucket.bucketArn, this.siteBucket.arnForObjects('*')],
+        conditions: {
+          StringEquals: { 'AWS:SourceAccount': this.account },
+          ArnLike: { 'AWS:SourceArn': `arn:${this.partition}:cloudfront::${this.account}:distribution/*` },
+        },
+      }),
+    );
+
+    this.dataBucket = new Bucket(this, 'Data', {
+      ...PRIVATE_BUCKET,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'data/',
+    });
+
+    this.subscriptionSecret = new Secret(this, 'SubscriptionSecret', {
+      description: 'Declined Detainer Outcome Report: HMAC key of subscription confirm and unsubscribe links',
+      // 64 letters and digits: about 380 bits, well over the 32 bytes the token code requires.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.subscriptionSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An HMAC key, not a credential: rotating it would invalidate every confirmation and unsubscribe link in mail already sent, and RFC 8058 one-click unsubscribe must keep working.',
+    });
+
+    this.mailIdentity = new EmailIdentity(this, 'MailIdentity', {
+      identity: Identity.domain(props.mailDomain),
+      dkimSigning: true,
+      dkimIdentity: DkimIdentity.easyDkim(EasyDkimSigningKeyLength.RSA_2048_BIT),
+    });
+    // Its DKIM tokens are in the domain's DNS: a new identity would need new records.
+    this.mailIdentity.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.mailIdentity.dkimRecords.forEach((record, index) => {
+      new CfnOutput(this, `MailDkimRecord${index + 1}`, {
+        description: `DKIM CNAME ${index + 1} of 3 to publish in the DNS of ${props.mailDomain}`,
+        value: `${record.name} CNAME ${record.value}`,
+      });
+    });
   }
 
   get(definition: TableDefinition): DataTable {
@@ -40,6 +148,17 @@ export class StatefulStack extends Stack implements DataTables {
     return [...this.tables.values()];
   }
 }
+
+/** Private, encrypted, TLS 1.2 only, versioned and retained: the settings every bucket shares. */
+const PRIVATE_BUCKET = {
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  encryption: BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  versioned: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies BucketProps;
 
 function stringKey(name: string) {
   return { name, type: AttributeType.STRING };

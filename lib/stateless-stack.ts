@@ -1,32 +1,96 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
 import { IntakeApi } from './constructs/intake-api';
+import { Mailer } from './constructs/mailer';
+import { Publisher } from './constructs/publisher';
+import { Site } from './constructs/site';
+import { Subscriptions } from './constructs/subscriptions';
+import { WeeklyReport } from './constructs/weekly-report';
 import type { DataTables } from './stateful-stack';
+
+/** What the stateless stack uses from the stateful one. */
+export interface StatefulResources {
+  readonly tables: DataTables;
+  readonly siteBucket: IBucket;
+  readonly dataBucket: IBucket;
+  readonly subscriptionSecret: ISecret;
+  readonly mailIdentity: IEmailIdentity;
+}
 
 export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
-  /** The tables from the stateful stack. */
-  readonly tables: DataTables;
+  /** The tables, buckets, secret and mail identity of the stateful stack. */
+  readonly stateful: StatefulResources;
 }
 
 /**
- * What can be replaced at will: functions, the API and, later, the schedule, site and mailer.
- * It holds no data; everything it needs from the stateful stack comes in through its props.
+ * What can be replaced at will: functions, APIs, the schedule, queues, the mailer and the site's
+ * distribution. It holds no data; everything it needs from the stateful stack comes in through
+ * its props.
+ *
+ * The flow: the schedule runs the weekly report → the publish queue → the publisher (site bucket,
+ * invalidation) → the send queue → the sender (SES). SES bounce and complaint events come back to
+ * the mail-events function; subscriptions are served under the site's own domain.
  */
 export class StatelessStack extends Stack {
   readonly intake: IntakeApi;
+  readonly mailer: Mailer;
+  readonly subscriptions: Subscriptions;
+  readonly site: Site;
+  readonly publisher: Publisher;
+  readonly weeklyReport: WeeklyReport;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { config, tables } = props;
+    const { config, stateful } = props;
+    const { tables } = stateful;
+    const common = { tables, reportTimeZone: config.reportTimeZone, logRetention: config.logRetention };
 
     this.intake = new IntakeApi(this, 'Intake', {
-      tables,
-      reportTimeZone: config.reportTimeZone,
+      ...common,
       rateLimit: config.throttling.rateLimit,
       burstLimit: config.throttling.burstLimit,
-      logRetention: config.logRetention,
+    });
+
+    this.mailer = new Mailer(this, 'Mailer', {
+      ...common,
+      mail: config.mail,
+      identity: stateful.mailIdentity,
+      dataBucket: stateful.dataBucket,
+      subscriptionSecret: stateful.subscriptionSecret,
+    });
+
+    this.subscriptions = new Subscriptions(this, 'Subscriptions', {
+      ...common,
+      subscriptionSecret: stateful.subscriptionSecret,
+      mailer: this.mailer,
+    });
+
+    this.site = new Site(this, 'Site', {
+      siteBucket: stateful.siteBucket,
+      subscriptionsDomainName: this.subscriptions.domainName,
+    });
+    // Links in mail and pages point at the site, which exists only once its origins do.
+    this.subscriptions.function.bind('SITE_URL', this.site.url);
+    this.mailer.sendFunction.bind('SITE_URL', this.site.url);
+
+    this.publisher = new Publisher(this, 'Publisher', {
+      ...common,
+      siteBucket: stateful.siteBucket,
+      dataBucket: stateful.dataBucket,
+      distribution: this.site.distribution,
+      siteUrl: this.site.url,
+      apiUrl: this.intake.url,
+      sendQueue: this.mailer.sendQueue.queue,
+    });
+
+    this.weeklyReport = new WeeklyReport(this, 'WeeklyReport', {
+      ...common,
+      publishQueue: this.publisher.queue.queue,
     });
   }
 }

@@ -5,8 +5,10 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { DataTable } from '../stateful-stack';
+import { acknowledgeWildcardResource } from './acknowledgements';
 
 /** The project root, so entries and the lock file resolve the same from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,6 +24,31 @@ export type TableAction =
   | 'DeleteItem'
   | 'BatchWriteItem'
   | 'ConditionCheckItem';
+
+/** The DynamoDB actions that reach an index. */
+export type IndexAction = 'Query' | 'Scan';
+
+/** Exactly what a function may do on one table and its indexes. */
+export interface TableAccess {
+  /** Actions on the table itself. @default - none */
+  readonly table?: readonly TableAction[];
+  /** Actions on each named index. @default - none */
+  readonly indexes?: Readonly<Record<string, readonly IndexAction[]>>;
+}
+
+/** What a function may do with the objects of a bucket. */
+export interface BucketAccess {
+  /** Object actions, on the keys matching `keys`. */
+  readonly objects: readonly ('GetObject' | 'PutObject')[];
+  /** The key pattern, e.g. `editions/*`. @default '*' (every object) */
+  readonly keys?: string;
+  /**
+   * `s3:ListBucket` on the bucket, so a missing key answers 404 (NoSuchKey) rather than 403,
+   * for code that reads "not there yet" from a missing object.
+   * @default false
+   */
+  readonly list?: boolean;
+}
 
 export interface AppFunctionProps {
   /** The handler module, relative to the project root (e.g. `lambdas/intake/handler.ts`). */
@@ -56,6 +83,9 @@ export interface AppFunctionProps {
  * var that names the resource, through `bind` and `bindTable`.
  */
 export class AppFunction extends NodejsFunction {
+  /** The function's own role: every grant of `bind*` goes on it. */
+  readonly executionRole: Role;
+
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     // Explicit log group and role: retention is set, and the role gets write on this group only
     // instead of the managed basic-execution policy (logs:* on every group).
@@ -100,6 +130,7 @@ export class AppFunction extends NodejsFunction {
       },
     });
     logGroup.grantWrite(role);
+    this.executionRole = role;
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
@@ -121,25 +152,76 @@ export class AppFunction extends NodejsFunction {
   }
 
   /**
+   * Gives the function objects of a bucket: its name in `envVar`, and exactly `access.objects` on
+   * the keys matching `access.keys`. An object ARN names keys by pattern, so its wildcard is
+   * acknowledged to cdk-nag here, for that resource only.
+   */
+  bindBucket(envVar: string, bucket: IBucket, access: BucketAccess): this {
+    const keys = access.keys ?? '*';
+    const objects = bucket.arnForObjects(keys);
+    const statements = [
+      new PolicyStatement({ actions: access.objects.map((action) => `s3:${action}`), resources: [objects] }),
+    ];
+    if (access.list === true) {
+      statements.push(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    }
+    acknowledgeWildcardResource(
+      this.executionRole,
+      objects,
+      `Object ARNs name keys by pattern: ${access.objects.join(' and ')} on the objects under "${keys}" of the bucket in ${envVar}, and on no other bucket.`,
+    );
+    return this.bind(envVar, bucket.bucketName, ...statements);
+  }
+
+  /**
    * Gives the function a table: its name in the definition's env var, and exactly `actions` on it.
    * Of those, only Query and Scan reach indexes, and only the indexes named.
    *
    * @param indexes the indexes the function queries @default - every index of the table
    */
   bindTable(
-    { definition, table }: DataTable,
+    dataTable: DataTable,
     actions: readonly TableAction[],
-    indexes: readonly string[] = definition.indexes.map((index) => index.name),
+    indexes: readonly string[] = dataTable.definition.indexes.map((index) => index.name),
   ): this {
-    const unknown = indexes.filter((name) => !definition.indexes.some((index) => index.name === name));
+    const indexActions = actions.filter(
+      (action): action is IndexAction => action === 'Query' || action === 'Scan',
+    );
+    return this.bindTableAccess(dataTable, {
+      table: actions,
+      indexes: Object.fromEntries(indexes.map((name) => [name, indexActions])),
+    });
+  }
+
+  /**
+   * Gives the function a table with table and index actions named apart: for a function that
+   * reads only through an index (e.g. `{ indexes: { byStatus: ['Query'] } }`), or gets items
+   * but queries only an index. The table's name goes in the definition's env var either way.
+   */
+  bindTableAccess({ definition, table }: DataTable, access: TableAccess): this {
+    const indexes = Object.entries(access.indexes ?? {}).filter(([, actions]) => actions.length > 0);
+    const unknown = indexes
+      .map(([name]) => name)
+      .filter((name) => !definition.indexes.some((index) => index.name === name));
     if (unknown.length > 0) throw new Error(`${definition.logicalName} has no index ${unknown.join(', ')}`);
-    const toIam = (list: readonly TableAction[]) => [...new Set(list)].map((action) => `dynamodb:${action}`);
-    const statements = [new PolicyStatement({ actions: toIam(actions), resources: [table.tableArn] })];
-    const indexActions = actions.filter((action) => action === 'Query' || action === 'Scan');
-    if (indexActions.length > 0 && indexes.length > 0) {
-      const resources = indexes.map((name) => `${table.tableArn}/index/${name}`);
-      statements.push(new PolicyStatement({ actions: toIam(indexActions), resources }));
+    const toIam = (list: readonly string[]) => [...new Set(list)].map((action) => `dynamodb:${action}`);
+
+    const statements: PolicyStatement[] = [];
+    if (access.table !== undefined && access.table.length > 0) {
+      statements.push(new PolicyStatement({ actions: toIam(access.table), resources: [table.tableArn] }));
     }
+    // One statement per distinct action set: the policy minimizer merges them as it can anyway.
+    const byActions = new Map<string, { actions: string[]; resources: string[] }>();
+    for (const [name, actions] of indexes) {
+      const iam = toIam([...actions].sort());
+      const group = byActions.get(iam.join()) ?? { actions: iam, resources: [] };
+      group.resources.push(`${table.tableArn}/index/${name}`);
+      byActions.set(iam.join(), group);
+    }
+    for (const { actions, resources } of byActions.values()) {
+      statements.push(new PolicyStatement({ actions, resources }));
+    }
+    if (statements.length === 0) throw new Error(`no access to ${definition.logicalName} was named`);
     return this.bind(definition.envVar, table.tableName, ...statements);
   }
 }

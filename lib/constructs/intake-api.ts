@@ -1,5 +1,4 @@
 import { CfnOutput, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -7,11 +6,13 @@ import { Construct } from 'constructs';
 import {
   clientsTable,
   disputesTable,
+  editionsTable,
   historyTable,
   jurisdictionsTable,
   outcomesTable,
 } from '../../lambdas/adapters/table-definitions';
 import type { DataTables } from '../stateful-stack';
+import { ACCESS_LOG_FORMAT } from './access-log-format';
 import { AppFunction } from './function';
 
 export interface IntakeApiProps {
@@ -25,23 +26,6 @@ export interface IntakeApiProps {
   /** How long the function's and the access logs are kept. */
   readonly logRetention: RetentionDays;
 }
-
-// One JSON line per request, with HTTP API variables only; no headers, so no bearer token.
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTime',
-    ip: '$context.identity.sourceIp',
-    method: '$context.httpMethod',
-    path: '$context.path',
-    status: '$context.status',
-    responseLength: '$context.responseLength',
-    latency: '$context.responseLatency',
-    integrationStatus: '$context.integrationStatus',
-    integrationError: '$context.integrationErrorMessage',
-    error: '$context.error.message',
-  }),
-);
 
 /**
  * The intake API: one function behind an HTTP API whose only route is `$default`, so every path,
@@ -70,7 +54,9 @@ export class IntakeApi extends Construct {
       .bindTable(tables.get(jurisdictionsTable), ['GetItem', 'PutItem', 'UpdateItem'])
       .bindTable(tables.get(disputesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'])
       // Token lookups, creating and revoking clients; listing them is a small Scan of this table only.
-      .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan']);
+      .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan'])
+      // Marks the weeks a change touched for re-issue; it never reads or removes a mark.
+      .bindTableAccess(tables.get(editionsTable), { table: ['PutItem'] });
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Declined Detainer Outcome Report: intake API',

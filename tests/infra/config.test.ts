@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../../lib/config';
+import { environmentOf } from './grants';
 import { logicalId, resourceOf, synthesize } from './synthesize';
 
 function configFrom(context: Record<string, unknown>) {
@@ -10,12 +11,13 @@ function configFrom(context: Record<string, unknown>) {
 }
 
 describe('config', () => {
-  it('defaults to the dev stage, New York time, the default throttling and three months of logs', () => {
+  it('defaults to the dev stage, New York time, the default throttling, three months of logs and placeholder mail', () => {
     expect(configFrom({})).toEqual({
       stage: 'dev',
       reportTimeZone: 'America/New_York',
       throttling: { rateLimit: CONFIG_DEFAULTS.rateLimit, burstLimit: CONFIG_DEFAULTS.burstLimit },
       logRetention: RetentionDays.THREE_MONTHS,
+      mail: { from: 'reports@example.org', domain: 'example.org', sendRatePerSecond: 10, sendConcurrency: 2 },
     });
   });
 
@@ -26,6 +28,10 @@ describe('config', () => {
       throttleRateLimit: '5',
       throttleBurstLimit: '10',
       logRetentionDays: '365',
+      mailFrom: 'Editions@News.Ddor.Example',
+      mailDomain: 'ddor.example',
+      sendRatePerSecond: '12.5',
+      sendConcurrency: '4',
     });
 
     expect(config).toEqual({
@@ -33,7 +39,21 @@ describe('config', () => {
       reportTimeZone: 'America/Chicago',
       throttling: { rateLimit: 5, burstLimit: 10 },
       logRetention: RetentionDays.ONE_YEAR,
+      // Normalised as subscribers' addresses are; a subdomain of the identity may send.
+      mail: {
+        from: 'editions@news.ddor.example',
+        domain: 'ddor.example',
+        sendRatePerSecond: 12.5,
+        sendConcurrency: 4,
+      },
     });
+  });
+
+  it('refuses a sender that is not on the mail domain, naming mailFrom', () => {
+    expect(() => configFrom({ mailDomain: 'ddor.example' })).toThrow(
+      /context "mailFrom": reports@example\.org is not on the mail domain ddor\.example/,
+    );
+    expect(() => configFrom({ mailFrom: 'reports@notexample.org' })).toThrow('context "mailFrom"');
   });
 
   it.each([
@@ -45,6 +65,15 @@ describe('config', () => {
     ['throttleRateLimit', 'fast'],
     ['throttleBurstLimit', '2.5'],
     ['logRetentionDays', '42'],
+    ['mailFrom', 'reports'],
+    ['mailFrom', 'Reports <reports@example.org>'],
+    ['mailDomain', 'example'],
+    ['mailDomain', 'ex ample.org'],
+    ['sendRatePerSecond', '0'],
+    ['sendRatePerSecond', 'fast'],
+    ['sendConcurrency', '1'],
+    ['sendConcurrency', '2.5'],
+    ['sendConcurrency', '100'],
   ])('rejects %s = %j, naming the key', (key, value) => {
     expect(() => configFrom({ [key]: value })).toThrow(ConfigError);
     expect(() => configFrom({ [key]: value })).toThrow(`context "${key}"`);
@@ -57,6 +86,10 @@ describe('config', () => {
       throttleRateLimit: 7,
       throttleBurstLimit: 9,
       logRetentionDays: 30,
+      mailFrom: 'editions@ddor.example',
+      mailDomain: 'ddor.example',
+      sendRatePerSecond: 20,
+      sendConcurrency: 5,
     });
     try {
       const template = Template.fromStack(synthesized.stateless);
@@ -75,6 +108,22 @@ describe('config', () => {
       expect(
         resourceOf(template, 'AWS::Logs::LogGroup', logicalId(fn.logGroup)).Properties.RetentionInDays,
       ).toBe(30);
+      expect(environmentOf(template, synthesized.stateless.mailer.sendFunction)).toMatchObject({
+        MAIL_FROM: 'editions@ddor.example',
+        SEND_RATE_PER_SECOND: '20',
+        SEND_CONCURRENCY: '5',
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(synthesized.stateless.mailer.sendFunction) },
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 9 ? * MON *)',
+        ScheduleExpressionTimezone: 'America/Los_Angeles',
+      });
+      Template.fromStack(synthesized.stateful).hasResourceProperties('AWS::SES::EmailIdentity', {
+        EmailIdentity: 'ddor.example',
+      });
     } finally {
       synthesized.cleanUp();
     }

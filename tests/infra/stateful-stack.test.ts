@@ -1,7 +1,16 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { allTables, outcomesTable, type TableDefinition } from '../../lambdas/adapters/table-definitions';
-import { type CfnResource, logicalId, resourcesOf, type Synthesized, synthesize } from './synthesize';
+import {
+  type CfnResource,
+  logicalId,
+  resourceOf,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synthesize';
 
 function keySchema(partitionKey: string, sortKey?: string) {
   return [
@@ -86,5 +95,195 @@ describe('stateful stack', () => {
       }),
       expect.objectContaining({ IndexName: 'byRef', KeySchema: keySchema('ref') }),
     ]);
+  });
+});
+
+describe('stateful stack: site, data, link key and mail identity', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+
+  const statementSchema = z
+    .object({
+      Effect: z.string(),
+      Action: z.union([z.string(), z.array(z.string())]),
+      Principal: z.unknown().optional(),
+      Condition: z.unknown().optional(),
+      Resource: z.unknown(),
+    })
+    .loose();
+  const bucketPolicySchema = z.object({
+    Bucket: z.unknown(),
+    PolicyDocument: z.object({ Statement: z.array(statementSchema) }),
+  });
+
+  function bucketPolicy(bucket: IConstruct) {
+    const ref = JSON.stringify({ Ref: logicalId(bucket) });
+    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'))
+      .map((policy) => bucketPolicySchema.parse(policy.Properties))
+      .filter((policy) => JSON.stringify(policy.Bucket) === ref);
+    expect(policies).toHaveLength(1);
+    return policies[0]?.PolicyDocument.Statement ?? [];
+  }
+  function buckets() {
+    const { siteBucket, dataBucket, accessLogsBucket } = synthesized.stateful;
+    return { site: siteBucket, data: dataBucket, 'access logs': accessLogsBucket };
+  }
+
+  beforeAll(() => {
+    synthesized = synthesize();
+    template = Template.fromStack(synthesized.stateful);
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  it('holds three buckets: the site, the data and their access logs', () => {
+    expect(Object.keys(resourcesOf(template, 'AWS::S3::Bucket')).sort()).toEqual(
+      Object.values(buckets())
+        .map((bucket) => logicalId(bucket))
+        .sort(),
+    );
+  });
+
+  describe.each(['site', 'data', 'access logs'] as const)('the %s bucket', (name) => {
+    function bucket() {
+      return buckets()[name];
+    }
+    function properties() {
+      return resourceOf(template, 'AWS::S3::Bucket', logicalId(bucket()));
+    }
+
+    it('blocks every kind of public access, owns its objects and encrypts them, and is retained', () => {
+      const resource = properties();
+
+      expect(resource.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.UpdateReplacePolicy).toBe('Retain');
+    });
+
+    it('denies every request not made over TLS 1.2 or later', () => {
+      const arn = stack().resolve(bucket().bucketArn);
+      const objects = stack().resolve(bucket().arnForObjects('*'));
+
+      expect(bucketPolicy(bucket())).toEqual(
+        expect.arrayContaining([
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: [arn, objects],
+          },
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            Resource: [arn, objects],
+          },
+        ]),
+      );
+    });
+
+    it('allows no one but AWS services, each only through a condition on its source', () => {
+      const allows = bucketPolicy(bucket()).filter((statement) => statement.Effect === 'Allow');
+
+      for (const statement of allows) {
+        expect(statement.Principal).toEqual({ Service: expect.stringMatching(/\.amazonaws\.com$/) });
+        expect(statement.Condition).toBeDefined();
+      }
+    });
+  });
+
+  function stack() {
+    return synthesized.stateful;
+  }
+
+  it('versions the site and the data, and logs their access to the access-log bucket', () => {
+    for (const [bucket, prefix] of [
+      [synthesized.stateful.siteBucket, 'site/'],
+      [synthesized.stateful.dataBucket, 'data/'],
+    ] as const) {
+      expect(resourceOf(template, 'AWS::S3::Bucket', logicalId(bucket)).Properties).toMatchObject({
+        VersioningConfiguration: { Status: 'Enabled' },
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: logicalId(synthesized.stateful.accessLogsBucket) },
+          LogFilePrefix: prefix,
+        },
+      });
+    }
+  });
+
+  it('lets CloudFront of this account read the site (origin access control), and nothing read the data', () => {
+    const site = synthesized.stateful.siteBucket;
+    const siteAllows = bucketPolicy(site).filter((statement) => statement.Effect === 'Allow');
+
+    expect(siteAllows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [stack().resolve(site.bucketArn), stack().resolve(site.arnForObjects('*'))],
+        Condition: {
+          StringEquals: { 'AWS:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'AWS:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudfront::',
+                  { Ref: 'AWS::AccountId' },
+                  ':distribution/*',
+                ],
+              ],
+            },
+          },
+        },
+      }),
+    ]);
+    expect(bucketPolicy(synthesized.stateful.dataBucket).filter((s) => s.Effect === 'Allow')).toEqual([]);
+  });
+
+  it('keeps the link key as a generated, retained secret that is never rotated', () => {
+    const secret = resourceOf(
+      template,
+      'AWS::SecretsManager::Secret',
+      logicalId(synthesized.stateful.subscriptionSecret),
+    );
+
+    expect(secret.Properties.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.DeletionPolicy).toBe('Retain');
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+
+  it('verifies the mail domain with 2048-bit Easy DKIM, retained, and outputs its DNS records', () => {
+    const identity = resourceOf(
+      template,
+      'AWS::SES::EmailIdentity',
+      logicalId(synthesized.stateful.mailIdentity),
+    );
+
+    expect(identity.Properties).toMatchObject({
+      EmailIdentity: 'example.org',
+      DkimAttributes: { SigningEnabled: true },
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+    });
+    expect(identity.DeletionPolicy).toBe('Retain');
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs.filter((id) => id.startsWith('MailDkimRecord'))).toHaveLength(3);
   });
 });

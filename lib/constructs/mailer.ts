@@ -1,0 +1,203 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  ConfigurationSet,
+  EmailSendingEvent,
+  EventDestination,
+  type IEmailIdentity,
+  SuppressionReasons,
+} from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { sendLedgerTable, subscribersTable } from '../../lambdas/adapters/table-definitions';
+import type { MailConfig } from '../config';
+import { type DataTables, EDITIONS_PREFIX } from '../stateful-stack';
+import { AppFunction } from './function';
+import { DeadLetterQueue, functionErrorsAlarm, WorkQueue } from './queues';
+
+/**
+ * The send function's timeout. A message holds at most 100 recipients: at 1 a second (the SES
+ * sandbox) that is 100 s, so 3 minutes leaves room for throttling back-off. The queue's visibility
+ * is six times this, which is also how long a batch that stayed throttled waits to be retried.
+ */
+export const SEND_TIMEOUT = Duration.minutes(3);
+
+export interface MailerProps {
+  readonly tables: DataTables;
+  readonly reportTimeZone: string;
+  readonly logRetention: RetentionDays;
+  readonly mail: MailConfig;
+  /** The verified SES domain identity of `mail.domain`. */
+  readonly identity: IEmailIdentity;
+  /** Holds each edition's rendered mail under `editions/`. */
+  readonly dataBucket: IBucket;
+  /** The HMAC key of unsubscribe links. */
+  readonly subscriptionSecret: ISecret;
+}
+
+/**
+ * Edition mail and what comes back from it. The publisher puts recipient batches on the send
+ * queue; the send function mails each recipient once (the send ledger records each send before
+ * and after the SES call) at its share of the configured rate. SES sends every message through
+ * one configuration set, whose bounce and complaint events reach the mail-events function through
+ * an encrypted SNS topic and suppress the address for good.
+ */
+export class Mailer extends Construct {
+  readonly configurationSet: ConfigurationSet;
+  /** `arn:…:ses:…:configuration-set/<name>`: SES v2 SendEmail authorizes on it too. */
+  readonly configurationSetArn: string;
+  /** Bounce and complaint events from SES. */
+  readonly eventsTopic: Topic;
+  readonly eventsFunction: AppFunction;
+  /** Failed bounce and complaint deliveries, after Lambda's retries. */
+  readonly failedEvents: DeadLetterQueue;
+  readonly sendQueue: WorkQueue;
+  readonly sendFunction: AppFunction;
+  readonly alarms: readonly Alarm[];
+
+  private readonly from: string;
+  private readonly identityArn: string;
+
+  constructor(scope: Construct, id: string, props: MailerProps) {
+    super(scope, id);
+    const { tables, mail } = props;
+    this.from = mail.from;
+    this.identityArn = props.identity.emailIdentityArn;
+
+    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
+      // Never mail an address the account's suppression list holds, even if our table missed it.
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      reputationMetrics: true,
+    });
+    this.configurationSetArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+    });
+
+    // SES can publish to an encrypted topic only with a customer managed key whose policy lets it:
+    // the AWS managed SNS key's policy cannot be changed.
+    const eventsKey = new Key(this, 'EventsKey', {
+      description: 'Encrypts SES bounce and complaint events (they carry subscribers’ addresses)',
+      enableKeyRotation: true,
+      // It protects messages in flight only; nothing stored depends on it.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    eventsKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        // The key serves this one topic; the topic's own policy names the configuration set.
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.eventsTopic = new Topic(this, 'Events', {
+      displayName: 'SES bounces and complaints',
+      masterKey: eventsKey,
+      enforceSSL: true,
+    });
+    this.configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.snsTopic(this.eventsTopic),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+
+    this.failedEvents = new DeadLetterQueue(this, 'FailedEvents', {
+      alarmDescription:
+        'A bounce or complaint could not be recorded after every retry: the address may still be mailed. Redrive or suppress it by hand.',
+      notRedriveTargetReason:
+        'The failure destination of the mail-events function’s asynchronous invocations: a terminal queue that an operator inspects and redrives.',
+    });
+    this.eventsFunction = new AppFunction(this, 'EventsFunction', {
+      entry: 'lambdas/mail-events/handler.ts',
+      description: 'Mail events: suppresses addresses that bounce for good or complain',
+      reportTimeZone: props.reportTimeZone,
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(30),
+    })
+      // Reads the subscriber and writes it back conditionally (a put on the version read).
+      .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem', 'PutItem'] });
+    this.eventsFunction.configureAsyncInvoke({ onFailure: this.failedEvents.asFailureDestination() });
+    this.eventsTopic.addSubscription(new LambdaSubscription(this.eventsFunction));
+
+    this.sendQueue = new WorkQueue(this, 'SendQueue', {
+      visibilityTimeout: Duration.seconds(SEND_TIMEOUT.toSeconds() * 6),
+      maxReceiveCount: 5,
+      deadLetterAlarmDescription:
+        'A batch of edition mail failed five times and was set aside: its recipients have not all been mailed. Look at the send function’s logs, then redrive.',
+    });
+    this.sendFunction = new AppFunction(this, 'SendFunction', {
+      entry: 'lambdas/send/handler.ts',
+      description: 'Sender: mails one batch of recipients an edition, once each, at its share of the rate',
+      reportTimeZone: props.reportTimeZone,
+      logRetention: props.logRetention,
+      timeout: SEND_TIMEOUT,
+    })
+      // Claims, marks sent or skipped: conditional updates, and a read when a claim is refused.
+      .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'UpdateItem'] })
+      // The subscriber is re-read before each send: the confirmed index may lag an unsubscribe.
+      .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem'] })
+      .bindBucket('DATA_BUCKET', props.dataBucket, { objects: ['GetObject'], keys: `${EDITIONS_PREFIX}*` })
+      // The rate for the whole queue and how many invocations share it: each takes rate / concurrency.
+      .bind('SEND_RATE_PER_SECOND', String(mail.sendRatePerSecond))
+      .bind('SEND_CONCURRENCY', String(mail.sendConcurrency))
+      .bind(
+        'SUBSCRIPTION_SECRET_ARN',
+        props.subscriptionSecret.secretArn,
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [props.subscriptionSecret.secretArn],
+        }),
+      );
+    this.grantSendEmail(this.sendFunction);
+    this.sendFunction.addEventSource(
+      new SqsEventSource(this.sendQueue.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: mail.sendConcurrency,
+      }),
+    );
+
+    this.alarms = [
+      this.sendQueue.deadLetters.alarm,
+      this.failedEvents.alarm,
+      functionErrorsAlarm(
+        this,
+        'SendErrors',
+        this.sendFunction,
+        'The send function failed; SQS retries the batch and the send ledger keeps each recipient to one message.',
+      ),
+      functionErrorsAlarm(
+        this,
+        'EventsErrors',
+        this.eventsFunction,
+        'The mail-events function failed to record a bounce or complaint; Lambda retries it.',
+      ),
+    ];
+  }
+
+  /**
+   * Lets `fn` send mail as the product: `MAIL_FROM` and `MAIL_CONFIGURATION_SET`, and
+   * `ses:SendEmail` on exactly the domain identity and the configuration set (SES v2 authorizes a
+   * send on both), only with the configured From address.
+   */
+  grantSendEmail(fn: AppFunction): void {
+    fn.bind(
+      'MAIL_FROM',
+      this.from,
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [this.identityArn, this.configurationSetArn],
+        conditions: { StringEquals: { 'ses:FromAddress': this.from } },
+      }),
+    ).bind('MAIL_CONFIGURATION_SET', this.configurationSet.configurationSetName);
+  }
+}

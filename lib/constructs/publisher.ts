@@ -1,0 +1,136 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Distribution } from 'aws-cdk-lib/aws-cloudfront';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  disputesTable,
+  editionsTable,
+  historyTable,
+  jurisdictionsTable,
+  outcomesTable,
+  sendLedgerTable,
+  subscribersTable,
+} from '../../lambdas/adapters/table-definitions';
+import { type DataTables, EDITIONS_PREFIX } from '../stateful-stack';
+import { AppFunction } from './function';
+import { functionErrorsAlarm, WorkQueue } from './queues';
+
+export interface PublisherProps {
+  readonly tables: DataTables;
+  readonly reportTimeZone: string;
+  readonly logRetention: RetentionDays;
+  /** The hosted site's files. */
+  readonly siteBucket: IBucket;
+  /** Each edition's full data and rendered mail, under `editions/`. */
+  readonly dataBucket: IBucket;
+  /** The site's distribution: its URL goes in links, and a publication invalidates what it replaced. */
+  readonly distribution: Distribution;
+  /** `https://<distribution domain>`. */
+  readonly siteUrl: string;
+  /** The intake API's base URL: pages tell readers to file disputes there. */
+  readonly apiUrl: string;
+  /** Where recipient batches of an emailed edition go. */
+  readonly sendQueue: IQueue;
+}
+
+const PUBLISH_TIMEOUT = Duration.minutes(5);
+
+/**
+ * Publishing one week: the publish queue holds one message per week to publish (from the weekly
+ * report, or a re-issue); the publish function assembles the edition, writes a new revision
+ * when its own content changed, updates the site, invalidates the replaced paths and, for a
+ * first revision that is to be emailed, queues the recipients in batches for the sender.
+ */
+export class Publisher extends Construct {
+  readonly queue: WorkQueue;
+  readonly function: AppFunction;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: PublisherProps) {
+    super(scope, id);
+    const { tables } = props;
+
+    this.queue = new WorkQueue(this, 'Queue', {
+      visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * 6),
+      maxReceiveCount: 3,
+      deadLetterAlarmDescription:
+        'A week failed to publish three times and was set aside: its edition is not (fully) published. Look at the publish function’s logs, then redrive.',
+    });
+
+    this.function = new AppFunction(this, 'Function', {
+      entry: 'lambdas/publish/handler.ts',
+      description: 'Publisher: assembles, publishes and (once) queues the mail of one week’s edition',
+      reportTimeZone: props.reportTimeZone,
+      logRetention: props.logRetention,
+      timeout: PUBLISH_TIMEOUT,
+      memorySize: 1024,
+    })
+      // The week's records come from the week indexes; single records by key.
+      .bindTableAccess(tables.get(outcomesTable), {
+        table: ['GetItem'],
+        indexes: { byIssuedWeek: ['Query'], byDeclinedWeek: ['Query'] },
+      })
+      .bindTableAccess(tables.get(historyTable), { table: ['Query'] })
+      .bindTableAccess(tables.get(jurisdictionsTable), {
+        table: ['GetItem', 'BatchGetItem'],
+        indexes: { byPolicy: ['Query'] },
+      })
+      // Open disputes, a live figure of the edition.
+      .bindTableAccess(tables.get(disputesTable), { indexes: { byStatus: ['Query'] } })
+      .bindTableAccess(tables.get(editionsTable), {
+        table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+        indexes: { archive: ['Query'] },
+      })
+      // The recipients of an emailed edition, page by page from the confirmed index only.
+      .bindTableAccess(tables.get(subscribersTable), { indexes: { byConfirmedShard: ['Query'] } })
+      // The fan-out's progress item (queueing, queued, totals), so a rerun resumes it.
+      .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'UpdateItem'] })
+      // `list`: the publisher reads earlier files, and a missing one must answer 404, not 403.
+      .bindBucket('SITE_BUCKET', props.siteBucket, { objects: ['GetObject', 'PutObject'], list: true })
+      .bindBucket('DATA_BUCKET', props.dataBucket, {
+        objects: ['GetObject', 'PutObject'],
+        keys: `${EDITIONS_PREFIX}*`,
+        list: true,
+      })
+      .bind(
+        'SEND_QUEUE_URL',
+        props.sendQueue.queueUrl,
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.sendQueue.queueArn] }),
+      )
+      .bind('SITE_URL', props.siteUrl)
+      // Disputes go to the intake API, which keeps its own domain.
+      .bind('API_URL', props.apiUrl)
+      // Deployed data is real: never mark it synthetic (the demo sets this locally).
+      .bind('SYNTHETIC_DATA', 'false')
+      .bind(
+        'DISTRIBUTION_ID',
+        props.distribution.distributionId,
+        new PolicyStatement({
+          actions: ['cloudfront:CreateInvalidation'],
+          resources: [props.distribution.distributionArn],
+        }),
+      );
+    this.function.addEventSource(
+      new SqsEventSource(this.queue.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
+
+    this.alarms = [
+      this.queue.deadLetters.alarm,
+      functionErrorsAlarm(
+        this,
+        'FunctionErrors',
+        this.function,
+        'The publish function failed; SQS retries the week, and its dead-letter queue alarms after three failures.',
+      ),
+    ];
+  }
+}

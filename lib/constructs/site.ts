@@ -1,0 +1,205 @@
+import { Annotations, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachedMethods,
+  CachePolicy,
+  type CachePolicyProps,
+  Function as CloudFrontFunction,
+  Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  OriginSslPolicy,
+  PriceClass,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { SECURITY_HEADERS } from '../security-headers';
+import {
+  IMMUTABLE_PATH_PATTERNS,
+  SUBSCRIPTIONS_PATH_PATTERN,
+  VIEWER_REQUEST_FUNCTION_CODE,
+} from '../site-requests';
+
+export interface SiteProps {
+  /** The site bucket of the stateful stack (its policy already lets this account's CloudFront read). */
+  readonly siteBucket: IBucket;
+  /** The subscriptions API's host name: the second origin, under `/subscriptions*`. */
+  readonly subscriptionsDomainName: string;
+}
+
+/** Long enough to never matter: these files never change. */
+const IMMUTABLE_TTL = Duration.days(365);
+/** Pages, the feed and each week's latest files change at each publication (which also invalidates). */
+const SHORT_TTL = Duration.minutes(5);
+
+function cachePolicyProps(ttl: Duration, comment: string): CachePolicyProps {
+  return {
+    comment,
+    defaultTtl: ttl,
+    maxTtl: ttl,
+    minTtl: Duration.seconds(0),
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  };
+}
+
+function referrerPolicy(value: string): HeadersReferrerPolicy {
+  const policy = Object.values(HeadersReferrerPolicy).find((candidate) => candidate === value);
+  if (policy === undefined) throw new Error(`CloudFront has no referrer policy ${value}`);
+  return policy;
+}
+
+function frameOption(value: string): HeadersFrameOption {
+  const option = Object.values(HeadersFrameOption).find((candidate) => candidate === value);
+  if (option === undefined) throw new Error(`CloudFront has no frame option ${value}`);
+  return option;
+}
+
+/**
+ * The hosted site: one CloudFront domain over the private site bucket (origin access control)
+ * and, under `/subscriptions*`, the subscriptions API, so the site's forms post to its own domain.
+ * Every answer carries the security headers of `lib/security-headers.ts`. Only a revision's data
+ * files are cached for long; everything else for five minutes, and the publisher invalidates
+ * what a publication replaced.
+ */
+export class Site extends Construct {
+  readonly distribution: Distribution;
+  readonly securityHeaders: ResponseHeadersPolicy;
+  readonly viewerRequest: CloudFrontFunction;
+  /** `https://<distribution domain>`, no trailing slash. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: SiteProps) {
+    super(scope, id);
+
+    this.securityHeaders = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Declined Detainer Outcome Report: security headers (lib/security-headers.ts)',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: SECURITY_HEADERS.contentSecurityPolicy,
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.seconds(SECURITY_HEADERS.strictTransportSecurity.maxAgeSeconds),
+          includeSubdomains: SECURITY_HEADERS.strictTransportSecurity.includeSubDomains,
+          preload: SECURITY_HEADERS.strictTransportSecurity.preload,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: frameOption(SECURITY_HEADERS.frameOptions), override: true },
+        referrerPolicy: { referrerPolicy: referrerPolicy(SECURITY_HEADERS.referrerPolicy), override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: 'Permissions-Policy', value: SECURITY_HEADERS.permissionsPolicy, override: true },
+          {
+            header: 'Cross-Origin-Opener-Policy',
+            value: SECURITY_HEADERS.crossOriginOpenerPolicy,
+            override: true,
+          },
+        ],
+      },
+    });
+
+    this.viewerRequest = new CloudFrontFunction(this, 'DirectoryIndex', {
+      comment: 'Maps /reports/{week}/ and /reports/{week}/r{n}/ to their index.html',
+      code: FunctionCode.fromInline(VIEWER_REQUEST_FUNCTION_CODE),
+      runtime: FunctionRuntime.JS_2_0,
+    });
+
+    // Imported, so the origin does not write the bucket's policy from this stack (a dependency
+    // cycle): the stateful stack's policy already grants this account's distributions.
+    const siteBucket = Bucket.fromBucketAttributes(this, 'SiteBucket', {
+      bucketArn: props.siteBucket.bucketArn,
+      bucketName: props.siteBucket.bucketName,
+      bucketRegionalDomainName: props.siteBucket.bucketRegionalDomainName,
+    });
+    const siteOrigin = S3BucketOrigin.withOriginAccessControl(siteBucket);
+    const shortCache = new CachePolicy(
+      this,
+      'ShortCache',
+      cachePolicyProps(SHORT_TTL, 'Pages, feed, latest files'),
+    );
+    const immutableCache = new CachePolicy(
+      this,
+      'ImmutableCache',
+      cachePolicyProps(IMMUTABLE_TTL, 'Revision data files: never change'),
+    );
+    const siteBehavior = {
+      origin: siteOrigin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: CachedMethods.CACHE_GET_HEAD,
+      responseHeadersPolicy: this.securityHeaders,
+      compress: true,
+    } as const;
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'Declined Detainer Outcome Report: site and subscriptions',
+      defaultRootObject: 'index.html',
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      // North America and Europe: where the readers are; other viewers are served from there.
+      priceClass: PriceClass.PRICE_CLASS_100,
+      defaultBehavior: {
+        ...siteBehavior,
+        cachePolicy: shortCache,
+        functionAssociations: [{ function: this.viewerRequest, eventType: FunctionEventType.VIEWER_REQUEST }],
+      },
+      additionalBehaviors: {
+        ...Object.fromEntries(
+          IMMUTABLE_PATH_PATTERNS.map((pattern) => [
+            pattern,
+            { ...siteBehavior, cachePolicy: immutableCache },
+          ]),
+        ),
+        [SUBSCRIPTIONS_PATH_PATTERN]: {
+          origin: new HttpOrigin(props.subscriptionsDomainName, {
+            protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+            originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+          }),
+          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: AllowedMethods.ALLOW_ALL,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
+          // Query string (the link's token), body and headers, but the API's own Host.
+          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          responseHeadersPolicy: this.securityHeaders,
+        },
+      },
+    });
+    this.url = `https://${this.distribution.distributionDomainName}`;
+
+    Annotations.of(this.distribution).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+      'The stateful stack writes the site bucket policy for origin access control itself.',
+    );
+    const acknowledge = (id: string, reason: string) =>
+      Validations.of(this.distribution).acknowledge({ id, reason });
+    acknowledge(
+      'AwsSolutions-CFR1',
+      'A public report meant to be read anywhere, including by people abroad whom it concerns: no country is blocked.',
+    );
+    acknowledge(
+      'AwsSolutions-CFR2',
+      'Static pages cached at the edge, plus subscription endpoints throttled at their API stage; a web ACL would add a fixed monthly cost without a threat it answers.',
+    );
+    acknowledge(
+      'AwsSolutions-CFR3',
+      'Viewer logs would keep readers’ IP addresses beside the pages they read and subscribers’ link tokens (query strings); publishing writes are in S3 server access logs instead.',
+    );
+    acknowledge(
+      'AwsSolutions-CFR4',
+      'The default *.cloudfront.net certificate keeps CloudFront’s TLSv1 policy and takes no minimum protocol version; serving the site on a custom domain with an ACM certificate is what allows TLSv1.2_2021.',
+    );
+
+    new CfnOutput(this, 'Url', { value: this.url, description: 'The hosted site' });
+  }
+}

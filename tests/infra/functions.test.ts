@@ -1,0 +1,90 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppFunction } from '../../lib/constructs/function';
+import { actionsOf, environmentOf, Grants, resourcesOfStatement, statementSchema, XRAY } from './grants';
+import { resourcesOf, type Synthesized, synthesize } from './synthesize';
+
+describe('every function', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+  let grants: Grants;
+
+  function functions(): AppFunction[] {
+    return synthesized.app.node.findAll().filter((c): c is AppFunction => c instanceof AppFunction);
+  }
+
+  beforeAll(() => {
+    synthesized = synthesize();
+    template = Template.fromStack(synthesized.stateless);
+    grants = new Grants(synthesized, template).name(
+      'report function versions',
+      `${synthesized.stateless.weeklyReport.function.functionArn}:*`,
+    );
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  it('are the six of the product, each an AppFunction on Node 22 and arm64', () => {
+    expect(
+      functions()
+        .map((fn) => fn.node.path.replace('ddor-dev-stateless/', ''))
+        .sort(),
+    ).toEqual([
+      'Intake/Function',
+      'Mailer/EventsFunction',
+      'Mailer/SendFunction',
+      'Publisher/Function',
+      'Subscriptions/Function',
+      'WeeklyReport/Function',
+    ]);
+    const lambdas = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
+    expect(lambdas).toHaveLength(functions().length);
+    for (const fn of lambdas) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it('never get the link key in their environment: only its ARN, as SUBSCRIPTION_SECRET_ARN', () => {
+    const secretArn = JSON.stringify(grants.resolve(synthesized.stateful.subscriptionSecret.secretArn));
+    for (const fn of functions()) {
+      for (const [name, value] of Object.entries(environmentOf(template, fn))) {
+        const json = JSON.stringify(value);
+        expect(json).not.toMatch(/resolve:secretsmanager|SecretString/);
+        if (json === secretArn) expect(name).toBe('SUBSCRIPTION_SECRET_ARN');
+        else expect(json).not.toContain(secretArn);
+      }
+    }
+  });
+
+  it('read the link key only where links are made: the sender and the subscription endpoints', () => {
+    const { stateless } = synthesized;
+    const readers = functions().filter((fn) =>
+      grants
+        .statementsOf(fn.executionRole)
+        .some((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue')),
+    );
+    expect(readers).toEqual(
+      expect.arrayContaining([stateless.mailer.sendFunction, stateless.subscriptions.function]),
+    );
+    expect(readers).toHaveLength(2);
+  });
+
+  it('are granted no wildcard resource but X-Ray, object key patterns and the report function’s versions', () => {
+    const allowedWildcards = new Set(['site objects', 'data editions/*', 'report function versions']);
+    const policyDocument = z
+      .object({ PolicyDocument: z.object({ Statement: z.array(statementSchema) }) })
+      .loose();
+
+    for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+      for (const statement of policyDocument.parse(policy.Properties).PolicyDocument.Statement) {
+        expect(actionsOf(statement).filter((action) => action.includes('*'))).toEqual([]);
+        for (const resource of resourcesOfStatement(statement)) {
+          if (!JSON.stringify(resource).includes('*')) continue;
+          const label = grants.labelOf(resource);
+          if (label === '*') expect(actionsOf(statement).sort()).toEqual(XRAY);
+          else expect(allowedWildcards).toContain(label);
+        }
+      }
+    }
+  });
+});
