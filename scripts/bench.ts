@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundles } from '../bench/bundles';
+import { fanOut } from '../bench/fan-out';
 import { intakeThroughput } from '../bench/intake-throughput';
+import { reportAssembly } from '../bench/report-assembly';
 import type { Benchmark } from '../bench/support/benchmark';
 import { consoleTable, describeMachine, type Section, writeDocument } from '../bench/support/report';
 
 /** Every benchmark, in the order they run and appear in docs/BENCHMARKS.md. Add new modules here. */
-const BENCHMARKS: readonly Benchmark[] = [intakeThroughput, bundles];
+const BENCHMARKS: readonly Benchmark[] = [intakeThroughput, bundles, reportAssembly, fanOut];
 
 const DOCUMENT = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 

@@ -119,7 +119,7 @@ async function waitForSend(week: string, revision: number): Promise<number> {
     }
     if (Date.now() - started > 30 * 60_000)
       fail('the send did not finish within 30 minutes; run the command again to resume');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 

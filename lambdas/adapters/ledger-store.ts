@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../config/env';
 import type { ClaimResult, LedgerStore, SendProgress } from '../core/edition-mail';
 import { documents } from './dynamodb';
@@ -89,6 +89,10 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
+  /**
+   * The fan-out's state, and what the ledger says was done: counted from the recipient items
+   * themselves, so a batch that died after some sends is never under-counted.
+   */
   async progress(edition: string): Promise<SendProgress | undefined> {
     const out = await documents.send(
       new GetCommand({ TableName: this.table, Key: { edition, address: PROGRESS }, ConsistentRead: true }),
@@ -98,9 +102,31 @@ export class DynamoLedgerStore implements LedgerStore {
     return {
       status: item.queueStatus === 'queued' ? 'queued' : 'queueing',
       total: Number(item.total ?? 0),
-      sent: Number(item.sent ?? 0),
-      skipped: Number(item.skipped ?? 0),
+      sent: await this.countStatus(edition, 'sent'),
+      skipped: await this.countStatus(edition, 'skipped'),
     };
+  }
+
+  private async countStatus(edition: string, status: 'sent' | 'skipped'): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'edition = :e',
+          FilterExpression: '#s = :status',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':e': edition, ':status': status },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
   }
 
   async startQueueing(edition: string, at: Date): Promise<void> {
@@ -123,17 +149,6 @@ export class DynamoLedgerStore implements LedgerStore {
         UpdateExpression: 'SET queueStatus = :q, #total = :t, queuedAt = :at',
         ExpressionAttributeNames: { '#total': 'total' },
         ExpressionAttributeValues: { ':q': 'queued', ':t': total, ':at': at.toISOString() },
-      }),
-    );
-  }
-
-  async count(edition: string, sent: number, skipped: number): Promise<void> {
-    await documents.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { edition, address: PROGRESS },
-        UpdateExpression: 'ADD sent :sent, skipped :skipped',
-        ExpressionAttributeValues: { ':sent': sent, ':skipped': skipped },
       }),
     );
   }

@@ -51,7 +51,6 @@ export interface LedgerStore {
   progress(edition: string): Promise<SendProgress | undefined>;
   startQueueing(edition: string, at: Date): Promise<void>;
   finishQueueing(edition: string, total: number, at: Date): Promise<void>;
-  count(edition: string, sent: number, skipped: number): Promise<void>;
 }
 
 export interface SendDeps {
@@ -119,8 +118,6 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
     outcome.sent++;
   }
-  if (outcome.sent > 0 || outcome.skipped > 0)
-    await deps.ledger.count(edition, outcome.sent, outcome.skipped);
   return outcome;
 }
 

@@ -85,7 +85,6 @@ function diff(field: string, before: unknown, after: unknown, changes: FieldChan
   }
 }
 
-
 export async function putJurisdiction(
   deps: {
     jurisdictions: JurisdictionStore;

@@ -147,6 +147,10 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       correctionsSinceLastEdition: earlier.length,
     });
     if (latest && previous && edition.edition.contentHash === latest.contentHash) {
+      // A publication that stopped after its commit is completed here: every step after the
+      // commit is repeatable.
+      if (latest.email.decision === 'send') await deps.editions.markEmailed(week);
+      await markSuperseded(deps, week, latest);
       await writeShared(deps, previous);
       if (latest.email.decision === 'send' && deps.send) await deps.send(previous, latest);
       return {
@@ -179,18 +183,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     await writeRevision(deps, edition);
     if (!(await deps.editions.commit(record))) continue; // another publication made this revision first
     if (email.decision === 'send') await deps.editions.markEmailed(week);
-    if (latest && previous) {
-      // The older revision's page gains a notice that this one supersedes it; its data stays.
-      await deps.site.putFile(
-        `${revisionPrefix(week, latest.revision)}index.html`,
-        deps.render.page(previous, {
-          location: 'revision',
-          superseded: { revision, publishedAt: record.publishedAt },
-        }),
-        'html',
-        'short',
-      );
-    }
+    await markSuperseded(deps, week, record);
     await writeShared(deps, edition);
     if (email.decision === 'send' && deps.send) await deps.send(edition, record);
     return { week, result: 'published', revision, record, edition, url: pageUrl(deps, week) };
@@ -204,6 +197,18 @@ export function recordIds(data: WeekData): string[] {
 
 function pageUrl(deps: PublishDeps, week: string): string {
   return siteLink(deps.siteUrl, weekPath(week));
+}
+
+/** The page of the revision before `record` gains a notice that `record` supersedes it; its data stays. */
+async function markSuperseded(deps: PublishDeps, week: string, record: EditionRecord): Promise<void> {
+  if (record.revision < 2) return;
+  const older = await deps.site.readEdition(week, record.revision - 1);
+  if (!older) return;
+  const page = deps.render.page(older, {
+    location: 'revision',
+    superseded: { revision: record.revision, publishedAt: record.publishedAt },
+  });
+  await deps.site.putFile(`${revisionPrefix(week, record.revision - 1)}index.html`, page, 'html', 'short');
 }
 
 /** Revision 1 is emailed once, unless asked not to or a later week was already emailed. */

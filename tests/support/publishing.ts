@@ -1,40 +1,191 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoLedgerStore } from '../../lambdas/adapters/ledger-store';
+import { DynamoSubscriberStore } from '../../lambdas/adapters/subscriber-store';
+import { editionKey, type SendProgress } from '../../lambdas/core/edition-mail';
 import type { Edition } from '../../lambdas/core/edition-model';
+import type { PublishResult } from '../../lambdas/core/publication';
+import type { Subscriber } from '../../lambdas/core/subscribers';
+import type { SentMail, TestStack } from './local-stack';
 
 /**
- * Publishes in-process with the same wiring as the publisher function and the publish command
- * (the test stack has set the environment), and waits until its email, if any, is sent.
+ * Helpers for the publication and email integration tests. They run in the test process, where
+ * the local stack has set the functions' environment, so the real adapters reach the stack.
  */
-export async function publish(
-  date: string,
-  email = true,
-): Promise<{ result: string; revision: number; week: string; edition: Edition }> {
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Publishes the week containing `date` in this process, as the publisher function does, with the
+ * real adapters (imported late: the stack sets their environment first). When the edition is
+ * emailed, waits until the ledger counts every recipient, as `npm run publish` does.
+ */
+export async function publish(date: string, email: boolean): Promise<PublishResult> {
   const { publisherDeps } = await import('../../lambdas/publish/publisher');
   const { publishWeek } = await import('../../lambdas/core/publication');
-  const out = await publishWeek(publisherDeps(), { date, email });
-  if (out.record.email.decision === 'send') await waitForSend(out.week, out.revision);
-  return { result: out.result, revision: out.revision, week: out.week, edition: out.edition };
+  const result = await publishWeek(publisherDeps(), { date, email });
+  if (result.record.email.decision === 'send') await waitForSend(result.week, result.revision);
+  return result;
 }
 
-export async function waitForSend(week: string, revision: number, timeoutMs = 20_000): Promise<number> {
-  const { DynamoLedgerStore } = await import('../../lambdas/adapters/ledger-store');
-  const { editionKey } = await import('../../lambdas/core/edition-mail');
-  const ledger = new DynamoLedgerStore();
-  const until = Date.now() + timeoutMs;
+/** The week's latest report.json, as the site serves it. */
+export async function publishedReport(gateway: string, week: string): Promise<Edition> {
+  const response = await fetch(new URL(`/reports/${week}/report.json`, gateway));
+  if (response.status !== 200)
+    throw new Error(`GET /reports/${week}/report.json answered ${response.status}`);
+  return (await response.json()) as Edition;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command of section 6 as a user does (`npx tsx scripts/<script> …`), in a child process
+ * that finds the stack through `$DATA_DIR/stack.json` alone: its environment carries nothing of
+ * the stack but DATA_DIR. Asynchronous on purpose: the stack's queue pollers (which send the
+ * email the command waits for) run in this process and must keep running meanwhile.
+ */
+export function runCli(
+  script: string,
+  args: readonly string[],
+  dataDir: string,
+  timeoutMs = 45_000,
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join('scripts', script), ...args], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATA_DIR: dataDir,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    // SIGTERM: the tsx command passes it on to the process that runs the script.
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const progress = await ledger.progress(editionKey(week, revision));
-    if (progress?.status === 'queued' && progress.sent + progress.skipped >= progress.total)
-      return progress.sent;
-    if (Date.now() > until)
-      throw new Error(`the send of ${week} r${revision} did not finish: ${JSON.stringify(progress)}`);
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-/** The published report.json of a week (latest, or one revision) through the gateway. */
-export async function publishedReport(gateway: string, week: string, revision?: number): Promise<Edition> {
-  const path =
-    revision === undefined ? `/reports/${week}/report.json` : `/reports/${week}/r${revision}/report.json`;
-  const response = await fetch(new URL(path, gateway));
-  if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
-  return (await response.json()) as Edition;
+/** As `npm run publish` waits: until the ledger's progress counts every queued recipient. */
+export function waitForSend(week: string, revision: number, timeoutMs = 20_000): Promise<SendProgress> {
+  const ledger = new DynamoLedgerStore();
+  return eventually(
+    async () => ledger.progress(editionKey(week, revision)),
+    (progress): progress is SendProgress =>
+      progress?.status === 'queued' && progress.sent + progress.skipped >= progress.total,
+    `the send of ${week} r${revision} to finish`,
+    timeoutMs,
+  ) as Promise<SendProgress>;
+}
+
+/** Resolves once the stack's queues hold no message, visible or in flight (no function is at work). */
+export async function waitForQueuesIdle(stack: TestStack, timeoutMs = 15_000): Promise<void> {
+  const client = new SQSClient({ endpoint: stack.urls.sqs });
+  try {
+    const counts = async (): Promise<number[]> => {
+      const all: number[] = [];
+      for (const url of Object.values(stack.queues)) {
+        const out = await client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        all.push(
+          Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+          Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+        );
+      }
+      return all;
+    };
+    // Twice in a row, a little apart: a message handed to a function is in flight, never unseen.
+    await eventually(counts, (all) => all.every((n) => n === 0), 'the queues to be idle', timeoutMs);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await eventually(counts, (all) => all.every((n) => n === 0), 'the queues to be idle', timeoutMs);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function mailTo(stack: TestStack, address: string): Promise<SentMail[]> {
+  return (await stack.sentMail()).filter((mail) => mail.destination.to.includes(address));
+}
+
+/** The path and query of a link, for stack.api. */
+export function pathOf(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}
+
+export function confirmLinkIn(mail: SentMail | undefined): string {
+  const link = /(http:\/\/\S+\/subscriptions\/confirm\?token=[A-Za-z0-9_.%-]+)/.exec(
+    mail?.body.text ?? '',
+  )?.[1];
+  if (link === undefined) throw new Error(`no confirmation link in ${JSON.stringify(mail?.body.text)}`);
+  return link;
+}
+
+export async function subscriber(address: string): Promise<Subscriber | undefined> {
+  return new DynamoSubscriberStore().get(address);
+}
+
+export function subscribe(stack: TestStack, address: string): Promise<Response> {
+  return stack.api('/subscriptions', { body: { email: address }, token: null });
+}
+
+/** Subscribes and follows the confirmation link found in the SES store, as a reader does. */
+export async function subscribeAndConfirm(stack: TestStack, address: string): Promise<void> {
+  const answer = await subscribe(stack, address);
+  if (answer.status !== 202) throw new Error(`subscribe ${address} answered ${answer.status}`);
+  const mails = await eventually(
+    () => mailTo(stack, address),
+    (found) => found.length > 0,
+    `the confirmation to ${address}`,
+  );
+  const confirmed = await stack.api(pathOf(confirmLinkIn(mails[0])), { token: null });
+  if (confirmed.status !== 200) throw new Error(`confirming ${address} answered ${confirmed.status}`);
+  const stored = await subscriber(address);
+  if (stored?.status !== 'confirmed') throw new Error(`${address} is ${stored?.status}, not confirmed`);
+}
+
+/** The value of a header of a stored message (names compared case-insensitively). */
+export function headerOf(mail: SentMail, name: string): string | undefined {
+  return mail.headers?.find((header) => header.name.toLowerCase() === name.toLowerCase())?.value;
 }

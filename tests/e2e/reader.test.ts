@@ -1,0 +1,473 @@
+/**
+ * End to end, as people meet the product: the real local stack in a child process (tsx
+ * local/start.ts, a fresh DATA_DIR, free ports), driven over HTTP only and through its commands;
+ * then the edition, the archive and the subscriber's email in headless Chromium (Debian's, see
+ * ensure-chromium.ts), checked for what a reader sees, broken links, console errors (CSP
+ * violations included), accessibility (axe-core, WCAG 2.1 A and AA) and overflow on a phone.
+ * Screenshots go to test-results/screenshots/. Fictional data only (fixture.ts).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../support/api';
+import type { SentMail } from '../support/local-stack';
+import { CHROMIUM_ARGS, chromiumPath, ensureChromium } from './ensure-chromium';
+import { EXPECTED_WEEK_1, EXPECTED_WEEK_2, JURISDICTIONS, OUTCOMES, WEEK_1, WEEK_2 } from './fixture';
+import { PROJECT_ROOT, runCommand, type StackProcess, startStackProcess } from './stack-process';
+
+const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+const READER = 'synthetic-reader@example.org';
+const OTHER_READER = 'synthetic-colleague@example.org';
+
+let running: StackProcess | undefined;
+let browser: Browser | undefined;
+let intakeToken: string;
+
+function stack(): StackProcess {
+  if (running === undefined) throw new Error('the local stack did not start (see beforeAll)');
+  return running;
+}
+
+function newContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
+  if (browser === undefined) throw new Error('Chromium did not start (see beforeAll)');
+  return browser.newContext({ viewport });
+}
+
+function gateway(): string {
+  return stack().stack.gateway;
+}
+
+async function sentMail(): Promise<SentMail[]> {
+  const response = await fetch(stack().stack.urls.mailStore);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { emails: SentMail[] }).emails;
+}
+
+function header(mail: SentMail, name: string): string | undefined {
+  return mail.headers?.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
+}
+
+/**
+ * KNOWN PRODUCT BUG, kept out of `problems` so that the other checks still mean something: the
+ * browser asks for `/favicon.ico`, which is no site path, so the intake function answers 401 and
+ * Chromium logs a console error on every page. The `it.fails` test below pins it; when the bug is
+ * fixed that test fails: then delete it and this exception.
+ */
+const isFaviconError = (url: string): boolean => new URL(url, 'http://x').pathname === '/favicon.ico';
+
+/** A page that records every console error, uncaught exception and failed request. */
+async function openPage(
+  context: BrowserContext,
+): Promise<{ page: Page; problems: string[]; faviconErrors: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const faviconErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const line = `console error: ${message.text()} [${message.location().url}]`;
+    if (isFaviconError(message.location().url)) faviconErrors.push(line);
+    else problems.push(line);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? '?'})`),
+  );
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return { page, problems, faviconErrors };
+}
+
+async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  return results.violations.map(
+    (v) => `${v.id} (${v.impact ?? '?'}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+/** Full-page screenshots at phone and desktop size; checks the page never scrolls sideways. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const [label, size] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
+    await page.setViewportSize(size);
+    // A string: the test's TypeScript has no DOM types.
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+    expect(overflow, `${name} scrolls sideways at ${label} size`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+}
+
+/** The text as rendered for a reader (CSS applied, hidden text left out). */
+function seen(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is what a reader sees, on purpose.
+  return locator.innerText();
+}
+
+/** The little of the DOM the page functions below use (the tests are compiled without DOM types). */
+interface DomNode {
+  readonly textContent: string | null;
+  readonly href?: string;
+  querySelectorAll(selector: string): ArrayLike<DomNode>;
+}
+
+/** Each row's cells' text, for the rows `selector` matches. */
+async function rowTexts(page: Page, selector: string): Promise<string[][]> {
+  return page
+    .locator(selector)
+    .evaluateAll((rows: DomNode[]) =>
+      rows.map((row) =>
+        Array.from(row.querySelectorAll('th, td')).map((cell) => cell.textContent?.trim() ?? ''),
+      ),
+    );
+}
+
+async function publish(week: string): Promise<string> {
+  const result = await runCommand(stack().dataDir, 'publish.ts', ['--week', week]);
+  expect(result.code, `npm run publish -- --week ${week}\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  const problem = ensureChromium();
+  if (problem !== undefined) throw new Error(problem);
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const [started, launched] = await Promise.allSettled([
+    startStackProcess(),
+    chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS }),
+  ]);
+  // Whichever started is kept, so that afterAll stops it even when the other failed.
+  if (started.status === 'fulfilled') running = started.value;
+  if (launched.status === 'fulfilled') browser = launched.value;
+  if (started.status === 'rejected') throw started.reason;
+  if (launched.status === 'rejected') throw launched.reason;
+}, 150_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+}, 60_000);
+
+describe('the local stack, driven over HTTP', () => {
+  it('prints its URLs and the demo hint, and gives an admin token that can create clients', async () => {
+    expect(stack().output()).toContain('Load the synthetic demo data with: npm run demo');
+    expect(stack().output()).toContain(gateway());
+    const admin = apiClient(gateway(), stack().adminToken);
+    const created = await admin.call<{ token: string; role: string }>('POST', '/clients', {
+      name: 'End-to-end intake client (synthetic)',
+      role: 'intake',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.role).toBe('intake');
+    intakeToken = created.body.token;
+  });
+
+  it('records the fixture weeks and policies with the new client token', async () => {
+    const intake = apiClient(gateway(), intakeToken);
+    for (const { id, body } of JURISDICTIONS) {
+      const answer = await intake.call('PUT', `/jurisdictions/${id}`, body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    }
+    const answer = await intake.call<{ results: { result: string }[] }>('POST', '/outcomes', {
+      outcomes: OUTCOMES,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results.map((r) => r.result)).toEqual(OUTCOMES.map(() => 'created'));
+  });
+
+  it('subscribes two readers, who confirm through the link in their confirmation email', async () => {
+    for (const address of [READER, OTHER_READER]) {
+      const answer = await apiClient(gateway(), undefined).call('POST', '/subscriptions', { email: address });
+      expect(answer.status).toBe(202);
+      const confirmation = (await sentMail()).find(
+        (m) => m.destination.to.includes(address) && m.subject.startsWith('Confirm your subscription'),
+      );
+      expect(confirmation, `a confirmation email to ${address}`).toBeDefined();
+      const link = /https?:\/\/\S+\/subscriptions\/confirm\?token=[^\s"<>]+/.exec(
+        confirmation?.body.text ?? '',
+      )?.[0];
+      expect(link).toBeDefined();
+      expect(link?.startsWith(gateway())).toBe(true);
+      const page = await fetch(link ?? '');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/confirmed/i);
+    }
+  });
+
+  it('publishes week 1 with the publish command, emailing both readers', async () => {
+    const out = await publish(WEEK_1);
+    expect(out).toContain(`published the week of ${WEEK_1}: revision 1`);
+    expect(out).toContain(`page: ${gateway()}/reports/${WEEK_1}/`);
+    expect(out).toContain('emails sent for this edition: 2');
+  }, 120_000);
+});
+
+describe('what a reader sees in the browser', () => {
+  const pageUrl = () => `${gateway()}/reports/${WEEK_1}/`;
+
+  it('the edition page: headline, sections, charts, downloads; no console error or axe violation', async () => {
+    const context = await newContext(DESKTOP);
+    try {
+      const { page, problems } = await openPage(context);
+      const response = await page.goto(pageUrl());
+      expect(response?.status()).toBe(200);
+
+      await expect.poll(() => page.locator('.banner-synthetic').first().isVisible()).toBe(true);
+      expect(await seen(page.locator('.banner-synthetic').first())).toContain('Synthetic data');
+      expect(await seen(page.locator('h1'))).toBe(EXPECTED_WEEK_1.heading);
+      expect(await seen(page.locator('.release-meta'))).toContain('provisional');
+
+      const points = await page.locator('#main-points li').allInnerTexts();
+      expect(points[0]).toMatch(
+        /^23 detainers and requests for notification were issued in the week: 17 more than the previous week \(6\)/,
+      );
+      expect(points[1]).toMatch(/^5 declines were recorded in the week: 4 more than the previous week \(1\)/);
+      expect(points[2]).toBe('The declines were recorded for 3 jurisdictions in 2 states.');
+      expect(points.join(' ')).toContain(
+        '1 of these declines was recorded more than 30 days after it happened.',
+      );
+
+      // Section I: the table and the chart's text alternative say the same.
+      expect(await rowTexts(page, '#section-i table tbody tr')).toEqual(
+        EXPECTED_WEEK_1.sectionI.map((r) => [
+          String(r.rank),
+          r.name,
+          r.state,
+          String(r.issued),
+          String(r.declined),
+          expect.any(String),
+        ]),
+      );
+      const sectionIChart = page.locator('svg#chart-section-i');
+      expect(await sectionIChart.getAttribute('role')).toBe('img');
+      expect((await sectionIChart.locator('> title').textContent())?.trim()).not.toBe('');
+      const sectionIDesc = (await sectionIChart.locator('> desc').textContent()) ?? '';
+      for (const row of EXPECTED_WEEK_1.sectionI) {
+        expect(sectionIDesc).toContain(
+          `${row.rank}. ${row.name} (${row.state}): ${row.issued} issued, ${row.declined} declined`,
+        );
+      }
+      const trendChart = page.locator('svg#chart-trend');
+      expect((await trendChart.locator('> title').textContent())?.trim()).not.toBe('');
+      const trendDesc = (await trendChart.locator('> desc').textContent()) ?? '';
+      expect(trendDesc).toContain(`Detainers issued: ${EXPECTED_WEEK_1.trendIssued.join(', ')}.`);
+      expect(trendDesc).toContain(`Declines recorded: ${EXPECTED_WEEK_1.trendDeclined.join(', ')}.`);
+      const trendRows = await rowTexts(page, '#trend table tbody tr');
+      expect(trendRows.map((r) => [r[1], r[2]])).toEqual(
+        EXPECTED_WEEK_1.trendIssued.map((issued, i) => [
+          String(issued),
+          String(EXPECTED_WEEK_1.trendDeclined[i]),
+        ]),
+      );
+
+      // Section II: one group per jurisdiction, in order, one row per decline with its ref.
+      const report = (await (await fetch(`${pageUrl()}report.json`)).json()) as {
+        sectionII: { declines: { ref: string }[] }[];
+      };
+      const groups = await page.locator('#section-ii tr.group').allInnerTexts();
+      expect(groups).toHaveLength(EXPECTED_WEEK_1.sectionII.length);
+      EXPECTED_WEEK_1.sectionII.forEach((group, i) => {
+        const n = group.declinedOn.length;
+        expect(groups[i]).toContain(`${group.name} (${group.state}`);
+        expect(groups[i]).toContain(`${n} ${n === 1 ? 'decline' : 'declines'}`);
+      });
+      const refs = await page
+        .locator('#section-ii table.declines tbody tr:not(.group) th[scope=row]')
+        .allInnerTexts();
+      expect(refs).toEqual(report.sectionII.flatMap((g) => g.declines.map((d) => d.ref)));
+      expect(refs).toHaveLength(EXPECTED_WEEK_1.headline.declined);
+      expect(await seen(page.locator('#section-ii'))).toContain('Transferred from');
+
+      // Section III: policies in force, newest first; the repealed one is not there.
+      const policies = await rowTexts(page, '#section-iii table tbody tr');
+      expect(policies).toHaveLength(EXPECTED_WEEK_1.sectionIII.length);
+      EXPECTED_WEEK_1.sectionIII.forEach((name, i) => {
+        expect(policies[i]?.[0]?.startsWith(name), `${policies[i]?.[0]} is ${name}`).toBe(true);
+      });
+      expect(await seen(page.locator('#section-iii'))).not.toContain('Sylqua');
+
+      // Every link to the data resolves.
+      const hrefs = await page
+        .locator('#downloads a')
+        .evaluateAll((links: DomNode[]) => links.map((a) => a.href ?? ''));
+      for (const name of ['report.json', 'declined.csv', 'feed.xml']) {
+        const href = hrefs.find((h) => new URL(h).pathname.endsWith(`/${name}`));
+        expect(href, `a link to ${name}`).toBeDefined();
+        const file = await fetch(href ?? '');
+        expect(file.status, href).toBe(200);
+        await file.arrayBuffer();
+      }
+
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshots(page, 'edition');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('the published data: report.json, declined.csv and the feed agree with the page', async () => {
+    const json = await fetch(`${gateway()}/reports/${WEEK_1}/report.json`);
+    const text = await json.text();
+    const report = JSON.parse(text) as {
+      headline: unknown;
+      synthetic: boolean;
+      edition: { revision: number };
+    };
+    expect(report.headline).toEqual(EXPECTED_WEEK_1.headline);
+    expect(report.synthetic).toBe(true);
+    expect(report.edition.revision).toBe(1);
+    // Nothing published carries a detainer id.
+    expect(text).not.toContain('e2e-');
+
+    const csv = await (await fetch(`${gateway()}/reports/${WEEK_1}/declined.csv`)).text();
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines[0]).toBe(
+      'state,jurisdiction_id,jurisdiction,facility,citizenship,offenses,issued_on,declined_on,recorded_on,ref',
+    );
+    expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['CA', 'CA', 'CA', 'TX', 'TX']);
+    expect(csv).not.toContain('e2e-');
+
+    const feed = await fetch(`${gateway()}/feed.xml`);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toMatch(/atom|xml/);
+    expect(await feed.text()).toContain(`/reports/${WEEK_1}/`);
+  });
+
+  it('the archive: the latest edition, every edition, the subscribe form; no console error or axe violation', async () => {
+    const context = await newContext(DESKTOP);
+    try {
+      const { page, problems } = await openPage(context);
+      const response = await page.goto(`${gateway()}/`);
+      expect(response?.status()).toBe(200);
+      expect(await page.locator('.banner-synthetic').first().isVisible()).toBe(true);
+      expect(await seen(page.locator('#latest-heading'))).toBe(`Latest edition: ${EXPECTED_WEEK_1.heading}`);
+      expect(await seen(page.locator('#latest'))).toContain('23 detainers and requests for notification');
+      const archive = await rowTexts(page, '#archive tbody tr');
+      expect(archive).toHaveLength(1);
+      expect(archive[0]?.[1]).toBe('23');
+      expect(archive[0]?.[2]).toBe('5');
+      const link = page.locator('#archive tbody tr th a');
+      expect(new URL((await link.getAttribute('href')) ?? '', page.url()).href).toBe(pageUrl());
+      expect(await page.getByLabel('Email address').isVisible()).toBe(true);
+
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshots(page, 'archive');
+      // Following the archive's link opens the edition.
+      await page.setViewportSize(DESKTOP);
+      await link.click();
+      await page.waitForURL(pageUrl());
+      expect(await seen(page.locator('h1'))).toBe(EXPECTED_WEEK_1.heading);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
+describe('known product bugs (each test passes while its bug is there)', () => {
+  it.fails("the browser's /favicon.ico request answers 401 (intake function): a console error on every page", async () => {
+    const context = await newContext(DESKTOP);
+    try {
+      const { page, faviconErrors } = await openPage(context);
+      // Waits for the error the browser logs once the favicon request fails (at most 5 s).
+      const logged = page
+        .waitForEvent('console', { predicate: (m) => isFaviconError(m.location().url), timeout: 5_000 })
+        .catch(() => undefined);
+      await page.goto(`${gateway()}/`);
+      await logged;
+      expect(faviconErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
+
+describe('the email, as the subscriber gets it', () => {
+  let email: SentMail;
+
+  it('is in the mailbox with its headers, and renders with its links working', async () => {
+    const editions = (await sentMail()).filter(
+      (m) => m.destination.to.includes(READER) && m.subject.startsWith('Declined Detainer Outcome Report'),
+    );
+    expect(editions).toHaveLength(1);
+    email = editions[0] as SentMail;
+    expect(email.subject).toBe('Declined Detainer Outcome Report — week of Mar 2 – 8, 2024');
+    expect(header(email, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    const oneClick = /^<(http[^>]+)>$/.exec(header(email, 'List-Unsubscribe') ?? '')?.[1];
+    expect(oneClick).toMatch(/\/subscriptions\/unsubscribe\?token=/);
+    expect(email.body.text).toContain('SYNTHETIC DATA');
+    expect(email.body.text).toContain(`${gateway()}/reports/${WEEK_1}/`);
+
+    const context = await newContext({ width: 600, height: 900 });
+    try {
+      const { page, problems } = await openPage(context);
+      await page.setContent(email.body.html ?? '', { waitUntil: 'load' });
+      expect(await page.locator('.banner-synthetic').first().isVisible()).toBe(true);
+      expect(await seen(page.locator('h1'))).toBe(EXPECTED_WEEK_1.heading);
+      const sectionI = await rowTexts(page, 'table.data:has(caption#section-i-caption) tbody tr');
+      expect(sectionI.map((r) => r.slice(0, 5))).toEqual(
+        EXPECTED_WEEK_1.sectionI.map((r) => [
+          String(r.rank),
+          r.name,
+          r.state,
+          String(r.issued),
+          String(r.declined),
+        ]),
+      );
+
+      const report = page.getByRole('link', { name: 'Read the full edition' });
+      const reportHref = (await report.getAttribute('href')) ?? '';
+      expect(reportHref).toBe(`${gateway()}/reports/${WEEK_1}/`);
+      const reportPage = await fetch(reportHref);
+      expect(reportPage.status).toBe(200);
+      expect(await reportPage.text()).toContain(EXPECTED_WEEK_1.heading);
+
+      const unsubscribe = page.getByRole('link', { name: 'Unsubscribe' });
+      const unsubscribeHref = (await unsubscribe.getAttribute('href')) ?? '';
+      expect(unsubscribeHref).toBe(oneClick);
+      // Opening the link shows a page with a button and changes nothing (mail scanners follow links).
+      const unsubscribePage = await fetch(unsubscribeHref);
+      expect(unsubscribePage.status).toBe(200);
+      expect(await unsubscribePage.text()).toMatch(/<form[^>]+method="post"/i);
+
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'email-desktop.png'), fullPage: true });
+      await page.setViewportSize(PHONE);
+      await page.screenshot({ path: join(SCREENSHOTS, 'email-phone.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('one-click unsubscribe (RFC 8058) stops the next edition for that reader only', async () => {
+    const oneClick = /^<(http[^>]+)>$/.exec(header(email, 'List-Unsubscribe') ?? '')?.[1] ?? '';
+    const answer = await fetch(oneClick, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(answer.status).toBe(200);
+
+    const intake = apiClient(gateway(), intakeToken);
+    const out = await publish(WEEK_2);
+    expect(out).toContain(`published the week of ${WEEK_2}: revision 1`);
+    expect(out).toContain('emails sent for this edition: 1');
+    const week2 = (await sentMail()).filter((m) => m.subject.includes('Mar 9 – 15, 2024'));
+    expect(week2.flatMap((m) => m.destination.to)).toEqual([OTHER_READER]);
+    const report = await intake.call<{ headline: { issued: number; declined: number } }>(
+      'GET',
+      `/reports/${WEEK_2}/report.json`,
+    );
+    expect(report.status).toBe(200);
+    expect(report.body.headline).toMatchObject(EXPECTED_WEEK_2);
+  }, 120_000);
+});
