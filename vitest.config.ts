@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Installs Debian's chromium for the browser tests (tests/e2e/) when it is missing.
+    globalSetup: ['tests/e2e/ensure-chromium.ts'],
   },
 });

@@ -53,26 +53,14 @@ function header(mail: SentMail, name: string): string | undefined {
   return mail.headers?.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
 }
 
-/**
- * KNOWN PRODUCT BUG, kept out of `problems` so that the other checks still mean something: the
- * browser asks for `/favicon.ico`, which is no site path, so the intake function answers 401 and
- * Chromium logs a console error on every page. The `it.fails` test below pins it; when the bug is
- * fixed that test fails: then delete it and this exception.
- */
-const isFaviconError = (url: string): boolean => new URL(url, 'http://x').pathname === '/favicon.ico';
-
 /** A page that records every console error, uncaught exception and failed request. */
-async function openPage(
-  context: BrowserContext,
-): Promise<{ page: Page; problems: string[]; faviconErrors: string[] }> {
+async function openPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
   const problems: string[] = [];
-  const faviconErrors: string[] = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const line = `console error: ${message.text()} [${message.location().url}]`;
-    if (isFaviconError(message.location().url)) faviconErrors.push(line);
-    else problems.push(line);
+    problems.push(line);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) =>
@@ -81,7 +69,7 @@ async function openPage(
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
-  return { page, problems, faviconErrors };
+  return { page, problems };
 }
 
 async function axeViolations(page: Page): Promise<string[]> {
@@ -370,24 +358,6 @@ describe('what a reader sees in the browser', () => {
       await context.close();
     }
   }, 60_000);
-});
-
-describe('known product bugs (each test passes while its bug is there)', () => {
-  it.fails("the browser's /favicon.ico request answers 401 (intake function): a console error on every page", async () => {
-    const context = await newContext(DESKTOP);
-    try {
-      const { page, faviconErrors } = await openPage(context);
-      // Waits for the error the browser logs once the favicon request fails (at most 5 s).
-      const logged = page
-        .waitForEvent('console', { predicate: (m) => isFaviconError(m.location().url), timeout: 5_000 })
-        .catch(() => undefined);
-      await page.goto(`${gateway()}/`);
-      await logged;
-      expect(faviconErrors).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  }, 30_000);
 });
 
 describe('the email, as the subscriber gets it', () => {
