@@ -89,7 +89,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
   const outcome: BatchOutcome = { sent: 0, skipped: 0, pending: [] };
   for (const address of job.addresses) {
     const subscriber = await deps.subscriber(address);
-    if (!subscriber || subscriber.status !== 'confirmed') {
+    if (subscriber?.status !== 'confirmed') {
       if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
         outcome.skipped++;
       continue;
