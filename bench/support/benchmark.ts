@@ -5,7 +5,7 @@
  */
 
 /** How a figure is printed (and which way is better is left to the reader's sense of the unit). */
-export type Unit = 'records/s' | 'calls' | 'bytes' | 'ms';
+export type Unit = 'records/s' | 'messages/s' | 'calls' | 'items' | 'RCU' | 'bytes' | 'MiB' | 'ms';
 
 /** The figures a measurement is compared against. */
 export interface Baseline {

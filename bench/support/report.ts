@@ -53,8 +53,16 @@ export function formatValue(value: number, unit: Unit): string {
   switch (unit) {
     case 'records/s':
       return `${value < 100 ? value.toFixed(1) : grouped.format(value)} records/s`;
+    case 'messages/s':
+      return `${value < 100 ? value.toFixed(1) : grouped.format(value)} messages/s`;
     case 'calls':
       return `${value.toFixed(2)} calls`;
+    case 'items':
+      return `${grouped.format(value)} items`;
+    case 'RCU':
+      return `${grouped.format(value)} RCU`;
+    case 'MiB':
+      return `${value.toFixed(1)} MiB`;
     case 'bytes':
       return value >= 10_240 ? `${(value / 1024).toFixed(1)} KiB` : `${grouped.format(value)} B`;
     case 'ms':

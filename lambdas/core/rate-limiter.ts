@@ -1,6 +1,8 @@
 /**
- * A token bucket: `take()` resolves when the caller may make one more call without exceeding
- * `ratePerSecond` (bursts up to one second's worth). The sender shares one per container.
+ * A token bucket holding at most one token: `take()` resolves when the caller may make one more
+ * call without exceeding `ratePerSecond` in any window, not just on average (SES enforces its
+ * maximum send rate per second, so a burst of a second's reserve would be throttled). The sender
+ * shares one per container.
  */
 export class RateLimiter {
   private tokens: number;

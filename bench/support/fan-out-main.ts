@@ -1,0 +1,399 @@
+/**
+ * Child process of the fan-out benchmark (see bench/fan-out.ts): runs the local stack's emulators
+ * (dynalite in a process of its own, s3rver, the SES server, the SQS server), writes confirmed
+ * subscribers, and for each run starts a sender process (fan-out-sender-main.ts), runs
+ * the publisher's fan-out as `lambdas/publish/publisher` wires it, waits until the ledger counts
+ * every recipient, and stops the sender for its report.
+ * Usage (by the benchmark): node --import tsx fan-out-main.ts '<plan as JSON>'
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Edition } from '../../lambdas/core/edition-model';
+import type { JurisdictionItem } from '../../lambdas/core/ports';
+import { S3RVER_CREDENTIALS, startS3, startSes } from '../../local/emulators';
+import { productQueues, SEND_QUEUE } from '../../local/product';
+import { queueArn } from '../../local/sqs/queues';
+import { type SqsServer, startSqsServer } from '../../local/sqs/server';
+import { applyLocalEnvironment, LOCAL_BUCKETS } from '../../local/stack';
+import { ensureTables } from '../../local/tables';
+import { batchWrite } from './batch-write';
+import { childLog, runAsChild, startChild } from './child-process';
+import { startDynaliteProcess } from './dynalite-main';
+import type { SenderMode, SenderReport } from './fan-out-sender-main';
+import { jurisdictionItem, seededRandom, weekOutcomes } from './synthetic-outcomes';
+
+export interface FanOutRun {
+  readonly label: string;
+  readonly subscribers: number;
+  readonly mode: SenderMode;
+  /** SEND_RATE_PER_SECOND, the configured maximum (SEND_CONCURRENCY 1: one process sends). */
+  readonly ratePerSecond: number;
+}
+
+export interface FanOutPlan {
+  /** In order; each run's subscriber count at least the previous one's (subscribers are only added). */
+  readonly runs: readonly FanOutRun[];
+  /** The edition whose email is sent: a synthetic week of this shape. */
+  readonly edition: {
+    readonly issued: number;
+    readonly declinedSameWeek: number;
+    readonly declinedEarlier: number;
+  };
+  readonly jurisdictions: number;
+}
+
+export interface RunFigures {
+  readonly run: FanOutRun;
+  /** Recipients the fan-out queued. */
+  readonly queued: number;
+  /** Epoch ms: fan-out start and end (every job queued), and when the ledger counted everyone. */
+  readonly fanOutStart: number;
+  readonly fanOutEnd: number;
+  readonly completeAt: number;
+  readonly ledger: { readonly sent: number; readonly skipped: number };
+  /** Messages left in the send queue and its dead-letter queue after the sender stopped. */
+  readonly leftInQueue: number;
+  readonly leftInDlq: number;
+  readonly sender: SenderReport;
+}
+
+export interface FanOutResult {
+  readonly runs: readonly RunFigures[];
+  readonly subscribersWritten: number;
+  readonly seedSeconds: number;
+  readonly email: { readonly subject: string; readonly htmlBytes: number; readonly textBytes: number };
+  readonly editionHeadline: Edition['headline'];
+}
+
+const WEEK = '2024-01-06';
+const STARTED_AT = '2023-06-01T12:00:00.000Z';
+const POLL_MS = 250;
+/** The site the links in the mail point at (fictional; nothing is fetched from it). */
+const SITE_URL = 'https://ddor.example.org';
+const CREDENTIALS = {
+  accessKeyId: S3RVER_CREDENTIALS.accessKeyId,
+  secretAccessKey: S3RVER_CREDENTIALS.secretAccessKey,
+};
+
+export const subscriberAddress = (n: number) => `reader-${String(n).padStart(6, '0')}@example.org`;
+
+/** A synthetic edition (fictional records), assembled in memory as the publisher would. */
+async function syntheticEdition(plan: FanOutPlan): Promise<Edition> {
+  const [{ assembleEdition }, { reportTimeZone }] = await Promise.all([
+    import('../../lambdas/core/edition-assembly'),
+    import('../../lambdas/config/env'),
+  ]);
+  const random = seededRandom(2024);
+  const items = [
+    ...weekOutcomes(
+      { week: WEEK, ...plan.edition },
+      { jurisdictions: plan.jurisdictions, random, idPrefix: 'SYN-FAN' },
+    ),
+  ];
+  const jurisdictions = new Map<string, JurisdictionItem>();
+  for (let n = 0; n < plan.jurisdictions; n++) {
+    const item = jurisdictionItem(n, 20) as unknown as JurisdictionItem & { hasPolicy?: string };
+    const { hasPolicy: _key, ...stored } = item;
+    jurisdictions.set(item.id, stored);
+  }
+  const now = new Date();
+  return assembleEdition(
+    {
+      week: WEEK,
+      issued: items.filter((item) => item.record.issuedOn >= WEEK),
+      declined: items.filter((item) => item.record.status === 'declined'),
+      jurisdictions,
+      trend: [],
+    },
+    {
+      revision: 1,
+      publishedAt: now.toISOString(),
+      timeZone: reportTimeZone(),
+      synthetic: true,
+      nextEditionOn: '2024-01-20',
+      openDisputes: { count: 0 },
+      corrections: [],
+      earlierCorrections: [],
+      correctionsSinceLastEdition: 0,
+    },
+  );
+}
+
+/** The send queue and its dead-letter queue, with the settings local/product.ts gives them. */
+async function createSendQueue(server: SqsServer, sqs: SQSClient): Promise<{ url: string; dlqUrl: string }> {
+  const queue = productQueues().find((candidate) => candidate.name === SEND_QUEUE);
+  if (queue?.dlqName === undefined) throw new Error(`local/product.ts has no ${SEND_QUEUE} queue with a DLQ`);
+  const url = server.queueUrl(queue.name);
+  const dlqUrl = server.queueUrl(queue.dlqName);
+  await sqs.send(new CreateQueueCommand({ QueueName: queue.dlqName }));
+  await sqs.send(new CreateQueueCommand({ QueueName: queue.name }));
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: url,
+      Attributes: {
+        VisibilityTimeout: String(queue.visibilityTimeout ?? 30),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: queueArn(queue.dlqName),
+          maxReceiveCount: queue.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { url, dlqUrl };
+}
+
+async function queueLength(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/** Confirmed subscribers as DynamoSubscriberStore stores them, with their `byConfirmedShard` key. */
+function* subscriberItems(from: number, to: number): Generator<Record<string, unknown>> {
+  // Imported lazily by the caller; the shard function is pure.
+  for (let n = from; n < to; n++) {
+    const address = subscriberAddress(n);
+    yield {
+      address,
+      status: 'confirmed',
+      nonce: `nonce-${n.toString(36).padStart(8, '0')}`,
+      version: 2,
+      createdAt: STARTED_AT,
+      updatedAt: STARTED_AT,
+      lastConfirmationSentAt: STARTED_AT,
+      confirmedAt: STARTED_AT,
+    };
+  }
+}
+
+/** Where the emulators listen; the functions' environment is set from it (localEnvironment). */
+interface Emulators {
+  readonly dynamodb: string;
+  readonly s3: string;
+  readonly ses: string;
+  readonly sqs: SqsServer;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * The local stack's emulators, started as local/stack.ts starts them (s3rver with the stack's
+ * buckets, the SES server, the SQS server in memory, the tables from table-definitions.ts, the
+ * functions' environment from localEnvironment) but without the gateway, and with dynalite in a
+ * process of its own, on disk: with 100,000 subscribers and a ledger item per send, an in-memory
+ * dynalite sharing a heap with the SES server's store (every message sent, kept) slowed to a
+ * crawl in garbage collection.
+ */
+async function main(plan: FanOutPlan): Promise<FanOutResult> {
+  // Before any SDK client exists (the stack's environment sets it too, later).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dataDir = await mkdtemp(join(tmpdir(), 'ddor-bench-fan-out-'));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    childLog('  starting the emulators (dynalite in its own process, on disk in a temporary directory)');
+    const dynamo = await startDynaliteProcess(childLog, join(dataDir, 'dynamodb'));
+    stops.push(dynamo.stop);
+    const s3 = await startS3({ directory: join(dataDir, 's3'), buckets: Object.values(LOCAL_BUCKETS) });
+    stops.push(s3.close);
+    const ses = await startSes();
+    stops.push(ses.close);
+    const sqs = await startSqsServer();
+    stops.push(sqs.close);
+    const port = (url: string) => Number(new URL(url).port);
+    const client = new DynamoDBClient({
+      endpoint: dynamo.url,
+      region: 'us-east-1',
+      credentials: CREDENTIALS,
+    });
+    const tables = await ensureTables(client).finally(() => client.destroy());
+    const environment = applyLocalEnvironment({
+      ports: { dynamodb: port(dynamo.url), s3: s3.port, ses: ses.port, sqs: sqs.port },
+      tables,
+      buckets: LOCAL_BUCKETS,
+      gateway: SITE_URL,
+      dataDir,
+    });
+    return await measure(plan, { dynamodb: dynamo.url, s3: s3.url, ses: ses.url, sqs, environment });
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult> {
+  const sqs = new SQSClient({ endpoint: stack.sqs.url, region: 'us-east-1', credentials: CREDENTIALS });
+  const raw = new DynamoDBClient({ endpoint: stack.dynamodb, region: 'us-east-1', credentials: CREDENTIALS });
+  const documents = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  try {
+    const queues = await createSendQueue(stack.sqs, sqs);
+    process.env.SEND_QUEUE_URL = queues.url;
+    // The adapters, imported once the stack has set the environment.
+    const [subscriberStore, { DynamoLedgerStore }, { fanOut }, publisher, editionData, sendQueue, edition] =
+      await Promise.all([
+        import('../../lambdas/adapters/subscriber-store'),
+        import('../../lambdas/adapters/ledger-store'),
+        import('../../lambdas/core/fan-out'),
+        import('../../lambdas/publish/publisher'),
+        import('../../lambdas/adapters/edition-data'),
+        import('../../lambdas/adapters/send-queue'),
+        syntheticEdition(plan),
+      ]);
+    const config = publisher.publisherConfigFromEnv();
+    const email = publisher.renderStoredEmail(edition, config);
+    const subscribersTable = stack.environment.SUBSCRIBERS_TABLE;
+    if (subscribersTable === undefined) throw new Error('the local stack has no SUBSCRIBERS_TABLE');
+
+    let written = 0;
+    let seedMs = 0;
+    const runs: RunFigures[] = [];
+    for (const [index, run] of plan.runs.entries()) {
+      if (run.subscribers > written) {
+        childLog(
+          `  writing confirmed subscribers ${written.toLocaleString('en-US')}–${run.subscribers.toLocaleString('en-US')}`,
+        );
+        const start = performance.now();
+        const items = (function* () {
+          for (const item of subscriberItems(written, run.subscribers)) {
+            const address = String(item.address);
+            yield {
+              ...item,
+              confirmedShard: subscriberStore.confirmedShardKey(subscriberStore.shardOf(address)),
+            };
+          }
+        })();
+        await batchWrite(documents, subscribersTable, items);
+        seedMs += performance.now() - start;
+        written = run.subscribers;
+      }
+      const revision = index + 1;
+      const ledger = new DynamoLedgerStore();
+      childLog(`  ${run.label}: starting the sender (${run.mode}, ${run.ratePerSecond}/s configured)`);
+      let ready: () => void = () => undefined;
+      const senderReady = new Promise<void>((resolve) => {
+        ready = resolve;
+      });
+      const sender = startChild<SenderReport>('bench/support/fan-out-sender-main.ts', {
+        args: [run.mode],
+        nodeFlags: ['--expose-gc'],
+        env: {
+          ...stack.environment,
+          SEND_QUEUE_URL: queues.url,
+          SEND_RATE_PER_SECOND: String(run.ratePerSecond),
+          SEND_CONCURRENCY: '1',
+        },
+        log: childLog,
+        onEvent: (event) => {
+          if (event === 'ready') ready();
+        },
+      });
+      await Promise.race([senderReady, sender.result]);
+
+      const fanOutStart = Date.now();
+      const queued = await fanOut(
+        {
+          ledger,
+          storeEmail: (week, rev, stored) =>
+            editionData.putPrivateJson(editionData.emailKey(week, rev), stored),
+          renderEmail: (e) => publisher.renderStoredEmail(e, config),
+          confirmedPages: () =>
+            subscriberStore.confirmedSubscribers(new subscriberStore.DynamoSubscriberStore()),
+          enqueue: (jobs) => sendQueue.enqueueSendJobs(queues.url, jobs),
+          now: () => new Date(),
+        },
+        edition,
+        {
+          week: WEEK,
+          weekEnd: edition.edition.weekEnd,
+          revision,
+          contentHash: edition.edition.contentHash,
+          publishedAt: edition.edition.publishedAt,
+          headline: edition.headline,
+          synthetic: true,
+          correctionsAdded: 0,
+          email: { decision: 'send', reason: 'benchmark' },
+        },
+      );
+      const fanOutEnd = Date.now();
+      if (queued !== run.subscribers)
+        throw new Error(`the fan-out queued ${queued}, expected ${run.subscribers}`);
+      childLog(
+        `  ${run.label}: ${queued.toLocaleString('en-US')} recipients queued in ${((fanOutEnd - fanOutStart) / 1000).toFixed(1)} s`,
+      );
+
+      // A guard against a stuck sender, not a budget: as if it managed no more than 50 a second.
+      const deadline = fanOutStart + 60_000 + (queued / Math.min(run.ratePerSecond, 50)) * 1_000;
+      const key = `${WEEK}#r${revision}`;
+      let progress = { sent: 0, skipped: 0 };
+      let lastLog = Date.now();
+      for (;;) {
+        const current = await ledger.progress(key);
+        progress = { sent: current?.sent ?? 0, skipped: current?.skipped ?? 0 };
+        if (progress.sent + progress.skipped >= queued) break;
+        if (Date.now() > deadline) {
+          sender.send('stop');
+          await sender.result.catch(() => undefined);
+          throw new Error(`${run.label}: only ${progress.sent} of ${queued} sent before the deadline`);
+        }
+        if (Date.now() - lastLog >= 15_000) {
+          lastLog = Date.now();
+          childLog(`    ${progress.sent.toLocaleString('en-US')} / ${queued.toLocaleString('en-US')} sent`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      const completeAt = Date.now();
+      sender.send('stop');
+      const report = await sender.result;
+      const figures: RunFigures = {
+        run,
+        queued,
+        fanOutStart,
+        fanOutEnd,
+        completeAt,
+        ledger: progress,
+        leftInQueue: await queueLength(sqs, queues.url),
+        leftInDlq: await queueLength(sqs, queues.dlqUrl),
+        sender: report,
+      };
+      childLog(
+        `  ${run.label}: ${report.sends.toLocaleString('en-US')} sends in ${((report.lastAt - report.firstAt) / 1000).toFixed(1)} s, ` +
+          `peak RSS ${(report.peak.rss / 1024 ** 2).toFixed(0)} MiB, heapUsed ${(report.peak.heapUsed / 1024 ** 2).toFixed(0)} MiB`,
+      );
+      runs.push(figures);
+      // The SES server keeps every message in memory: let the next runs start without them.
+      if (run.mode === 'ses') await fetch(new URL('/clear-store', stack.ses), { method: 'POST' });
+    }
+    return {
+      runs,
+      subscribersWritten: written,
+      seedSeconds: seedMs / 1000,
+      email: {
+        subject: email.subject,
+        htmlBytes: Buffer.byteLength(email.html, 'utf8'),
+        textBytes: Buffer.byteLength(email.text, 'utf8'),
+      },
+      editionHeadline: edition.headline,
+    };
+  } finally {
+    sqs.destroy();
+    raw.destroy();
+  }
+}
+
+const planArgument = process.argv[2];
+if (planArgument === undefined) throw new Error('usage: fan-out-main.ts <plan as JSON>');
+await runAsChild(() => main(JSON.parse(planArgument) as FanOutPlan));
