@@ -16,18 +16,16 @@
  * position in the window: a later run (a later end week) regenerates the weeks it shares with an
  * earlier one identically, apart from outcomes that have since become known (pending before).
  */
+import type { JurisdictionRef } from '../lambdas/core/outcome-record';
 import { addDays, weekEnd, weeksEndingWith } from '../lambdas/core/reporting-week';
+import { US_STATE_CODES } from '../lambdas/core/us-states';
 
 export const DEFAULT_SEED = 'ddor-demo-2017';
 
 /** Weeks before the window whose late-recorded declines still fall into it. */
 export const WARM_UP_WEEKS = 22;
 
-export interface JurisdictionRef {
-  id: string;
-  name: string;
-  state: string;
-}
+export type { JurisdictionRef };
 
 export interface DemoPolicy {
   enactedOn: string;
@@ -166,59 +164,11 @@ function runningTotals(weights: readonly number[]): number[] {
 // Invented names
 
 /** 50 states and DC (the territories are valid too, but the report's shape is the states'). */
-export const DEMO_STATES = [
-  'AL',
-  'AK',
-  'AZ',
-  'AR',
-  'CA',
-  'CO',
-  'CT',
-  'DE',
-  'DC',
-  'FL',
-  'GA',
-  'HI',
-  'ID',
-  'IL',
-  'IN',
-  'IA',
-  'KS',
-  'KY',
-  'LA',
-  'ME',
-  'MD',
-  'MA',
-  'MI',
-  'MN',
-  'MS',
-  'MO',
-  'MT',
-  'NE',
-  'NV',
-  'NH',
-  'NJ',
-  'NM',
-  'NY',
-  'NC',
-  'ND',
-  'OH',
-  'OK',
-  'OR',
-  'PA',
-  'RI',
-  'SC',
-  'SD',
-  'TN',
-  'TX',
-  'UT',
-  'VT',
-  'VA',
-  'WA',
-  'WV',
-  'WI',
-  'WY',
-] as const;
+const TERRITORIES: ReadonlySet<string> = new Set(['AS', 'GU', 'MP', 'PR', 'VI', 'UM']);
+/** DC stands after DE, as the seeded data set has always been generated (its shape depends on the order). */
+export const DEMO_STATES = US_STATE_CODES.filter((code) => !TERRITORIES.has(code) && code !== 'DC').flatMap(
+  (code) => (code === 'DE' ? ['DE', 'DC'] : [code]),
+);
 
 const NAME_STARTS = [
   'Ab',
