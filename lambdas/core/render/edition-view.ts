@@ -377,6 +377,21 @@ function sectionIVView(s: SectionIV, timeZone: string): SectionIVView {
   };
 }
 
+/** The "corrected edition" notice of a re-issue (null for a first revision), shared by page and email. */
+export function correctionsNotice(
+  edition: Edition,
+  publishedOn: string,
+): { revision: number; publishedOn: string; changes: string } | null {
+  const { revision } = edition.edition;
+  if (revision <= 1) return null;
+  const current = edition.corrections.filter((entry) => entry.revision === revision).length;
+  return {
+    revision,
+    publishedOn,
+    changes: plural(current, 'change to the records', 'changes to the records'),
+  };
+}
+
 export function editionView(edition: Edition, siteUrl: string): EditionView {
   const last = edition.trend.length - 1;
   return {

@@ -1,6 +1,6 @@
 import juice from 'juice';
 import type { Edition } from '../edition-model';
-import { type EditionView, editionView, REPORT_NAME, releaseView } from './edition-view';
+import { correctionsNotice, type EditionView, editionView, REPORT_NAME, releaseView } from './edition-view';
 import { plural } from './format';
 import { requireHttpUrl, siteRootUrl } from './links';
 import { renderTemplate } from './template-engine';
@@ -50,8 +50,6 @@ export function emailSubject(edition: Edition): string {
 function emailModel(edition: Edition, view: EmailView): EmailModel {
   const reportUrl = requireHttpUrl('reportUrl', view.reportUrl);
   const shared = editionView(edition, view.siteUrl);
-  const { revision } = edition.edition;
-  const current = edition.corrections.filter((entry) => entry.revision === revision).length;
   return {
     ...shared,
     subject: emailSubject(edition),
@@ -63,14 +61,7 @@ function emailModel(edition: Edition, view: EmailView): EmailModel {
     unsubscribeUrl: requireHttpUrl('unsubscribeUrl', view.unsubscribeUrl),
     contactLine: view.contactLine,
     siteUrl: siteRootUrl(view.siteUrl),
-    correctionsNotice:
-      revision > 1
-        ? {
-            revision,
-            publishedOn: shared.release.publishedOn,
-            changes: plural(current, 'change to the records', 'changes to the records'),
-          }
-        : null,
+    correctionsNotice: correctionsNotice(edition, shared.release.publishedOn),
     correctionsLogHref: `${reportUrl.split('#')[0]}#corrections-log`,
     sectionIIRows: shared.sectionII.total <= EMAIL_ROW_LIMIT,
   };

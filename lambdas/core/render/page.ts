@@ -1,7 +1,7 @@
 import type { Edition } from '../edition-model';
 import { revisionPrefix } from '../site-layout';
 import { sectionIChart, trendChart } from './charts';
-import { type EditionView, editionView, REPORT_NAME } from './edition-view';
+import { correctionsNotice, type EditionView, editionView, REPORT_NAME } from './edition-view';
 import { dateIn, formatDate, plural } from './format';
 import { absoluteUrl, siteRootUrl } from './links';
 import { renderTemplate } from './template-engine';
@@ -47,7 +47,6 @@ function pageModel(edition: Edition, view: PageView): PageModel {
   const { week, revision, timeZone } = edition.edition;
   const atRevision = view.location === 'revision';
   const weekRoot = atRevision ? '../' : '';
-  const current = edition.corrections.filter((entry) => entry.revision === revision).length;
   const superseded = view.supersededBy;
   return {
     ...shared,
@@ -68,14 +67,7 @@ function pageModel(edition: Edition, view: PageView): PageModel {
           href: `${weekRoot}r${superseded.revision}/`,
         }
       : null,
-    correctionsNotice:
-      revision > 1
-        ? {
-            revision,
-            publishedOn: shared.release.publishedOn,
-            changes: plural(current, 'change to the records', 'changes to the records'),
-          }
-        : null,
+    correctionsNotice: correctionsNotice(edition, shared.release.publishedOn),
     correctionsLogHref: '#corrections-log',
     revisions: Array.from({ length: revision }, (_, i) => ({
       revision: i + 1,
