@@ -77,7 +77,8 @@ async function main(argv: readonly string[]): Promise<void> {
 try {
   await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
     process.exit(2);
   }

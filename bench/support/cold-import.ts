@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { allTables } from '../../lambdas/adapters/table-definitions';
 
 const run = promisify(execFile);
 
@@ -19,6 +20,19 @@ const PROBE = [
   'process.stdout.write(JSON.stringify({ importMs: end - start, sinceStartMs: end }));',
 ].join(' ');
 
+/** Placeholder values for the variables the CDK app sets on the functions (nothing is called). */
+const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(allTables.map((table) => [table.envVar, `bench-${table.logicalName}`])),
+  SITE_BUCKET: 'bench-site',
+  DATA_BUCKET: 'bench-data',
+  PUBLISH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-publish',
+  SEND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-send',
+  SITE_URL: 'https://bench.example.org/',
+  MAIL_FROM: 'reports@example.org',
+  SUBSCRIPTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
+  REPORT_TIME_ZONE: 'America/New_York',
+};
+
 /**
  * Imports `bundlePath` in a fresh `node` process with `nodeFlags` (e.g. `--enable-source-maps`,
  * which the functions run with) and a minimal environment: region set, no credentials needed,
@@ -33,6 +47,8 @@ export async function coldImport(
       PATH: process.env.PATH ?? '',
       AWS_REGION: 'us-east-1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // What CDK gives every function: some read their variables when the module loads.
+      ...FUNCTION_ENVIRONMENT,
       BENCH_IMPORT_URL: pathToFileURL(bundlePath).href,
     },
   });
