@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { sendLedgerTable, subscribersTable } from '../../lambdas/adapters/table-definitions';
 import { AppFunction } from '../../lib/constructs/function';
 import { actionsOf, environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
-import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
+import {
+  arnOf,
+  expectTlsOnlyQueue,
+  logicalId,
+  resourceOf,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synthesize';
 
 describe('mail: sender, mail events and subscriptions', () => {
   let synthesized: Synthesized;
@@ -16,9 +24,6 @@ describe('mail: sender, mail events and subscriptions', () => {
   }
   function subscriptions() {
     return synthesized.stateless.subscriptions;
-  }
-  function arnOf(construct: Parameters<typeof logicalId>[0]) {
-    return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
   }
   function tableName(definition: typeof subscribersTable) {
     return grants.resolve(synthesized.stateful.get(definition).table.tableName);
@@ -63,20 +68,7 @@ describe('mail: sender, mail events and subscriptions', () => {
         mailer().sendQueue.deadLetters.queue,
         mailer().failedEvents.queue,
       ]) {
-        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-          Queues: [{ Ref: logicalId(queue) }],
-          PolicyDocument: {
-            Statement: [
-              {
-                Effect: 'Deny',
-                Action: 'sqs:*',
-                Principal: { AWS: '*' },
-                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-                Resource: arnOf(queue),
-              },
-            ],
-          },
-        });
+        expectTlsOnlyQueue(template, queue);
       }
     });
 

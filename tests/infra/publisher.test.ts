@@ -10,7 +10,15 @@ import {
   subscribersTable,
 } from '../../lambdas/adapters/table-definitions';
 import { environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
-import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
+import {
+  arnOf,
+  expectTlsOnlyQueue,
+  logicalId,
+  resourceOf,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synthesize';
 
 describe('publisher', () => {
   let synthesized: Synthesized;
@@ -19,9 +27,6 @@ describe('publisher', () => {
 
   function publisher() {
     return synthesized.stateless.publisher;
-  }
-  function arnOf(construct: Parameters<typeof logicalId>[0]) {
-    return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
   }
   function tableName(definition: typeof outcomesTable) {
     return grants.resolve(synthesized.stateful.get(definition).table.tableName);
@@ -56,20 +61,7 @@ describe('publisher', () => {
 
     it('refuses requests not made over TLS, on the queue and its dead letters', () => {
       for (const queue of [publisher().queue.queue, publisher().queue.deadLetters.queue]) {
-        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-          Queues: [{ Ref: logicalId(queue) }],
-          PolicyDocument: {
-            Statement: [
-              {
-                Effect: 'Deny',
-                Action: 'sqs:*',
-                Principal: { AWS: '*' },
-                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-                Resource: arnOf(queue),
-              },
-            ],
-          },
-        });
+        expectTlsOnlyQueue(template, queue);
       }
     });
 

@@ -80,3 +80,26 @@ export function resourceOf(template: Template, type: string, id: string): CfnRes
   if (resource === undefined) throw new Error(`no ${type} ${id}`);
   return resource;
 }
+
+/** `Fn::GetAtt [id, Arn]` of an L2 construct's resource, as the templates reference it. */
+export function arnOf(construct: IConstruct | undefined): { 'Fn::GetAtt': [string, string] } {
+  return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
+}
+
+/** Asserts the queue's policy denies every request not made over TLS. */
+export function expectTlsOnlyQueue(template: Template, queue: IConstruct | undefined): void {
+  template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+    Queues: [{ Ref: logicalId(queue) }],
+    PolicyDocument: {
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Resource: arnOf(queue),
+        },
+      ],
+    },
+  });
+}

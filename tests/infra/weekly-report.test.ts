@@ -2,7 +2,15 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editionsTable } from '../../lambdas/adapters/table-definitions';
 import { environmentOf, Grants, LOG_WRITE, XRAY } from './grants';
-import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
+import {
+  arnOf,
+  expectTlsOnlyQueue,
+  logicalId,
+  resourceOf,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synthesize';
 
 describe('weekly report', () => {
   let synthesized: Synthesized;
@@ -14,9 +22,6 @@ describe('weekly report', () => {
   }
   function schedule() {
     return resourceOf(template, 'AWS::Scheduler::Schedule', logicalId(report().schedule));
-  }
-  function arnOf(construct: Parameters<typeof logicalId>[0]) {
-    return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
   }
 
   beforeAll(() => {
@@ -118,20 +123,7 @@ describe('weekly report', () => {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
       });
-      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: logicalId(queue) }],
-        PolicyDocument: {
-          Statement: [
-            {
-              Effect: 'Deny',
-              Action: 'sqs:*',
-              Principal: { AWS: '*' },
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-              Resource: arnOf(queue),
-            },
-          ],
-        },
-      });
+      expectTlsOnlyQueue(template, queue);
     });
   });
 
