@@ -53,6 +53,8 @@ export interface PublishDeps {
     get(week: string, revision: number): Promise<string[] | undefined>;
     put(week: string, revision: number, ids: readonly string[]): Promise<void>;
   };
+  /** Drops the CDN's copies of changed paths (deployed only; the local gateway caches nothing). */
+  invalidate?: (paths: readonly string[], reference: string) => Promise<void>;
   /** Uploads the shared assets (stylesheet) beside the pages. */
   uploadAssets?: () => Promise<void>;
   /** Starts (or resumes) the email of a revision whose decision is `send`. */
@@ -263,4 +265,9 @@ async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
         : undefined;
   await deps.site.putFile('index.html', deps.render.index(all, latestEdition), 'html', 'short');
   await deps.site.putFile('feed.xml', deps.render.feed(all), 'atom', 'short');
+  const { week, revision } = edition.edition;
+  await deps.invalidate?.(
+    ['/', '/index.html', '/feed.xml', `${weekPath(week)}*`],
+    `${week}-r${revision}-${deps.now().getTime()}`,
+  );
 }

@@ -1,3 +1,4 @@
+import { invalidate } from '../adapters/cdn';
 import { DynamoDisputeStore } from '../adapters/dispute-store';
 import { dataStore, emailKey, putPrivateJson, recordsKey } from '../adapters/edition-data';
 import { DynamoEditionStore } from '../adapters/edition-store';
@@ -115,6 +116,7 @@ export function publisherDeps(
   const data = dataStore();
   const now = overrides.now ?? (() => new Date());
   const sendQueueUrl = process.env.SEND_QUEUE_URL;
+  const distributionId = process.env.DISTRIBUTION_ID;
   return {
     config,
     weeks: new DynamoWeekReader(),
@@ -135,6 +137,9 @@ export function publisherDeps(
     },
     corrections: (previous, next, week, previousIds) =>
       correctionsSince({ outcomes, jurisdictions }, previous, next, week, previousIds),
+    ...(distributionId
+      ? { invalidate: (paths, reference) => invalidate(distributionId, paths, reference) }
+      : {}),
     uploadAssets: async () => {
       for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
     },

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { Edition } from '../../lambdas/core/edition-model';
+import { emailDecision, type PublishDeps, publishWeek } from '../../lambdas/core/publication';
+import type { EditionRecord } from '../../lambdas/core/publication-ports';
+import type { WeekData } from '../../lambdas/core/week-data';
+
+/** publishWeek over in-memory stores: the order of its effects, without any server. */
+function fakeDeps() {
+  const records: EditionRecord[] = [];
+  const files = new Map<string, string>();
+  const invalidations: string[][] = [];
+  const empty: WeekData = {
+    week: '2017-01-28',
+    issued: [],
+    declined: [],
+    jurisdictions: new Map(),
+    trend: [],
+  };
+  const deps: PublishDeps = {
+    weeks: { readWeek: async (week) => ({ ...empty, week }) },
+    editions: {
+      latest: async (week) =>
+        records.filter((r) => r.week === week).sort((a, b) => b.revision - a.revision)[0],
+      commit: async (record) => {
+        if (records.some((r) => r.week === record.week && r.revision === record.revision)) return false;
+        records.push(record);
+        return true;
+      },
+      listAll: async () => [...records].reverse(),
+      lastEmailedWeek: async () => undefined,
+      markEmailed: async () => undefined,
+      dirtyWeeks: async () => [],
+      markDirty: async () => undefined,
+      clearDirty: async () => undefined,
+    },
+    site: {
+      putFile: async (key, body) => {
+        files.set(key, body);
+      },
+      readEdition: async (week, revision) => {
+        const text = files.get(`reports/${week}/r${revision}/report.json`);
+        return text === undefined ? undefined : (JSON.parse(text) as Edition);
+      },
+    },
+    render: {
+      page: (edition) => `<p>${edition.edition.week}</p>`,
+      csv: () => 'csv',
+      json: (edition) => JSON.stringify(edition),
+      index: () => 'index',
+      feed: () => 'feed',
+    },
+    timeZone: 'America/New_York',
+    synthetic: true,
+    siteUrl: 'https://example.org/',
+    now: () => new Date('2017-02-06T15:00:00Z'),
+    nextEditionOn: () => '2017-02-13',
+    openDisputes: async () => ({ count: 0 }),
+    corrections: async () => [],
+    revisionRecords: { get: async () => [], put: async () => undefined },
+    invalidate: async (paths) => {
+      invalidations.push([...paths]);
+    },
+  };
+  return { deps, records, files, invalidations };
+}
+
+describe('publishWeek', () => {
+  it('commits revision 1 after its files, then invalidates the changed paths; a rerun makes nothing new', async () => {
+    const { deps, records, files, invalidations } = fakeDeps();
+    const first = await publishWeek(deps, { date: '2017-02-01', email: false });
+    expect(first).toMatchObject({ week: '2017-01-28', result: 'published', revision: 1 });
+    expect([...files.keys()]).toEqual(
+      expect.arrayContaining([
+        'reports/2017-01-28/r1/report.json',
+        'reports/2017-01-28/index.html',
+        'index.html',
+        'feed.xml',
+      ]),
+    );
+    expect(invalidations).toEqual([['/', '/index.html', '/feed.xml', '/reports/2017-01-28/*']]);
+    const again = await publishWeek(deps, { date: '2017-01-28', email: false });
+    expect(again).toMatchObject({ result: 'unchanged', revision: 1 });
+    expect(records).toHaveLength(1);
+  });
+
+  it('refuses a week that has not ended in the report time zone', async () => {
+    const { deps } = fakeDeps();
+    await expect(publishWeek(deps, { date: '2017-02-04', email: false })).rejects.toThrow(/has not ended/);
+  });
+
+  it('emails revision 1 once, never a re-issue, and never a backfill', () => {
+    expect(emailDecision(1, true, '2017-01-28', undefined).decision).toBe('send');
+    expect(emailDecision(2, true, '2017-01-28', undefined).decision).toBe('none');
+    expect(emailDecision(1, false, '2017-01-28', undefined).decision).toBe('none');
+    expect(emailDecision(1, true, '2017-01-28', '2017-02-04').decision).toBe('none');
+  });
+});
