@@ -1,4 +1,10 @@
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpFunction, RouteRequest } from './gateway';
 
@@ -57,4 +63,35 @@ export function siteOrigin(bucket: string): HttpFunction {
       throw error;
     }
   };
+}
+
+/**
+ * A new site has no edition yet: put the empty home page (with the subscribe form) and the
+ * stylesheet in place, as a first publication would, so the printed URL shows the product and
+ * not a 404. An existing home page is left alone.
+ */
+export async function seedEmptySite(bucket: string): Promise<void> {
+  const { renderIndex, siteAssets } = await import('../lambdas/core/render');
+  const { CACHE_SHORT, CONTENT_TYPES } = await import('../lambdas/core/site-layout');
+  // A client of its own, made now: a restarted stack in the same process has other ports.
+  const s3 = new S3Client({});
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'index.html' }));
+    return;
+  } catch (error) {
+    if (!(error instanceof Error) || (error.name !== 'NotFound' && error.name !== 'NoSuchKey')) throw error;
+  }
+  const put = (key: string, body: string, contentType: string) =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        CacheControl: CACHE_SHORT,
+      }),
+    );
+  for (const asset of siteAssets) await put(asset.path, asset.body, asset.contentType);
+  await put('index.html', renderIndex([], undefined), CONTENT_TYPES.html);
+  s3.destroy();
 }

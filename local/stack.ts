@@ -17,7 +17,7 @@ import {
 import { type Gateway, type HttpFunction, type Route, startGateway } from './gateway';
 import { productQueues, startWeeklySchedule } from './product';
 import { type SesSimulator, startSesSimulator } from './ses-simulator';
-import { isSitePath, siteOrigin } from './site-origin';
+import { isSitePath, seedEmptySite, siteOrigin } from './site-origin';
 import { type Poller, type SqsFunction, startPoller } from './sqs/poller';
 import { queueArn } from './sqs/queues';
 import { type SqsServer, startSqsServer } from './sqs/server';
@@ -322,6 +322,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `weekly schedule: ${run.pattern} (${reportTimeZone()}), next run ${run.next?.toISOString() ?? 'none'}`,
       );
     }
+    await seedEmptySite(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site');
     simulator = startSesSimulator({
       storeUrl: urls.mailStore,
       handler: (await import('../lambdas/mail-events/handler')).handler,
