@@ -71,7 +71,7 @@ export function siteOrigin(bucket: string): HttpFunction {
  * not a 404. An existing home page is left alone.
  */
 export async function seedEmptySite(bucket: string): Promise<void> {
-  const { renderIndex, siteAssets } = await import('../lambdas/core/render');
+  const { renderFeed, renderIndex, siteAssets } = await import('../lambdas/core/render');
   const { CACHE_SHORT, CONTENT_TYPES } = await import('../lambdas/core/site-layout');
   // A client of its own, made now: a restarted stack in the same process has other ports.
   const s3 = new S3Client({});
@@ -93,5 +93,8 @@ export async function seedEmptySite(bucket: string): Promise<void> {
     );
   for (const asset of siteAssets) await put(asset.path, asset.body, asset.contentType);
   await put('index.html', renderIndex([], undefined), CONTENT_TYPES.html);
+  // The home page links the feed: an empty one until the first edition.
+  const siteUrl = process.env.SITE_URL;
+  if (siteUrl) await put('feed.xml', renderFeed([], siteUrl), CONTENT_TYPES.atom);
   s3.destroy();
 }
