@@ -19,6 +19,7 @@
 import type { JurisdictionRef } from '../lambdas/core/outcome-record';
 import { addDays, weekEnd, weeksEndingWith } from '../lambdas/core/reporting-week';
 import { US_STATE_CODES } from '../lambdas/core/us-states';
+import { seededRandom } from './seeded-random';
 
 export const DEFAULT_SEED = 'ddor-demo-2017';
 
@@ -110,14 +111,7 @@ export interface Random {
 
 /** mulberry32: small, fast and good enough for test data; never for anything secret. */
 export function randomFrom(...parts: readonly (string | number)[]): Random {
-  let state = hash32(parts.join('|'));
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = seededRandom(hash32(parts.join('|')));
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -91,52 +91,19 @@ async function sesHandler(record: (at: number) => void): Promise<SqsHandler> {
 
 /** `sendBatch` wired as lambdas/send/handler wires it, with an instant `send`. */
 async function fakeHandler(record: (at: number) => void): Promise<SqsHandler> {
-  const [edition, ledgerStore, subscriberStore, secretSource, editionData, env, rateLimiter, links] =
-    await Promise.all([
-      import('../../lambdas/core/edition-mail'),
-      import('../../lambdas/adapters/ledger-store'),
-      import('../../lambdas/adapters/subscriber-store'),
-      import('../../lambdas/adapters/secret-source'),
-      import('../../lambdas/adapters/edition-data'),
-      import('../../lambdas/config/env'),
-      import('../../lambdas/core/rate-limiter'),
-      import('../../lambdas/core/subscription-links'),
-    ]);
-  const rate = new rateLimiter.RateLimiter(
-    Number(env.optionalEnv('SEND_RATE_PER_SECOND', '10')) / Number(env.optionalEnv('SEND_CONCURRENCY', '1')),
-  );
-  const siteUrl = env.requireEnv('SITE_URL');
-  const ledger = new ledgerStore.DynamoLedgerStore();
-  const subscribers = new subscriberStore.DynamoSubscriberStore();
-  const secrets = secretSource.secretSourceFromEnv();
-  const emails = new Map<string, Promise<import('../../lambdas/core/edition-mail').StoredEmail>>();
+  const [edition, { senderDeps }] = await Promise.all([
+    import('../../lambdas/core/edition-mail'),
+    import('../../lambdas/send/sender'),
+  ]);
   let sent = 0;
-  const deps = (owner: string): import('../../lambdas/core/edition-mail').SendDeps => ({
-    ledger,
-    subscriber: (address) => subscribers.get(address),
-    email: (week, revision) => {
-      const key = `${week}#${revision}`;
-      let email = emails.get(key);
-      if (!email) {
-        email = editionData.readStoredEmail(week, revision);
-        emails.set(key, email);
-      }
-      return email;
-    },
-    unsubscribeUrl: async (subscriber) => links.unsubscribeUrl(siteUrl, await secrets.key(), subscriber),
-    headers: (link) => links.listUnsubscribeHeaders(link),
-    send: async () => {
-      sent += 1;
-      record(now());
-      return `bench-fake-${sent}`;
-    },
-    rate,
-    now: () => new Date(),
-    owner,
-    leaseMs: 120_000,
-    isThrottling: () => false,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  });
+  const deps = (owner: string) =>
+    senderDeps(owner, {
+      send: async () => {
+        sent += 1;
+        record(now());
+        return `bench-fake-${sent}`;
+      },
+    });
   return async (event) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const message of event.Records) {

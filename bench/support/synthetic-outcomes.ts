@@ -29,17 +29,7 @@ const KINDS = ['Sheriff’s Office', 'Police Department', 'County Jail', 'Depart
 const CLIENT = { id: 'bench-synthetic', name: 'Synthetic data loader' };
 const STORED_AT = '2024-02-01T12:00:00.000Z';
 
-/** mulberry32: a small, fast, seeded generator (figures repeat from run to run). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from '../../scripts/seeded-random';
 
 function pick<T>(random: () => number, values: readonly T[]): T {
   const value = values[Math.floor(random() * values.length)];

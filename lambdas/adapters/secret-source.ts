@@ -27,22 +27,29 @@ export function generateSecretText(): string {
 }
 
 /**
+ * Loads once and keeps the result; a failed load (throttling, a cold network, a file being
+ * written) is not kept, so the next call tries again.
+ */
+function cachedUntilFailure<T>(load: () => Promise<T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () => {
+    cached ??= load().catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}
+
+/**
  * A secret kept in a local file. The first reader to find no file makes one: written whole to a
  * temporary file, then linked into place (link fails if the name exists), so concurrent readers
  * all end up with the same complete secret.
  */
 export class FileSecretSource implements SecretSource {
-  private cached: Promise<Uint8Array> | undefined;
+  readonly key = cachedUntilFailure(() => this.load());
 
   constructor(private readonly path: string) {}
-
-  key(): Promise<Uint8Array> {
-    this.cached ??= this.load().catch((error: unknown) => {
-      this.cached = undefined;
-      throw error;
-    });
-    return this.cached;
-  }
 
   private async load(): Promise<Uint8Array> {
     try {
@@ -74,18 +81,9 @@ const secretsManager = new SecretsManagerClient({});
  * never rotated, since rotating it would void every link already mailed.
  */
 export class SecretsManagerSecretSource implements SecretSource {
-  private cached: Promise<Uint8Array> | undefined;
+  readonly key = cachedUntilFailure(() => this.load());
 
   constructor(private readonly secretId: string) {}
-
-  key(): Promise<Uint8Array> {
-    this.cached ??= this.load().catch((error: unknown) => {
-      // A failed fetch (throttling, a cold network) is retried on the next call.
-      this.cached = undefined;
-      throw error;
-    });
-    return this.cached;
-  }
 
   private async load(): Promise<Uint8Array> {
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: this.secretId }));

@@ -42,13 +42,24 @@ export function weekEnd(week: string): string {
 
 /** Today's calendar date in `timeZone` at instant `now`. */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return dateFormat(timeZone).format(now);
+}
+
+/** One formatter per time zone: building one costs far more than formatting (every intake write asks). */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    // en-CA formats as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
 }
 
 /** The latest week that has fully ended in `timeZone` at `now` (its Friday is before today). */

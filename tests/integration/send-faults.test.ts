@@ -20,6 +20,7 @@ import {
 } from '../../lambdas/core/edition-mail';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '../../lambdas/core/subscription-links';
 import { fakeContext } from '../../local/gateway';
+import { seededRandom } from '../../scripts/seeded-random';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 import { publish, subscribeAndConfirm } from '../support/publishing';
 import { type SesFaultProxy, startSesFaultProxy } from '../support/ses-fault-proxy';
@@ -58,18 +59,6 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 
 async function mailWithSubject(subject: string): Promise<SentMail[]> {
   return (await stack().sentMail()).filter((mail) => mail.subject === subject);
-}
-
-/** A seeded generator (mulberry32): the same seed gives the same crash points. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 class SimulatedCrash extends Error {
@@ -203,7 +192,7 @@ describe('the sender crashing at any point', () => {
   }
 
   async function crashingScenario(seed: number): Promise<{ tally: Tally; subject: string; edition: string }> {
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const job: SendJob = { week: '2017-03-11', revision: 100 + seed, addresses: RECIPIENTS };
     const subject = `Crash scenario ${seed}`;
     const tally: Tally = { accepted: new Map(), window: new Map(), crashes: {}, runs: 0 };
@@ -514,7 +503,7 @@ describe('a sender process killed with SIGKILL mid-batch', () => {
   }, async () => {
     const job: SendJob = { week: '2017-04-01', revision: 1, addresses: READERS };
     const subject = 'Killed sender';
-    const random = seeded(2017);
+    const random = seededRandom(2017);
     const inWindow = new Map<string, number>();
     let kills = 0;
     let finished = false;
