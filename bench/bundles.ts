@@ -33,7 +33,7 @@ interface Plan {
 const FULL: Plan = { repetitions: 7 };
 const QUICK: Plan = { repetitions: 3 };
 
-/** `lambdas/intake/handler.ts` → `intake`. */
+/** `lambdas/intake/api/handler.ts` → `intake`. */
 const functionName = (entry: string) => basename(dirname(entry));
 
 const NAMED_ZOD_IMPORT = /^import \{ z \} from 'zod';$/gm;

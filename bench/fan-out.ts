@@ -241,7 +241,7 @@ export const fanOut: Benchmark = {
     "stack's event source mapping does (`startPoller`, batch size 1, 2 invocations at once, from " +
     '`local/product.ts`), runs `fanOut` wired as the publisher wires it (email stored in S3, ' +
     'confirmed pages, SendMessageBatch), and waits until the ledger counts every recipient. **SES end ' +
-    'to end**: the real `lambdas/send/handler` sending to the local SES server. **Fake send**: ' +
+    'to end**: the real `lambdas/mail/send/handler` sending to the local SES server. **Fake send**: ' +
     "`sendBatch` with the handler's adapters (DynamoDB ledger and subscribers, stored email, HMAC " +
     'unsubscribe links, `RateLimiter`) but a `send` that answers at once. Rates are sends completed ' +
     "per second against the configured maximum; memory is the sender process's own, sampled every " +

@@ -7,7 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { generateToken, type LocalStack, startLocalStack } from '../local/stack';
+import { generateToken, type LocalStack, startLocalStack } from '#local/stack';
 import type { Benchmark, BenchmarkReport, BenchOptions, Measurement } from './support/benchmark';
 import { closedLoop, type LoadResult } from './support/closed-loop';
 import { type CallCounter, type CallCounts, countCalls, difference, total } from './support/dynamodb-calls';
@@ -238,7 +238,7 @@ async function repeat(
 }
 
 async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Promise<BenchmarkReport> {
-  const counter = countCalls((await import('../lambdas/adapters/dynamodb')).dynamo);
+  const counter = countCalls((await import('#adapters/dynamodb')).dynamo);
 
   log('  warm-up: every jurisdiction bound once, JIT warmed on both paths');
   const warmup = await putPhase(phases, 10, 60_000, JURISDICTIONS);

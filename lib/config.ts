@@ -1,8 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { DEFAULT_TIME_ZONE } from '../lambdas/config/env';
-import { checkAddress } from '../lambdas/core/email-address';
+import { DEFAULT_TIME_ZONE } from '#config/env';
+import { checkAddress } from '#core/subscriptions/email-address';
 
 /** The one typed configuration of a deployment, read from CDK context (`cdk synth -c key=value`). */
 export interface AppConfig {

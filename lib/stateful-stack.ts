@@ -12,7 +12,7 @@ import {
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DkimIdentity, EasyDkimSigningKeyLength, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { allTables, type TableDefinition } from '../lambdas/adapters/table-definitions';
+import { allTables, type TableDefinition } from '#adapters/table-definitions';
 
 /** A deployed table together with the definition it was built from (its env var and indexes). */
 export interface DataTable {

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
-import { reportTimeZone } from '../lambdas/config/env';
-import { cronerPattern, scheduleFor } from '../lambdas/config/schedule';
+import { reportTimeZone } from '#config/env';
+import { cronerPattern, scheduleFor } from '#config/schedule';
 import type { LocalQueue } from './stack';
 
 /**
@@ -22,7 +22,7 @@ export function productQueues(): LocalQueue[] {
       batchSize: 1,
       maxConcurrency: 1,
       functionName: 'publish',
-      loadHandler: async () => (await import('../lambdas/publish/handler')).handler,
+      loadHandler: async () => (await import('#lambdas/edition/publish/handler')).handler,
     },
     {
       name: SEND_QUEUE,
@@ -34,7 +34,7 @@ export function productQueues(): LocalQueue[] {
       batchSize: 1,
       maxConcurrency: 2,
       functionName: 'send',
-      loadHandler: async () => (await import('../lambdas/send/handler')).handler,
+      loadHandler: async () => (await import('#lambdas/mail/send/handler')).handler,
     },
   ];
 }
@@ -50,7 +50,7 @@ export function startWeeklySchedule(log: (line: string) => void): {
   const job = new Cron(pattern, { timezone: schedule.timeZone, protect: true }, async () => {
     const scheduledTime = new Date().toISOString();
     try {
-      const { handler } = await import('../lambdas/report/handler');
+      const { handler } = await import('#lambdas/edition/report/handler');
       const out = await handler({ scheduledTime }, fakeContext());
       log(`weekly run at ${scheduledTime}: queued ${out.weeks.join(', ')}`);
     } catch (error) {

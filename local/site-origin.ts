@@ -71,8 +71,8 @@ export function siteOrigin(bucket: string): HttpFunction {
  * not a 404. An existing home page is left alone.
  */
 export async function seedEmptySite(bucket: string): Promise<void> {
-  const { renderFeed, renderIndex, siteAssets } = await import('../lambdas/core/render');
-  const { CACHE_SHORT, CONTENT_TYPES } = await import('../lambdas/core/site-layout');
+  const { renderFeed, renderIndex, siteAssets } = await import('#core/render');
+  const { CACHE_SHORT, CONTENT_TYPES } = await import('#core/edition/site-layout');
   // A client of its own, made now: a restarted stack in the same process has other ports.
   const s3 = new S3Client({});
   try {

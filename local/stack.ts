@@ -3,8 +3,8 @@ import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { reportTimeZone } from '../lambdas/config/env';
-import { securityHeaderMap } from '../lib/security-headers';
+import { reportTimeZone } from '#config/env';
+import { securityHeaderMap } from '#lib/security-headers';
 import {
   type BucketSpec,
   LOCAL_HOST,
@@ -49,7 +49,7 @@ export interface LocalStackOptions {
   readonly intakeToken?: string;
   /** No progress lines on stdout (tests). */
   readonly quiet?: boolean;
-  /** A stand-in for `lambdas/intake/handler` (tests of the stack itself). */
+  /** A stand-in for `lambdas/intake/api/handler` (tests of the stack itself). */
   readonly intake?: HttpFunction;
   /** A stand-in for `ensureBootstrapClient` from `lambdas/adapters/bootstrap-client`. */
   readonly ensureBootstrapClient?: (token: string) => Promise<void>;
@@ -75,7 +75,7 @@ export interface LocalQueue {
   readonly dlqName?: string;
   /** Receives before a message moves to `dlqName`. */
   readonly maxReceiveCount?: number;
-  /** Imports the consuming function once the environment is set, e.g. `async () => (await import('../lambdas/send/handler')).handler`. */
+  /** Imports the consuming function once the environment is set, e.g. `async () => (await import('#lambdas/mail/send/handler')).handler`. */
   readonly loadHandler: () => Promise<SqsFunction>;
   /** The function name in the fake Lambda context and in error logs. @default `name` */
   readonly functionName?: string;
@@ -288,14 +288,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const { token, source: tokenSource } = await bootstrapToken(dataDir, options.intakeToken);
     // Imported only now: the functions read their environment when first loaded and used.
-    const intake: HttpFunction = options.intake ?? (await import('../lambdas/intake/handler')).handler;
+    const intake: HttpFunction = options.intake ?? (await import('#lambdas/intake/api/handler')).handler;
     const ensureBootstrapClient =
-      options.ensureBootstrapClient ??
-      (await import('../lambdas/adapters/bootstrap-client')).ensureBootstrapClient;
+      options.ensureBootstrapClient ?? (await import('#adapters/bootstrap-client')).ensureBootstrapClient;
     await ensureBootstrapClient(token);
 
     const urls = stackUrls(gateway, emulators);
-    const subscriptions: HttpFunction = (await import('../lambdas/subscriptions/handler')).handler;
+    const subscriptions: HttpFunction = (await import('#lambdas/subscriptions/api/handler')).handler;
     gateway.setRouting({
       routes: [
         ...(options.routes ?? []),
@@ -325,7 +324,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await seedEmptySite(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site');
     simulator = startSesSimulator({
       storeUrl: urls.mailStore,
-      handler: (await import('../lambdas/mail-events/handler')).handler,
+      handler: (await import('#lambdas/subscriptions/mail-events/handler')).handler,
     });
     // Last, so that each function finds the stack complete at its first message.
     pollerClient = new SQSClient({

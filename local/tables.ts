@@ -9,7 +9,7 @@ import {
   ResourceNotFoundException,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { allTables, type TableDefinition } from '../lambdas/adapters/table-definitions';
+import { allTables, type TableDefinition } from '#adapters/table-definitions';
 
 /** The physical name of a table in the local stack (CloudFormation names them when deployed). */
 export function localTableName(table: TableDefinition): string {

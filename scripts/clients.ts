@@ -5,7 +5,7 @@
  * Add --deployed to act on the deployed tables (CLIENTS_TABLE and AWS credentials from the environment).
  */
 import { parseArgs } from 'node:util';
-import { createClientBodySchema, toIssues } from '../lambdas/core/outcome-schema';
+import { createClientBodySchema, toIssues } from '#core/intake/schemas';
 import { connect, fail } from './stack-connection';
 
 const USAGE = `usage:
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   await connect(parsed.values.deployed).catch((error: unknown) =>
     fail(error instanceof Error ? error.message : String(error)),
   );
-  const { DynamoClientStore } = await import('../lambdas/adapters/client-store');
-  const { createClient, publicClient, revokeClient } = await import('../lambdas/core/api-clients');
+  const { DynamoClientStore } = await import('#adapters/client-store');
+  const { createClient, publicClient, revokeClient } = await import('#core/intake/clients');
   const store = new DynamoClientStore();
 
   switch (command) {

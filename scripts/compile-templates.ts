@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { HELPER_NAMES } from '../lambdas/core/render/helper-names';
+import { HELPER_NAMES } from '#core/render/helper-names';
 
 const root = fileURLToPath(new URL('../templates/', import.meta.url));
 const out = join(root, 'generated', 'templates.ts');

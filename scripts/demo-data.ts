@@ -16,9 +16,9 @@
  * position in the window: a later run (a later end week) regenerates the weeks it shares with an
  * earlier one identically, apart from outcomes that have since become known (pending before).
  */
-import type { JurisdictionRef } from '../lambdas/core/outcome-record';
-import { addDays, weekEnd, weeksEndingWith } from '../lambdas/core/reporting-week';
-import { US_STATE_CODES } from '../lambdas/core/us-states';
+import type { JurisdictionRef } from '#core/intake/outcome-record';
+import { addDays, weekEnd, weeksEndingWith } from '#core/reporting-week';
+import { US_STATE_CODES } from '#core/us-states';
 import { seededRandom } from './seeded-random';
 
 export const DEFAULT_SEED = 'ddor-demo-2017';

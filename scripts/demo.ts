@@ -13,9 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { reportTimeZone } from '../lambdas/config/env';
-import { latestCompleteWeek, weekEnd } from '../lambdas/core/reporting-week';
-import { dataDirFromEnv, readStackFile, type StackFile } from '../local/stack-file';
+import { reportTimeZone } from '#config/env';
+import { latestCompleteWeek, weekEnd } from '#core/reporting-week';
+import { dataDirFromEnv, readStackFile, type StackFile } from '#local/stack-file';
 import { DEFAULT_SEED, type DemoOutcome, demoDataSet, policyWrites, weekFigures } from './demo-data';
 import { formatDuration, ProgressBar } from './progress';
 

@@ -40,10 +40,10 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error)),
   );
 
-  const { publisherDeps, renderStoredEmail } = await import('../lambdas/publish/publisher');
-  const { draftEdition, publishWeek } = await import('../lambdas/core/publication');
-  const { isCalendarDate, weekOf } = await import('../lambdas/core/reporting-week');
-  const { DomainError } = await import('../lambdas/core/errors');
+  const { publisherDeps, renderStoredEmail } = await import('#lambdas/edition/publish/publisher');
+  const { draftEdition, publishWeek } = await import('#core/edition/publication');
+  const { isCalendarDate, weekOf } = await import('#core/reporting-week');
+  const { DomainError } = await import('#core/errors');
   if (!isCalendarDate(date)) fail(`--week ${date} is not a real calendar date`);
   const deps = publisherDeps();
 
@@ -102,8 +102,8 @@ async function main(): Promise<void> {
 
 /** Polls the send ledger's progress until every queued recipient is sent or skipped. */
 async function waitForSend(week: string, revision: number): Promise<number> {
-  const { DynamoLedgerStore } = await import('../lambdas/adapters/ledger-store');
-  const { editionKey } = await import('../lambdas/core/edition-mail');
+  const { DynamoLedgerStore } = await import('#adapters/ledger-store');
+  const { editionKey } = await import('#core/mail/send-ledger');
   const ledger = new DynamoLedgerStore();
   const key = editionKey(week, revision);
   const started = Date.now();

@@ -4,8 +4,8 @@
  * the same adapters run), or, with `--deployed`, the AWS account of the current credentials and
  * the table names already in the environment.
  */
-import { applyLocalEnvironment } from '../local/stack';
-import { dataDirFromEnv, readStackFile } from '../local/stack-file';
+import { applyLocalEnvironment } from '#local/stack';
+import { dataDirFromEnv, readStackFile } from '#local/stack-file';
 
 export interface Connection {
   kind: 'local' | 'deployed';

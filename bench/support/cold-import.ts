@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { allTables } from '../../lambdas/adapters/table-definitions';
+import { allTables } from '#adapters/table-definitions';
 
 const run = promisify(execFile);
 

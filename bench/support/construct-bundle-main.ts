@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { AppFunction } from '../../lib/constructs/function';
+import { AppFunction } from '#lib/constructs/function';
 
 const [resultFile, outdir, ...entries] = process.argv.slice(2);
 if (resultFile === undefined || outdir === undefined || entries.length === 0) {

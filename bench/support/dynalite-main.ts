@@ -4,7 +4,7 @@
  * and heap, as a remote DynamoDB would not. In memory, or in LevelDB under the directory given
  * as the first argument. Sends `{ url }` as an event once listening; closes on "stop" and exits.
  */
-import { startDynamoDb } from '../../local/emulators';
+import { startDynamoDb } from '#local/emulators';
 import { childEvent, onParentMessage, runAsChild, startChild } from './child-process';
 
 /** Starts dynalite in a child process of the caller; resolves once it listens. */

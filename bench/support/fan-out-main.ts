@@ -2,7 +2,7 @@
  * Child process of the fan-out benchmark (see bench/fan-out.ts): runs the local stack's emulators
  * (dynalite in a process of its own, s3rver, the SES server, the SQS server), writes confirmed
  * subscribers, and for each run starts a sender process (fan-out-sender-main.ts), runs
- * the publisher's fan-out as `lambdas/publish/publisher` wires it, waits until the ledger counts
+ * the publisher's fan-out as `lambdas/edition/publish/publisher` wires it, waits until the ledger counts
  * every recipient, and stops the sender for its report.
  * Usage (by the benchmark): node --import tsx fan-out-main.ts '<plan as JSON>'
  */
@@ -17,14 +17,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Edition } from '../../lambdas/core/edition-model';
-import type { JurisdictionItem } from '../../lambdas/core/ports';
-import { S3RVER_CREDENTIALS, startS3, startSes } from '../../local/emulators';
-import { productQueues, SEND_QUEUE } from '../../local/product';
-import { queueArn } from '../../local/sqs/queues';
-import { type SqsServer, startSqsServer } from '../../local/sqs/server';
-import { applyLocalEnvironment, LOCAL_BUCKETS } from '../../local/stack';
-import { ensureTables } from '../../local/tables';
+import type { Edition } from '#core/edition/model';
+import type { JurisdictionItem } from '#core/intake/model';
+import { S3RVER_CREDENTIALS, startS3, startSes } from '#local/emulators';
+import { productQueues, SEND_QUEUE } from '#local/product';
+import { queueArn } from '#local/sqs/queues';
+import { type SqsServer, startSqsServer } from '#local/sqs/server';
+import { applyLocalEnvironment, LOCAL_BUCKETS } from '#local/stack';
+import { ensureTables } from '#local/tables';
 import { batchWrite } from './batch-write';
 import { childLog, runAsChild, startChild } from './child-process';
 import { startDynaliteProcess } from './dynalite-main';
@@ -89,8 +89,8 @@ export const subscriberAddress = (n: number) => `reader-${String(n).padStart(6, 
 /** A synthetic edition (fictional records), assembled in memory as the publisher would. */
 async function syntheticEdition(plan: FanOutPlan): Promise<Edition> {
   const [{ assembleEdition }, { reportTimeZone }] = await Promise.all([
-    import('../../lambdas/core/edition-assembly'),
-    import('../../lambdas/config/env'),
+    import('#core/edition/assembly'),
+    import('#config/env'),
   ]);
   const random = seededRandom(2024);
   const items = [
@@ -245,12 +245,12 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
     // The adapters, imported once the stack has set the environment.
     const [subscriberStore, { DynamoLedgerStore }, { fanOut }, publisher, editionData, sendQueue, edition] =
       await Promise.all([
-        import('../../lambdas/adapters/subscriber-store'),
-        import('../../lambdas/adapters/ledger-store'),
-        import('../../lambdas/core/fan-out'),
-        import('../../lambdas/publish/publisher'),
-        import('../../lambdas/adapters/edition-data'),
-        import('../../lambdas/adapters/send-queue'),
+        import('#adapters/subscriber-store'),
+        import('#adapters/ledger-store'),
+        import('#core/mail/fan-out'),
+        import('#lambdas/edition/publish/publisher'),
+        import('#adapters/edition-data'),
+        import('#adapters/send-queue'),
         syntheticEdition(plan),
       ]);
     const config = publisher.publisherConfigFromEnv();

@@ -3,7 +3,7 @@
  * local stack's event source mapping does (startPoller, with the send queue's batch size and
  * concurrency from local/product.ts) and hands each batch to
  *
- * - `ses`: the real sender, `lambdas/send/handler`, which sends through SES v2 to the local SES
+ * - `ses`: the real sender, `lambdas/mail/send/handler`, which sends through SES v2 to the local SES
  *   server; sends are timed by a middleware on its SES client;
  * - `fake`: `sendBatch` with the handler's own adapters (DynamoDB ledger and subscribers, stored
  *   email from S3, HMAC unsubscribe links, the RateLimiter) but a `send` that answers at once.
@@ -13,8 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { productQueues, SEND_QUEUE } from '../../local/product';
-import { startPoller } from '../../local/sqs/poller';
+import { productQueues, SEND_QUEUE } from '#local/product';
+import { startPoller } from '#local/sqs/poller';
 import { childEvent, childLog, onParentMessage, runAsChild } from './child-process';
 
 export type SenderMode = 'ses' | 'fake';
@@ -76,7 +76,7 @@ type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchRespons
 
 /** The real sender, its SES calls timed where they complete. */
 async function sesHandler(record: (at: number) => void): Promise<SqsHandler> {
-  const { ses } = await import('../../lambdas/adapters/mailer');
+  const { ses } = await import('#adapters/mailer');
   ses.middlewareStack.add(
     (next) => async (args) => {
       const out = await next(args);
@@ -85,15 +85,15 @@ async function sesHandler(record: (at: number) => void): Promise<SqsHandler> {
     },
     { step: 'initialize', name: 'benchSendTimer' },
   );
-  const { handler } = await import('../../lambdas/send/handler');
+  const { handler } = await import('#lambdas/mail/send/handler');
   return (event, context) => handler(event, context);
 }
 
-/** `sendBatch` wired as lambdas/send/handler wires it, with an instant `send`. */
+/** `sendBatch` wired as lambdas/mail/send/handler wires it, with an instant `send`. */
 async function fakeHandler(record: (at: number) => void): Promise<SqsHandler> {
   const [edition, { senderDeps }] = await Promise.all([
-    import('../../lambdas/core/edition-mail'),
-    import('../../lambdas/send/sender'),
+    import('#core/mail/send-ledger'),
+    import('#lambdas/mail/send/sender'),
   ]);
   let sent = 0;
   const deps = (owner: string) =>
@@ -108,7 +108,7 @@ async function fakeHandler(record: (at: number) => void): Promise<SqsHandler> {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const message of event.Records) {
       try {
-        const job = JSON.parse(message.body) as import('../../lambdas/core/edition-mail').SendJob;
+        const job = JSON.parse(message.body) as import('#core/mail/send-ledger').SendJob;
         const outcome = await edition.sendBatch(deps(`${message.messageId}:${randomUUID()}`), job);
         if (outcome.pending.length > 0) failures.push({ itemIdentifier: message.messageId });
       } catch (error) {

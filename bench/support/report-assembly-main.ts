@@ -8,14 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { jurisdictionsTable, outcomesTable } from '../../lambdas/adapters/table-definitions';
-import type { ReadStats, WeekReadStats } from '../../lambdas/adapters/week-reader';
-import { UNSUBSCRIBE_PLACEHOLDER } from '../../lambdas/core/edition-mail';
-import type { Edition } from '../../lambdas/core/edition-model';
-import type { OutcomeItem } from '../../lambdas/core/ports';
-import { EMAIL_ROW_LIMIT } from '../../lambdas/core/render';
-import { addDays, weeksEndingWith } from '../../lambdas/core/reporting-week';
-import { ensureTables } from '../../local/tables';
+import { jurisdictionsTable, outcomesTable } from '#adapters/table-definitions';
+import type { ReadStats, WeekReadStats } from '#adapters/week-reader';
+import type { Edition } from '#core/edition/model';
+import type { OutcomeItem } from '#core/intake/model';
+import { UNSUBSCRIBE_PLACEHOLDER } from '#core/mail/send-ledger';
+import { EMAIL_ROW_LIMIT } from '#core/render';
+import { addDays, weeksEndingWith } from '#core/reporting-week';
+import { ensureTables } from '#local/tables';
 import { batchWrite } from './batch-write';
 import { childLog, runAsChild } from './child-process';
 import { startDynaliteProcess } from './dynalite-main';
@@ -236,12 +236,12 @@ async function measure(
   // Imported only now: the adapters' clients read the environment when first used.
   const [{ DynamoWeekReader }, { assembleEdition }, { reportTimeZone }, schedule, publisher, links] =
     await Promise.all([
-      import('../../lambdas/adapters/week-reader'),
-      import('../../lambdas/core/edition-assembly'),
-      import('../../lambdas/config/env'),
-      import('../../lambdas/config/schedule'),
-      import('../../lambdas/publish/publisher'),
-      import('../../lambdas/core/subscription-links'),
+      import('#adapters/week-reader'),
+      import('#core/edition/assembly'),
+      import('#config/env'),
+      import('#config/schedule'),
+      import('#lambdas/edition/publish/publisher'),
+      import('#core/subscriptions/links'),
     ]);
   const reader = new DynamoWeekReader();
   const timeZone = reportTimeZone();

@@ -1,13 +1,8 @@
-import { newRef } from '../../lambdas/core/outcome-intake';
-import {
-  canonicalRecord,
-  type OutcomeRecord,
-  recordChanges,
-  weekKeys,
-} from '../../lambdas/core/outcome-record';
-import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '../../lambdas/core/ports';
-import { addDays } from '../../lambdas/core/reporting-week';
-import { US_STATE_CODES } from '../../lambdas/core/us-states';
+import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '#core/intake/model';
+import { canonicalRecord, type OutcomeRecord, recordChanges, weekKeys } from '#core/intake/outcome-record';
+import { newRef } from '#core/intake/outcomes';
+import { addDays } from '#core/reporting-week';
+import { US_STATE_CODES } from '#core/us-states';
 
 /**
  * Synthetic, fictional data in the shape the intake stores: no real agency, facility or person.

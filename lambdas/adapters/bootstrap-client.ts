@@ -1,4 +1,4 @@
-import { BOOTSTRAP_CLIENT_ID, hashToken } from '../core/api-clients';
+import { BOOTSTRAP_CLIENT_ID, hashToken } from '#core/intake/clients';
 import { DynamoClientStore } from './client-store';
 
 /**

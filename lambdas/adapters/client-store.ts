@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { ClientItem, ClientStore } from '../core/ports';
+import { requireEnv } from '#config/env';
+import type { ClientItem, ClientStore } from '#core/intake/model';
 import { documents } from './dynamodb';
 import { isConditionFailure } from './outcome-store';
 import { clientsTable } from './table-definitions';

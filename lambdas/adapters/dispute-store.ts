@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { DisputeItem, DisputeStatus, DisputeStore } from '../core/ports';
+import { requireEnv } from '#config/env';
+import type { DisputeItem, DisputeStatus, DisputeStore } from '#core/intake/model';
 import { documents } from './dynamodb';
 import { isConditionFailure, queryAll } from './outcome-store';
 import { disputesTable } from './table-definitions';

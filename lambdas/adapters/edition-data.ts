@@ -1,5 +1,5 @@
-import { requireEnv } from '../config/env';
-import type { StoredEmail } from '../core/edition-mail';
+import { requireEnv } from '#config/env';
+import type { StoredEmail } from '#core/mail/send-ledger';
 import { ObjectStore } from './object-store';
 
 /**

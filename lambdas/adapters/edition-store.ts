@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { EditionRecord, EditionStore } from '../core/publication-ports';
+import { requireEnv } from '#config/env';
+import type { EditionRecord, EditionStore } from '#core/edition/ports';
 import { documents } from './dynamodb';
 import { isConditionFailure, queryAll } from './outcome-store';
 import { editionsTable } from './table-definitions';

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { JurisdictionItem, JurisdictionStore } from '../core/ports';
+import { requireEnv } from '#config/env';
+import type { JurisdictionItem, JurisdictionStore } from '#core/intake/model';
 import { documents } from './dynamodb';
 import { isConditionFailure } from './outcome-store';
 import { jurisdictionsTable } from './table-definitions';

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { ClaimResult, LedgerStore, SendProgress } from '../core/edition-mail';
+import { requireEnv } from '#config/env';
+import type { ClaimResult, LedgerStore, SendProgress } from '#core/mail/send-ledger';
 import { documents } from './dynamodb';
 import { isConditionFailure } from './outcome-store';
 import { sendLedgerTable } from './table-definitions';

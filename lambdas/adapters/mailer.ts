@@ -1,6 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { requireEnv } from '../config/env';
-import type { OutgoingEmail, SentEmail } from '../core/outgoing-email';
+import { requireEnv } from '#config/env';
+import type { OutgoingEmail, SentEmail } from '#core/mail/outgoing-email';
 
 /**
  * The one SES v2 client, created once per container. A request that hangs (the local SES server

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import { weekKeys } from '../core/outcome-record';
-import type { HistoryEntry, OutcomeItem, OutcomeStore } from '../core/ports';
+import { requireEnv } from '#config/env';
+import type { HistoryEntry, OutcomeItem, OutcomeStore } from '#core/intake/model';
+import { weekKeys } from '#core/intake/outcome-record';
 import { documents } from './dynamodb';
 import { historyTable, outcomesTable } from './table-definitions';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MissingEnvironmentError } from '../config/env';
-import type { SecretSource } from '../core/subscribers';
-import { MIN_KEY_BYTES } from '../core/subscription-tokens';
+import { MissingEnvironmentError } from '#config/env';
+import type { SecretSource } from '#core/subscriptions/subscribers';
+import { MIN_KEY_BYTES } from '#core/subscriptions/tokens';
 
 /**
  * The HMAC key of subscription tokens. Deployed it is a Secrets Manager secret (its ARN in

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SendJob } from '../core/edition-mail';
+import type { SendJob } from '#core/mail/send-ledger';
 
 /** The one SQS client (locally AWS_ENDPOINT_URL_SQS points at the local SQS-compatible server). */
 export const sqs = new SQSClient({});

@@ -1,6 +1,6 @@
-import type { Edition } from '../core/edition-model';
-import type { SiteWriter } from '../core/publication-ports';
-import { CACHE_IMMUTABLE, CACHE_SHORT, CONTENT_TYPES, revisionPrefix } from '../core/site-layout';
+import type { Edition } from '#core/edition/model';
+import type { SiteWriter } from '#core/edition/ports';
+import { CACHE_IMMUTABLE, CACHE_SHORT, CONTENT_TYPES, revisionPrefix } from '#core/edition/site-layout';
 import { ObjectStore } from './object-store';
 
 /** The hosted site in S3 (served by CloudFront, or by the local gateway). */

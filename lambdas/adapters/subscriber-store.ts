@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { Subscriber, SubscriberPage, SubscriberStore } from '../core/subscribers';
+import { requireEnv } from '#config/env';
+import type { Subscriber, SubscriberPage, SubscriberStore } from '#core/subscriptions/subscribers';
 import { documents } from './dynamodb';
 import { isConditionFailure } from './outcome-store';
 import { subscribersTable } from './table-definitions';

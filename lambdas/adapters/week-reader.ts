@@ -1,9 +1,9 @@
 import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config/env';
-import type { TrendPoint } from '../core/edition-model';
-import type { JurisdictionItem, OutcomeItem } from '../core/ports';
-import { weeksEndingWith } from '../core/reporting-week';
-import type { WeekData, WeekSource } from '../core/week-data';
+import { requireEnv } from '#config/env';
+import type { TrendPoint } from '#core/edition/model';
+import type { WeekData, WeekSource } from '#core/edition/week-data';
+import type { JurisdictionItem, OutcomeItem } from '#core/intake/model';
+import { weeksEndingWith } from '#core/reporting-week';
 import { documents } from './dynamodb';
 import { POLICY_KEY } from './jurisdiction-store';
 import { jurisdictionsTable, outcomesTable } from './table-definitions';

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { todayIn } from '../core/reporting-week';
+import { todayIn } from '#core/reporting-week';
 
 /**
  * The one definition of the weekly schedule. CDK builds the EventBridge Scheduler cron from it

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { authenticate } from '../core/api-clients';
-import { ForbiddenError, UnauthorizedError } from '../core/errors';
-import type { ClientRole } from '../core/outcome-schema';
-import type { Actor, ClientStore } from '../core/ports';
+import { ForbiddenError, UnauthorizedError } from '#core/errors';
+import { authenticate } from '#core/intake/clients';
+import type { Actor, ClientStore } from '#core/intake/model';
+import type { ClientRole } from '#core/intake/schemas';
 import { requestHeader } from './json-body';
 
 export interface AuthContext extends Context {

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError } from '../core/errors';
+import { DomainError } from '#core/errors';
 import { json } from './responses';
 
 const THROTTLING = new Set([

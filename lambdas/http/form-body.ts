@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { PayloadTooLargeError } from '../core/errors';
+import { PayloadTooLargeError } from '#core/errors';
 import { requestHeader } from './json-body';
 
 /** Forms are small: an address, a button. */

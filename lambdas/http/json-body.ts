@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../core/errors';
-import { stripNulls, toIssues } from '../core/outcome-schema';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#core/errors';
+import { stripNulls, toIssues } from '#core/intake/schemas';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 

@@ -8,7 +8,7 @@ import {
   recordDisputeBodySchema,
   resolutionBodySchema,
   voidBodySchema,
-} from '../core/outcome-schema';
+} from '#core/intake/schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas that validate the bodies, so the

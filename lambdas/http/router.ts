@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError, ValidationError } from '../core/errors';
+import { MethodNotAllowedError, NotFoundError, ValidationError } from '#core/errors';
 
 export interface RouteRequest<A> {
   event: APIGatewayProxyEventV2;

@@ -7,7 +7,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { DataTable } from '../stateful-stack';
+import type { DataTable } from '#lib/stateful-stack';
 import { acknowledgeWildcardResource } from './acknowledgements';
 
 /** The project root, so entries and the lock file resolve the same from any working directory. */
@@ -51,7 +51,7 @@ export interface BucketAccess {
 }
 
 export interface AppFunctionProps {
-  /** The handler module, relative to the project root (e.g. `lambdas/intake/handler.ts`). */
+  /** The handler module, relative to the project root (e.g. `lambdas/intake/api/handler.ts`). */
   readonly entry: string;
   /**
    * The exported handler function.

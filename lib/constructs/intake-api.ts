@@ -10,8 +10,8 @@ import {
   historyTable,
   jurisdictionsTable,
   outcomesTable,
-} from '../../lambdas/adapters/table-definitions';
-import type { DataTables } from '../stateful-stack';
+} from '#adapters/table-definitions';
+import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT } from './access-log-format';
 import { AppFunction } from './function';
 
@@ -44,7 +44,7 @@ export class IntakeApi extends Construct {
     const { tables } = props;
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/intake/handler.ts',
+      entry: 'lambdas/intake/api/handler.ts',
       description: 'Intake API: outcomes, jurisdictions, disputes and clients',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

@@ -16,9 +16,9 @@ import {
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { sendLedgerTable, subscribersTable } from '../../lambdas/adapters/table-definitions';
-import type { MailConfig } from '../config';
-import { type DataTables, EDITIONS_PREFIX } from '../stateful-stack';
+import { sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
+import type { MailConfig } from '#lib/config';
+import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { DeadLetterQueue, functionErrorsAlarm, WorkQueue } from './queues';
 
@@ -117,7 +117,7 @@ export class Mailer extends Construct {
         'The failure destination of the mail-events function’s asynchronous invocations: a terminal queue that an operator inspects and redrives.',
     });
     this.eventsFunction = new AppFunction(this, 'EventsFunction', {
-      entry: 'lambdas/mail-events/handler.ts',
+      entry: 'lambdas/subscriptions/mail-events/handler.ts',
       description: 'Mail events: suppresses addresses that bounce for good or complain',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
@@ -135,7 +135,7 @@ export class Mailer extends Construct {
         'A batch of edition mail failed five times and was set aside: its recipients have not all been mailed. Look at the send function’s logs, then redrive.',
     });
     this.sendFunction = new AppFunction(this, 'SendFunction', {
-      entry: 'lambdas/send/handler.ts',
+      entry: 'lambdas/mail/send/handler.ts',
       description: 'Sender: mails one batch of recipients an edition, once each, at its share of the rate',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

@@ -15,8 +15,8 @@ import {
   outcomesTable,
   sendLedgerTable,
   subscribersTable,
-} from '../../lambdas/adapters/table-definitions';
-import { type DataTables, EDITIONS_PREFIX } from '../stateful-stack';
+} from '#adapters/table-definitions';
+import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { functionErrorsAlarm, WorkQueue } from './queues';
 
@@ -63,7 +63,7 @@ export class Publisher extends Construct {
     });
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/publish/handler.ts',
+      entry: 'lambdas/edition/publish/handler.ts',
       description: 'Publisher: assembles, publishes and (once) queues the mail of one week’s edition',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

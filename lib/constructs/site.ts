@@ -22,12 +22,12 @@ import {
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SECURITY_HEADERS } from '../security-headers';
+import { SECURITY_HEADERS } from '#lib/security-headers';
 import {
   IMMUTABLE_PATH_PATTERNS,
   SUBSCRIPTIONS_PATH_PATTERN,
   VIEWER_REQUEST_FUNCTION_CODE,
-} from '../site-requests';
+} from '#lib/site-requests';
 
 export interface SiteProps {
   /** The site bucket of the stateful stack (its policy already lets this account's CloudFront read). */

@@ -5,8 +5,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { subscribersTable } from '../../lambdas/adapters/table-definitions';
-import type { DataTables } from '../stateful-stack';
+import { subscribersTable } from '#adapters/table-definitions';
+import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT } from './access-log-format';
 import { AppFunction } from './function';
 import type { Mailer } from './mailer';
@@ -43,7 +43,7 @@ export class Subscriptions extends Construct {
     super(scope, id);
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/subscriptions/handler.ts',
+      entry: 'lambdas/subscriptions/api/handler.ts',
       description: 'Subscriptions: subscribe, confirm and unsubscribe (no account, no token)',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

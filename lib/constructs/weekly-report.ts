@@ -11,9 +11,9 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { editionsTable } from '../../lambdas/adapters/table-definitions';
-import { awsCronFields, scheduleFor } from '../../lambdas/config/schedule';
-import type { DataTables } from '../stateful-stack';
+import { editionsTable } from '#adapters/table-definitions';
+import { awsCronFields, scheduleFor } from '#config/schedule';
+import type { DataTables } from '#lib/stateful-stack';
 import { acknowledgeWildcardResource } from './acknowledgements';
 import { AppFunction } from './function';
 import { DeadLetterQueue, functionErrorsAlarm } from './queues';
@@ -61,7 +61,7 @@ export class WeeklyReport extends Construct {
     });
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/report/handler.ts',
+      entry: 'lambdas/edition/report/handler.ts',
       description: 'Weekly report: queues the latest complete week and the weeks marked for re-issue',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { fakeContext } from '../gateway';
+import { fakeContext } from '#local/gateway';
 
 /** A function behind an SQS event source mapping, called as Lambda calls it. */
 // biome-ignore lint/suspicious/noConfusingVoidType: Lambda's own SQSHandler type lets a function return nothing.

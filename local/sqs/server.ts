@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
-import { LOCAL_HOST, listen, type RunningEmulator } from '../emulators';
+import { LOCAL_HOST, listen, type RunningEmulator } from '#local/emulators';
 import { md5OfBody, md5OfMessageAttributes, type WireMessageAttribute } from './digests';
 import { invalidParameter, missingParameter, queueDoesNotExist, SqsError } from './errors';
 import { ACCOUNT_ID, type NewMessage, QueueStore, type ReceivedMessage } from './queues';

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStackFile, type StackFile } from '../../local/stack-file';
+import { readStackFile, type StackFile } from '#local/stack-file';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** What `npx tsx` runs. */

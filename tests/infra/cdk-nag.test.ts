@@ -6,7 +6,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppFunction } from '../../lib/constructs/function';
+import { AppFunction } from '#lib/constructs/function';
 import { logicalId, prepareApp, resourcesOf, type Synthesized, synthesize } from './synthesize';
 
 const policyDocumentSchema = z.object({

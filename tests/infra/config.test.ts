@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../../lib/config';
+import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '#lib/config';
 import { environmentOf } from './grants';
 import { logicalId, resourceOf, synthesize } from './synthesize';
 

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppFunction } from '../../lib/constructs/function';
+import { AppFunction } from '#lib/constructs/function';
 import { actionsOf, environmentOf, Grants, resourcesOfStatement, statementSchema, XRAY } from './grants';
 import { resourcesOf, type Synthesized, synthesize } from './synthesize';
 

@@ -2,8 +2,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import { allTables } from '../../lambdas/adapters/table-definitions';
-import type { AppFunction } from '../../lib/constructs/function';
+import { allTables } from '#adapters/table-definitions';
+import type { AppFunction } from '#lib/constructs/function';
 import { logicalId, resourceOf, resourcesOf, type Synthesized } from './synthesize';
 
 // Strict: a NotAction, NotResource or Principal would fail the parse rather than go unseen.

@@ -10,8 +10,8 @@ import {
   jurisdictionsTable,
   outcomesTable,
   type TableDefinition,
-} from '../../lambdas/adapters/table-definitions';
-import { CONFIG_DEFAULTS } from '../../lib/config';
+} from '#adapters/table-definitions';
+import { CONFIG_DEFAULTS } from '#lib/config';
 import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
 
 // The intake's own tables, and Editions, where it marks the weeks a change touched for re-issue.

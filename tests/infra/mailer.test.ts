@@ -1,8 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sendLedgerTable, subscribersTable } from '../../lambdas/adapters/table-definitions';
-import { AppFunction } from '../../lib/constructs/function';
+import { sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
+import { AppFunction } from '#lib/constructs/function';
 import { actionsOf, environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
 import {
   arnOf,

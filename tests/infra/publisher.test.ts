@@ -8,7 +8,7 @@ import {
   outcomesTable,
   sendLedgerTable,
   subscribersTable,
-} from '../../lambdas/adapters/table-definitions';
+} from '#adapters/table-definitions';
 import { environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
 import {
   arnOf,

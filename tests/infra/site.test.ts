@@ -2,8 +2,8 @@ import { runInNewContext } from 'node:vm';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { SECURITY_HEADERS, securityHeaderMap } from '../../lib/security-headers';
-import { VIEWER_REQUEST_FUNCTION_CODE } from '../../lib/site-requests';
+import { SECURITY_HEADERS, securityHeaderMap } from '#lib/security-headers';
+import { VIEWER_REQUEST_FUNCTION_CODE } from '#lib/site-requests';
 import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
 
 // CloudFront's managed policies, by id (the same in every account).

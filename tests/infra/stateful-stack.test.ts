@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { allTables, outcomesTable, type TableDefinition } from '../../lambdas/adapters/table-definitions';
+import { allTables, outcomesTable, type TableDefinition } from '#adapters/table-definitions';
 import {
   type CfnResource,
   logicalId,

@@ -6,9 +6,9 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { z } from 'zod';
-import { buildApp, type DdorStacks } from '../../lib/app';
-import { loadConfig } from '../../lib/config';
-import { PROJECT_ROOT } from '../../lib/constructs/function';
+import { buildApp, type DdorStacks } from '#lib/app';
+import { loadConfig } from '#lib/config';
+import { PROJECT_ROOT } from '#lib/constructs/function';
 
 // The feature flags and settings of cdk.json, so the tests synthesize what `cdk synth` does.
 const cdkJsonContext = z

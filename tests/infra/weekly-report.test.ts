@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editionsTable } from '../../lambdas/adapters/table-definitions';
+import { editionsTable } from '#adapters/table-definitions';
 import { environmentOf, Grants, LOG_WRITE, XRAY } from './grants';
 import {
   arnOf,

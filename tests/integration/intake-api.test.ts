@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { type LocalStack, startLocalStack } from '#local/stack';
 import { type ApiClient, apiClient, syntheticRecord } from '../support/api';
 
 let stack: LocalStack;

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PortInUseError } from '../../local/emulators';
-import { type Gateway, type HttpFunction, type Routing, startGateway } from '../../local/gateway';
-import { type LocalStack, StackAlreadyRunningError, startLocalStack } from '../../local/stack';
-import { NoLocalStackError, readStackFile, stackFilePath } from '../../local/stack-file';
-import { createTableInput, definitionDrift } from '../../local/tables';
+import { PortInUseError } from '#local/emulators';
+import { type Gateway, type HttpFunction, type Routing, startGateway } from '#local/gateway';
+import { type LocalStack, StackAlreadyRunningError, startLocalStack } from '#local/stack';
+import { NoLocalStackError, readStackFile, stackFilePath } from '#local/stack-file';
+import { createTableInput, definitionDrift } from '#local/tables';
 import { startTestStack, TEST_TOKEN } from '../support/local-stack';
 
 /** A stand-in function that records what it was called with and answers 200. */

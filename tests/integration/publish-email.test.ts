@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DynamoLedgerStore } from '../../lambdas/adapters/ledger-store';
-import { DynamoSubscriberStore } from '../../lambdas/adapters/subscriber-store';
-import { editionKey } from '../../lambdas/core/edition-mail';
+import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import { editionKey } from '#core/mail/send-ledger';
 import { syntheticRecord } from '../support/api';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 import {
@@ -101,8 +101,8 @@ describe('the edition email', () => {
     await subscribeAndConfirm(stack(), leaver);
     const confirmation = await mailTo(stack(), leaver);
     expect(confirmation).toHaveLength(1);
-    const { unsubscribeUrl } = await import('../../lambdas/core/subscription-links');
-    const { FileSecretSource } = await import('../../lambdas/adapters/secret-source');
+    const { unsubscribeUrl } = await import('#core/subscriptions/links');
+    const { FileSecretSource } = await import('#adapters/secret-source');
     const key = await new FileSecretSource(stack().environment.SUBSCRIPTION_SECRET_FILE ?? '').key();
     const leaverRecord = await subscriber(leaver);
     if (leaverRecord === undefined) throw new Error('no leaver');
@@ -281,9 +281,9 @@ describe('the edition email', () => {
   it('records the emailed week when a rerun completes a publish that stopped after its commit', async () => {
     const week = '2017-03-04';
     const backfill = '2017-02-25';
-    const { publisherDeps } = await import('../../lambdas/publish/publisher');
-    const { publishWeek } = await import('../../lambdas/core/publication');
-    const { DynamoEditionStore } = await import('../../lambdas/adapters/edition-store');
+    const { publisherDeps } = await import('#lambdas/edition/publish/publisher');
+    const { publishWeek } = await import('#core/edition/publication');
+    const { DynamoEditionStore } = await import('#adapters/edition-store');
     const deps = publisherDeps();
     const editions: typeof deps.editions = Object.assign(
       Object.create(deps.editions) as typeof deps.editions,

@@ -1,8 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { addDays, todayIn, weekOf } from '../../lambdas/core/reporting-week';
-import { securityHeaderMap } from '../../lib/security-headers';
+import { addDays, todayIn, weekOf } from '#core/reporting-week';
+import { securityHeaderMap } from '#lib/security-headers';
 import { useLocalStack } from '../support/local-stack';
 import { publish, runCli } from '../support/publishing';
 
@@ -119,7 +119,7 @@ async function record(id: string, body: Record<string, unknown>): Promise<void> 
 }
 
 async function refOf(id: string): Promise<string> {
-  const { DynamoOutcomeStore } = await import('../../lambdas/adapters/outcome-store');
+  const { DynamoOutcomeStore } = await import('#adapters/outcome-store');
   const stored = (await new DynamoOutcomeStore().get(id)) as { ref?: string } | undefined;
   if (stored?.ref === undefined) throw new Error(`no ref for ${id}`);
   return stored.ref;
@@ -386,8 +386,8 @@ describe('publishing a week to the site', () => {
       learnedOn: '2017-01-25',
       reason: 'the county released the person',
     });
-    const { publisherDeps } = await import('../../lambdas/publish/publisher');
-    const { publishWeek } = await import('../../lambdas/core/publication');
+    const { publisherDeps } = await import('#lambdas/edition/publish/publisher');
+    const { publishWeek } = await import('#core/edition/publication');
     const deps = publisherDeps();
     const real = deps.site;
     const site: typeof real = Object.assign(Object.create(real) as typeof real, {

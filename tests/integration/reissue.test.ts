@@ -13,8 +13,8 @@ const county = { id: 'ZZOR0001', name: 'Synthetic Reissue County Sheriff', state
 const weeks = ['2017-03-04', '2017-03-11', '2017-03-18', '2017-03-25'];
 
 async function weeklyRun(scheduledTime: string): Promise<string[]> {
-  const { DynamoEditionStore } = await import('../../lambdas/adapters/edition-store');
-  const { planWeeklyRun } = await import('../../lambdas/report/weekly-run');
+  const { DynamoEditionStore } = await import('#adapters/edition-store');
+  const { planWeeklyRun } = await import('#core/edition/weekly-run');
   const editions = new DynamoEditionStore();
   const seenAt = new Date().toISOString();
   const plan = await planWeeklyRun(editions, new Date(scheduledTime), 'America/New_York');

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailKey, putPrivateJson } from '../../lambdas/adapters/edition-data';
-import { DynamoLedgerStore } from '../../lambdas/adapters/ledger-store';
-import { sendEmail } from '../../lambdas/adapters/mailer';
-import { FileSecretSource } from '../../lambdas/adapters/secret-source';
-import { DynamoSubscriberStore } from '../../lambdas/adapters/subscriber-store';
+import { emailKey, putPrivateJson } from '#adapters/edition-data';
+import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { sendEmail } from '#adapters/mailer';
+import { FileSecretSource } from '#adapters/secret-source';
+import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import {
   type BatchOutcome,
   editionKey,
@@ -17,9 +17,9 @@ import {
   type StoredEmail,
   sendBatch,
   UNSUBSCRIBE_PLACEHOLDER,
-} from '../../lambdas/core/edition-mail';
-import { listUnsubscribeHeaders, unsubscribeUrl } from '../../lambdas/core/subscription-links';
-import { fakeContext } from '../../local/gateway';
+} from '#core/mail/send-ledger';
+import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
+import { fakeContext } from '#local/gateway';
 import { seededRandom } from '../../scripts/seeded-random';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 import { publish, subscribeAndConfirm } from '../support/publishing';
@@ -79,7 +79,7 @@ function storedEmail(subject: string): StoredEmail {
   };
 }
 
-/** The sender's dependencies as lambdas/send/handler.ts builds them, with the real ledger and SES. */
+/** The sender's dependencies as lambdas/mail/send/handler.ts builds them, with the real ledger and SES. */
 async function realSendDeps(owner: string, subject: string, now: () => Date): Promise<SendDeps> {
   const subscribers = new DynamoSubscriberStore();
   const key = await new FileSecretSource(process.env.SUBSCRIPTION_SECRET_FILE ?? '').key();
@@ -286,7 +286,7 @@ describe('the sender crashing at any point', () => {
 
   it('leaves every reader marked sent in the ledger', async () => {
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { documents } = await import('../../lambdas/adapters/dynamodb');
+    const { documents } = await import('#adapters/dynamodb');
     const table = process.env.SEND_LEDGER_TABLE ?? '';
     for (const { edition } of results) {
       for (const address of RECIPIENTS) {
@@ -347,7 +347,7 @@ describe('a redelivered batch while another worker holds a live lease', () => {
     const held = addresses[1] ?? '';
     // Another worker claimed this reader a moment ago and is sending to it now.
     expect(await ledger.claim(edition, held, 'other-worker', new Date(), 120_000)).toBe('claimed');
-    const { handler } = await import('../../lambdas/send/handler');
+    const { handler } = await import('#lambdas/mail/send/handler');
     const event = (messageId: string): SQSEvent => ({
       Records: [
         {

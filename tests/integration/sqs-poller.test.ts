@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Poller, type PollerOptions, type SqsFunction, startPoller } from '../../local/sqs/poller';
-import { type SqsServer, startSqsServer } from '../../local/sqs/server';
+import { type Poller, type PollerOptions, type SqsFunction, startPoller } from '#local/sqs/poller';
+import { type SqsServer, startSqsServer } from '#local/sqs/server';
 
 let server: SqsServer;
 let sqs: SQSClient;

@@ -28,7 +28,7 @@ import {
   TooManyEntriesInBatchRequest,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SqsServer, startSqsServer } from '../../local/sqs/server';
+import { type SqsServer, startSqsServer } from '#local/sqs/server';
 
 function clientFor(server: SqsServer): SQSClient {
   return new SQSClient({

@@ -5,10 +5,10 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HttpFunction } from '../../local/gateway';
-import type { SqsFunction } from '../../local/sqs/poller';
-import type { LocalQueue } from '../../local/stack';
-import { readStackFile } from '../../local/stack-file';
+import type { HttpFunction } from '#local/gateway';
+import type { SqsFunction } from '#local/sqs/poller';
+import type { LocalQueue } from '#local/stack';
+import { readStackFile } from '#local/stack-file';
 import { startTestStack } from '../support/local-stack';
 
 const standIns = {

@@ -1,16 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sendEmail } from '../../lambdas/adapters/mailer';
-import { FileSecretSource } from '../../lambdas/adapters/secret-source';
-import {
-  confirmedSubscribers,
-  DynamoSubscriberStore,
-  SUBSCRIBER_SHARDS,
-} from '../../lambdas/adapters/subscriber-store';
-import type { Subscriber } from '../../lambdas/core/subscribers';
-import { listUnsubscribeHeaders, unsubscribeUrl } from '../../lambdas/core/subscription-links';
-import { signToken } from '../../lambdas/core/subscription-tokens';
+import { sendEmail } from '#adapters/mailer';
+import { FileSecretSource } from '#adapters/secret-source';
+import { confirmedSubscribers, DynamoSubscriberStore, SUBSCRIBER_SHARDS } from '#adapters/subscriber-store';
+import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
+import type { Subscriber } from '#core/subscriptions/subscribers';
+import { signToken } from '#core/subscriptions/tokens';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 
 const stack = useLocalStack();

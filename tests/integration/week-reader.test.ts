@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { assembleEdition } from '../../lambdas/core/edition-assembly';
-import type { OutcomeRecord } from '../../lambdas/core/outcome-record';
-import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '../../lambdas/core/ports';
-import { addDays, weeksEndingWith } from '../../lambdas/core/reporting-week';
-import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
-import { ensureTables } from '../../local/tables';
+import { assembleEdition } from '#core/edition/assembly';
+import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '#core/intake/model';
+import type { OutcomeRecord } from '#core/intake/outcome-record';
+import { addDays, weeksEndingWith } from '#core/reporting-week';
+import { type RunningEmulator, startDynamoDb } from '#local/emulators';
+import { ensureTables } from '#local/tables';
 
 /**
  * The week reader against a real dynalite: records are written through the outcome store, so
@@ -21,10 +21,10 @@ const NAMED_JURISDICTIONS = 130;
 
 let dynamo: RunningEmulator;
 let adapters: {
-  outcomes: import('../../lambdas/adapters/outcome-store').DynamoOutcomeStore;
-  jurisdictions: import('../../lambdas/adapters/jurisdiction-store').DynamoJurisdictionStore;
-  reader: import('../../lambdas/adapters/week-reader').DynamoWeekReader;
-  documents: typeof import('../../lambdas/adapters/dynamodb').documents;
+  outcomes: import('#adapters/outcome-store').DynamoOutcomeStore;
+  jurisdictions: import('#adapters/jurisdiction-store').DynamoJurisdictionStore;
+  reader: import('#adapters/week-reader').DynamoWeekReader;
+  documents: typeof import('#adapters/dynamodb').documents;
 };
 
 const expected = {
@@ -96,10 +96,10 @@ beforeAll(async () => {
   client.destroy();
   // The adapters read the environment when their modules load.
   const [outcomeStore, jurisdictionStore, weekReader, dynamodb] = await Promise.all([
-    import('../../lambdas/adapters/outcome-store'),
-    import('../../lambdas/adapters/jurisdiction-store'),
-    import('../../lambdas/adapters/week-reader'),
-    import('../../lambdas/adapters/dynamodb'),
+    import('#adapters/outcome-store'),
+    import('#adapters/jurisdiction-store'),
+    import('#adapters/week-reader'),
+    import('#adapters/dynamodb'),
   ]);
   adapters = {
     outcomes: new outcomeStore.DynamoOutcomeStore(),
@@ -315,7 +315,7 @@ describe('DynamoWeekReader', () => {
   });
 
   it('reads the same data with DynamoDB’s own page size', async () => {
-    const { DynamoWeekReader } = await import('../../lambdas/adapters/week-reader');
+    const { DynamoWeekReader } = await import('#adapters/week-reader');
     const whole = await new DynamoWeekReader().readWeek(WEEK);
     const paged = await adapters.reader.readWeek(WEEK);
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/stack';
 
 /** The bootstrap (admin) token of every test stack: known, so tests need not read it back. */
 export const TEST_TOKEN = 'ddor_test-bootstrap-token-not-a-secret-0000000000';

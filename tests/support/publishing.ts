@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoLedgerStore } from '../../lambdas/adapters/ledger-store';
-import { DynamoSubscriberStore } from '../../lambdas/adapters/subscriber-store';
-import { editionKey, type SendProgress } from '../../lambdas/core/edition-mail';
-import type { Edition } from '../../lambdas/core/edition-model';
-import type { PublishResult } from '../../lambdas/core/publication';
-import type { Subscriber } from '../../lambdas/core/subscribers';
+import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import type { Edition } from '#core/edition/model';
+import type { PublishResult } from '#core/edition/publication';
+import { editionKey, type SendProgress } from '#core/mail/send-ledger';
+import type { Subscriber } from '#core/subscriptions/subscribers';
 import type { SentMail, TestStack } from './local-stack';
 
 /**
@@ -22,8 +22,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
  * emailed, waits until the ledger counts every recipient, as `npm run publish` does.
  */
 export async function publish(date: string, email: boolean): Promise<PublishResult> {
-  const { publisherDeps } = await import('../../lambdas/publish/publisher');
-  const { publishWeek } = await import('../../lambdas/core/publication');
+  const { publisherDeps } = await import('#lambdas/edition/publish/publisher');
+  const { publishWeek } = await import('#core/edition/publication');
   const result = await publishWeek(publisherDeps(), { date, email });
   if (result.record.email.decision === 'send') await waitForSend(result.week, result.revision);
   return result;

@@ -16,12 +16,12 @@ async function main(): Promise<void> {
   const [jobJson = '', owner = '', offset = '0', subject = '', sesEndpoint] = process.argv.slice(2);
   const connection = await connect(false);
   if (sesEndpoint !== undefined) process.env.AWS_ENDPOINT_URL_SESV2 = sesEndpoint;
-  const { DynamoLedgerStore } = await import('../../lambdas/adapters/ledger-store');
-  const { sendEmail } = await import('../../lambdas/adapters/mailer');
-  const { FileSecretSource } = await import('../../lambdas/adapters/secret-source');
-  const { DynamoSubscriberStore } = await import('../../lambdas/adapters/subscriber-store');
-  const { sendBatch, UNSUBSCRIBE_PLACEHOLDER } = await import('../../lambdas/core/edition-mail');
-  const { listUnsubscribeHeaders, unsubscribeUrl } = await import('../../lambdas/core/subscription-links');
+  const { DynamoLedgerStore } = await import('#adapters/ledger-store');
+  const { sendEmail } = await import('#adapters/mailer');
+  const { FileSecretSource } = await import('#adapters/secret-source');
+  const { DynamoSubscriberStore } = await import('#adapters/subscriber-store');
+  const { sendBatch, UNSUBSCRIBE_PLACEHOLDER } = await import('#core/mail/send-ledger');
+  const { listUnsubscribeHeaders, unsubscribeUrl } = await import('#core/subscriptions/links');
   const job = JSON.parse(jobJson) as { week: string; revision: number; addresses: string[] };
   const ledger = new DynamoLedgerStore();
   const subscribers = new DynamoSubscriberStore();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type ChangeInfo, correctionsBetween } from '../../lambdas/core/corrections-log';
-import { type AssemblyOptions, assembleEdition } from '../../lambdas/core/edition-assembly';
-import type { Edition } from '../../lambdas/core/edition-model';
-import { type JurisdictionRef, type OutcomeRecord, recordChanges } from '../../lambdas/core/outcome-record';
-import type { HistoryEntry, JurisdictionItem, OutcomeItem, PolicyVersion } from '../../lambdas/core/ports';
+import { type AssemblyOptions, assembleEdition } from '#core/edition/assembly';
+import { type ChangeInfo, correctionsBetween } from '#core/edition/corrections-log';
+import type { Edition } from '#core/edition/model';
+import type { HistoryEntry, JurisdictionItem, OutcomeItem, PolicyVersion } from '#core/intake/model';
+import { type JurisdictionRef, type OutcomeRecord, recordChanges } from '#core/intake/outcome-record';
 
 /**
  * Revision 1 of the week 2017-01-28 is published at PUBLISHED; records and jurisdictions then

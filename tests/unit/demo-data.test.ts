@@ -4,8 +4,8 @@ import {
   putJurisdictionBodySchema,
   recordRuleIssues,
   stripNulls,
-} from '../../lambdas/core/outcome-schema';
-import { addDays, weekEnd } from '../../lambdas/core/reporting-week';
+} from '#core/intake/schemas';
+import { addDays, weekEnd } from '#core/reporting-week';
 import {
   DEFAULT_SEED,
   DEMO_STATES,

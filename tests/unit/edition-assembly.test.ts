@@ -6,11 +6,11 @@ import {
   compareCodePoints,
   contentHashOf,
   ownContent,
-} from '../../lambdas/core/edition-assembly';
-import type { TrendPoint } from '../../lambdas/core/edition-model';
-import type { JurisdictionRef, OutcomeRecord } from '../../lambdas/core/outcome-record';
-import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '../../lambdas/core/ports';
-import type { WeekData } from '../../lambdas/core/week-data';
+} from '#core/edition/assembly';
+import type { TrendPoint } from '#core/edition/model';
+import type { WeekData } from '#core/edition/week-data';
+import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '#core/intake/model';
+import type { JurisdictionRef, OutcomeRecord } from '#core/intake/outcome-record';
 
 /**
  * One hand-counted week (2017-01-28 to 2017-02-03) of fictional jurisdictions. The counts in the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAddress } from '../../lambdas/core/email-address';
+import { checkAddress } from '#core/subscriptions/email-address';
 
 describe('email addresses', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMailEvent } from '../../lambdas/core/mail-events';
-import { sesEventFor, simulatedEvents, simulatedOutcome } from '../../local/ses-simulator';
+import { parseMailEvent } from '#core/subscriptions/mail-events';
+import { sesEventFor, simulatedEvents, simulatedOutcome } from '#local/ses-simulator';
 
 const mail = {
   messageId: 'm-1',

@@ -5,14 +5,14 @@ import {
   resolveRecord,
   sameRecord,
   weekKeys,
-} from '../../lambdas/core/outcome-record';
+} from '#core/intake/outcome-record';
 import {
   type OutcomeInput,
   putOutcomeBodySchema,
   recordRuleIssues,
   stripNulls,
   toIssues,
-} from '../../lambdas/core/outcome-schema';
+} from '#core/intake/schemas';
 
 const base: OutcomeInput = {
   issuedOn: '2017-01-30',

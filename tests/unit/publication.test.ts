@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Edition } from '../../lambdas/core/edition-model';
-import { emailDecision, type PublishDeps, publishWeek } from '../../lambdas/core/publication';
-import type { EditionRecord } from '../../lambdas/core/publication-ports';
-import type { WeekData } from '../../lambdas/core/week-data';
+import type { Edition } from '#core/edition/model';
+import type { EditionRecord } from '#core/edition/ports';
+import { emailDecision, type PublishDeps, publishWeek } from '#core/edition/publication';
+import type { WeekData } from '#core/edition/week-data';
 
 /** publishWeek over in-memory stores: the order of its effects, without any server. */
 function fakeDeps() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../lambdas/core/rate-limiter';
+import { RateLimiter } from '#core/mail/rate-limiter';
 
 /** A clock that only moves when the limiter sleeps: the times it grants are exact. */
 function virtualTime() {

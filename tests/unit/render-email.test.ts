@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMAIL_ROW_LIMIT, emailSubject, renderEmail } from '../../lambdas/core/render/email';
+import { EMAIL_ROW_LIMIT, emailSubject, renderEmail } from '#core/render/email';
 import { editionWithDeclines, fixtureEdition } from '../fixtures/edition';
 import { activeContent, attributeValues } from '../fixtures/markup';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderFeed } from '../../lambdas/core/render/atom-feed';
-import { DECLINED_CSV_COLUMNS, defuseFormula, renderCsv } from '../../lambdas/core/render/declined-csv';
-import { summariseRevision } from '../../lambdas/core/render/home-page';
+import { renderFeed } from '#core/render/atom-feed';
+import { DECLINED_CSV_COLUMNS, defuseFormula, renderCsv } from '#core/render/declined-csv';
+import { summariseRevision } from '#core/render/home-page';
 import { fixtureEdition } from '../fixtures/edition';
 import { parseCsv } from '../fixtures/markup';
 

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXml, sectionIChart, trendChart } from '../../lambdas/core/render/charts';
-import {
-  dateIn,
-  formatDate,
-  formatDateRange,
-  formatNumber,
-  formatShare,
-  plural,
-} from '../../lambdas/core/render/format';
-import { httpsUrl, httpUrl, siteRootUrl } from '../../lambdas/core/render/links';
+import { escapeXml, sectionIChart, trendChart } from '#core/render/charts';
+import { dateIn, formatDate, formatDateRange, formatNumber, formatShare, plural } from '#core/render/format';
+import { httpsUrl, httpUrl, siteRootUrl } from '#core/render/links';
 import { fixtureEdition } from '../fixtures/edition';
 
 describe('date formats', () => {

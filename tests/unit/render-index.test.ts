@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  archiveOf,
-  type RevisionSummary,
-  renderIndex,
-  summariseRevision,
-} from '../../lambdas/core/render/home-page';
-import { renderMessagePage } from '../../lambdas/core/render/message-page';
+import { archiveOf, type RevisionSummary, renderIndex, summariseRevision } from '#core/render/home-page';
+import { renderMessagePage } from '#core/render/message-page';
 import { fixtureEdition } from '../fixtures/edition';
 import { activeContent, attributeValues, startTags } from '../fixtures/markup';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderPage } from '../../lambdas/core/render/page';
-import { siteAssets } from '../../lambdas/core/render/site-assets';
+import { renderPage } from '#core/render/page';
+import { siteAssets } from '#core/render/site-assets';
 import { editionWithDeclines, fixtureEdition } from '../fixtures/edition';
 import { activeContent, attributeValues, startTags } from '../fixtures/markup';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderCsv } from '../../lambdas/core/render/declined-csv';
-import { renderEmail } from '../../lambdas/core/render/email';
-import { archiveOf, renderIndex, summariseRevision } from '../../lambdas/core/render/home-page';
-import { renderPage } from '../../lambdas/core/render/page';
+import { renderCsv } from '#core/render/declined-csv';
+import { renderEmail } from '#core/render/email';
+import { archiveOf, renderIndex, summariseRevision } from '#core/render/home-page';
+import { renderPage } from '#core/render/page';
 import { hostileEdition } from '../fixtures/edition';
 import { activeContent, attributeValues, parseCsv } from '../fixtures/markup';
 

@@ -8,7 +8,7 @@ import {
   weekEnd,
   weekOf,
   weeksEndingWith,
-} from '../../lambdas/core/reporting-week';
+} from '#core/reporting-week';
 
 describe('reporting week', () => {
   it('names a week by its Saturday and ends it on Friday', () => {

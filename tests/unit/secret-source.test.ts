@@ -2,11 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  FileSecretSource,
-  SecretsManagerSecretSource,
-  secretSourceFromEnv,
-} from '../../lambdas/adapters/secret-source';
+import { FileSecretSource, SecretsManagerSecretSource, secretSourceFromEnv } from '#adapters/secret-source';
 
 let dir: string;
 beforeEach(async () => {

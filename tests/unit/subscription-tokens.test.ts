@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { confirmUrl, listUnsubscribeHeaders, unsubscribeUrl } from '../../lambdas/core/subscription-links';
+import { confirmUrl, listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 import {
   CONFIRM_TOKEN_TTL_SECONDS,
   MAX_TOKEN_LENGTH,
   signToken,
   type TokenClaims,
   verifyToken,
-} from '../../lambdas/core/subscription-tokens';
+} from '#core/subscriptions/tokens';
 
 const key = randomBytes(32);
 const otherKey = randomBytes(32);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { OutgoingEmail } from '../../lambdas/core/outgoing-email';
-import type { Subscriber, SubscriberPage, SubscriberStore } from '../../lambdas/core/subscribers';
-import { unsubscribeUrl } from '../../lambdas/core/subscription-links';
+import type { OutgoingEmail } from '#core/mail/outgoing-email';
+import { unsubscribeUrl } from '#core/subscriptions/links';
 import {
   CONFIRMATION_INTERVAL_MS,
   confirmSubscription,
@@ -10,7 +9,8 @@ import {
   subscribe,
   suppress,
   unsubscribe,
-} from '../../lambdas/core/subscriptions';
+} from '#core/subscriptions/subscriber-lifecycle';
+import type { Subscriber, SubscriberPage, SubscriberStore } from '#core/subscriptions/subscribers';
 
 /** The store port in memory; every call yields first, so concurrent use cases interleave. */
 class MemoryStore implements SubscriberStore {

@@ -1,6 +1,6 @@
 import { Feed } from 'feed';
-import type { Edition } from '../edition-model';
-import { revisionPrefix } from '../site-layout';
+import type { Edition } from '#core/edition/model';
+import { revisionPrefix } from '#core/edition/site-layout';
 import { REPORT_NAME } from './edition-view';
 import { formatDateRange, plural } from './format';
 import { type RevisionSummary, summariseRevision } from './home-page';

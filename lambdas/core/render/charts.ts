@@ -4,7 +4,7 @@
  * is what lets the templates insert the result unescaped. No `style` attributes: the site's CSP
  * forbids inline styles, so colours are presentation attributes that site.css overrides (dark mode).
  */
-import type { SectionIRow, TrendPoint } from '../edition-model';
+import type { SectionIRow, TrendPoint } from '#core/edition/model';
 import { formatDayMonth, formatNumber } from './format';
 
 const WIDTH = 640;

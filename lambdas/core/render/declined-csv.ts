@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Edition } from '../edition-model';
+import type { Edition } from '#core/edition/model';
 
 /** The header of declined.csv (CONTRACT.md section 4): fixed, in this order. */
 export const DECLINED_CSV_COLUMNS = [

@@ -12,7 +12,7 @@ import type {
   JurisdictionName,
   SectionIIGroup,
   SectionIV,
-} from '../edition-model';
+} from '#core/edition/model';
 import {
   dateIn,
   formatDate,

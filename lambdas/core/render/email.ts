@@ -1,5 +1,5 @@
 import juice from 'juice';
-import type { Edition } from '../edition-model';
+import type { Edition } from '#core/edition/model';
 import { correctionsNotice, type EditionView, editionView, REPORT_NAME, releaseView } from './edition-view';
 import { plural } from './format';
 import { requireHttpUrl, siteRootUrl } from './links';

@@ -2,7 +2,7 @@
  * How numbers and dates read in every rendering. Hand-written rather than `Intl` date formats so
  * that the same edition gives the same bytes whatever ICU data the runtime ships.
  */
-import { todayIn } from '../reporting-week';
+import { todayIn } from '#core/reporting-week';
 import { stateName } from './state-names';
 
 const MONTHS = [

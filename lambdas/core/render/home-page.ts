@@ -1,5 +1,5 @@
-import type { Edition, Headline } from '../edition-model';
-import { latestPrefix, revisionPrefix } from '../site-layout';
+import type { Edition, Headline } from '#core/edition/model';
+import { latestPrefix, revisionPrefix } from '#core/edition/site-layout';
 import { mainPoints, releaseView } from './edition-view';
 import { dateIn, formatDate, formatDateRange } from './format';
 import { renderTemplate } from './template-engine';

@@ -1,5 +1,5 @@
-import type { Edition } from '../edition-model';
-import { revisionPrefix } from '../site-layout';
+import type { Edition } from '#core/edition/model';
+import { revisionPrefix } from '#core/edition/site-layout';
 import { sectionIChart, trendChart } from './charts';
 import { correctionsNotice, type EditionView, editionView, REPORT_NAME } from './edition-view';
 import { dateIn, formatDate, plural } from './format';

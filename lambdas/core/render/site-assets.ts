@@ -1,5 +1,5 @@
-import { assets } from '../../../templates/generated/templates';
-import { CONTENT_TYPES, STYLESHEET_KEY } from '../site-layout';
+import { CONTENT_TYPES, STYLESHEET_KEY } from '#core/edition/site-layout';
+import { assets } from '#templates/generated/templates';
 
 /** A static file every page links, for the publisher to upload as it is. */
 export interface SiteAsset {

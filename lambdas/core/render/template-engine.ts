@@ -10,7 +10,7 @@ import {
   type TemplateName,
   type TemplateSpec,
   templates,
-} from '../../../templates/generated/templates';
+} from '#templates/generated/templates';
 import { formatDate, formatNumber, formatShare, plural } from './format';
 import type { HelperName } from './helper-names';
 

@@ -1,0 +1,36 @@
+import { latestCompleteWeek } from '#core/reporting-week';
+import type { EditionStore } from './ports';
+
+/**
+ * The weekly run: which weeks to publish. Primary course: the latest week complete at the
+ * scheduled time (emailed on its first publication), plus every published week marked for
+ * re-issue since the last run (a record or policy change may have altered it). Derived from the
+ * schedule's own time, so a retried or redriven run publishes the week it was scheduled for.
+ */
+export interface WeeklyRunPlan {
+  /**
+   * The publications, in order: re-issues first, so the week's email (the last) already lists
+   * them under "Corrections to earlier editions".
+   */
+  weeks: { week: string; email: boolean }[];
+  /** The '*' mark (a jurisdiction changed) was expanded to every published week. */
+  expandedAll: boolean;
+}
+
+export async function planWeeklyRun(
+  editions: EditionStore,
+  scheduledTime: Date,
+  timeZone: string,
+): Promise<WeeklyRunPlan> {
+  const current = latestCompleteWeek(timeZone, scheduledTime);
+  const dirty = await editions.dirtyWeeks();
+  const published = [...new Set((await editions.listAll()).map((r) => r.week))];
+  const expandedAll = dirty.includes('*');
+  const reissue = expandedAll ? published : dirty.filter((w) => w !== '*' && published.includes(w));
+  const weeks = [...new Set(reissue)]
+    .sort()
+    .filter((week) => week !== current)
+    .map((week) => ({ week, email: false }));
+  weeks.push({ week: current, email: true });
+  return { weeks, expandedAll };
+}

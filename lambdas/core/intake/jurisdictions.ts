@@ -1,0 +1,151 @@
+import { ConflictError } from '#core/errors';
+import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './model';
+import type { FieldChange } from './outcome-record';
+import { ALL_WEEKS, backoff, clientOf } from './outcomes';
+import type { PolicyInput } from './schemas';
+
+/**
+ * Jurisdictions and their policies (Section III). Primary course: read the item; check the state
+ * binding (only an admin with a reason may move an id to another state); merge the policy into
+ * the version list by `enactedOn` (new date adds a version, same date corrects it, `null` clears
+ * them all); write with a conditional put on the item's revision, retrying a lost race.
+ */
+export interface PutJurisdictionCommand {
+  id: string;
+  name: string;
+  state: string;
+  aor?: string;
+  /** undefined: leave policies as they are; null: it never had one (a correction). */
+  policy?: PolicyInput | null;
+  reason?: string;
+  actor: Actor;
+}
+
+export interface JurisdictionView {
+  id: string;
+  name: string;
+  state: string;
+  aor?: string;
+  policy: PolicyVersion | null;
+  policies: PolicyVersion[];
+  revision: number;
+}
+
+const MAX_ATTEMPTS = 60;
+
+export function displayName(item: JurisdictionItem): string {
+  return item.name ?? item.recordName ?? item.id;
+}
+
+/** The policy version in force at the end of day `date`, if any. */
+export function policyInForce(policies: readonly PolicyVersion[], date: string): PolicyVersion | undefined {
+  return policies
+    .filter((p) => p.enactedOn <= date && (p.repealedOn === undefined || p.repealedOn > date))
+    .sort((a, b) => b.enactedOn.localeCompare(a.enactedOn))[0];
+}
+
+export function viewJurisdiction(item: JurisdictionItem, today: string): JurisdictionView {
+  return {
+    id: item.id,
+    name: displayName(item),
+    state: item.state,
+    ...(item.aor === undefined ? {} : { aor: item.aor }),
+    policy: policyInForce(item.policies, today) ?? null,
+    policies: item.policies,
+    revision: item.revision,
+  };
+}
+
+function toVersion(policy: PolicyInput): PolicyVersion {
+  const version: PolicyVersion = {
+    enactedOn: policy.enactedOn,
+    type: policy.type,
+    summary: policy.summary,
+    criteria: policy.criteria,
+    source: policy.source,
+  };
+  if (policy.repealedOn !== undefined) version.repealedOn = policy.repealedOn;
+  return version;
+}
+
+function mergePolicies(
+  current: readonly PolicyVersion[],
+  policy: PolicyInput | null | undefined,
+): PolicyVersion[] {
+  if (policy === undefined) return [...current];
+  if (policy === null) return [];
+  const version = toVersion(policy);
+  const others = current.filter((p) => p.enactedOn !== version.enactedOn);
+  return [...others, version].sort((a, b) => a.enactedOn.localeCompare(b.enactedOn));
+}
+
+function diff(field: string, before: unknown, after: unknown, changes: FieldChange[]): void {
+  if (JSON.stringify(before ?? null) !== JSON.stringify(after ?? null)) {
+    changes.push({ field, before: before ?? null, after: after ?? null });
+  }
+}
+
+export async function putJurisdiction(
+  deps: {
+    jurisdictions: JurisdictionStore;
+    now: () => Date;
+    today: () => string;
+    markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
+  },
+  command: PutJurisdictionCommand,
+): Promise<{ result: 'created' | 'updated' | 'unchanged'; jurisdiction: JurisdictionView }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const stored = await deps.jurisdictions.get(command.id);
+    if (stored && stored.state !== command.state) {
+      if (command.actor.role !== 'admin' || command.reason === undefined) {
+        throw new ConflictError(
+          `jurisdiction ${command.id} is bound to state ${stored.state}, not ${command.state}`,
+          [
+            {
+              path: 'state',
+              message: `only an admin PUT with a reason may correct the state of ${command.id} (now ${stored.state})`,
+            },
+          ],
+        );
+      }
+    }
+    const at = deps.now().toISOString();
+    const policies = mergePolicies(stored?.policies ?? [], command.policy);
+    const changes: FieldChange[] = [];
+    diff('jurisdiction.name', stored ? displayName(stored) : undefined, command.name, changes);
+    diff('jurisdiction.state', stored?.state, command.state, changes);
+    diff('aor', stored?.aor, command.aor, changes);
+    diff('policy', stored?.policies ?? [], policies, changes);
+    const nameChanged = stored?.name !== command.name;
+    if (stored && changes.length === 0 && !nameChanged) {
+      return { result: 'unchanged', jurisdiction: viewJurisdiction(stored, deps.today()) };
+    }
+    const revision = (stored?.revision ?? 0) + 1;
+    const entry: HistoryEntry = {
+      revision,
+      at,
+      client: clientOf(command.actor),
+      reason: command.reason ?? null,
+      changes,
+    };
+    const item: JurisdictionItem = {
+      id: command.id,
+      state: command.state,
+      name: command.name,
+      policies,
+      revision,
+      history: [...(stored?.history ?? []), entry],
+      createdAt: stored?.createdAt ?? at,
+      updatedAt: at,
+    };
+    if (stored && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
+    if (stored?.recordName !== undefined) item.recordName = stored.recordName;
+    if (stored?.recordNameAt !== undefined) item.recordNameAt = stored.recordNameAt;
+    if (command.aor !== undefined) item.aor = command.aor;
+    if (await deps.jurisdictions.save(item, stored?.revision ?? 0)) {
+      return { result: stored ? 'updated' : 'created', jurisdiction: viewJurisdiction(item, deps.today()) };
+    }
+  }
+  throw new ConflictError(`jurisdiction ${command.id} is being changed by others too often: try again`);
+}

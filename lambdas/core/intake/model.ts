@@ -1,0 +1,145 @@
+import type { FieldChange, OutcomeRecord } from './outcome-record';
+import type { ClientRole } from './schemas';
+
+/**
+ * What the domain needs from storage. The DynamoDB adapters in lambdas/adapters implement these;
+ * the domain never imports an AWS SDK.
+ */
+
+/** Who is calling: an API client resolved from its bearer token. */
+export interface Actor {
+  id: string;
+  name: string;
+  role: ClientRole;
+  /** Set for the jurisdiction role: the one jurisdiction this client speaks for. */
+  jurisdictionId?: string;
+}
+
+/** One step of a record's history: a revision, or (revision null) a dispute step. */
+export interface HistoryEntry {
+  revision: number | null;
+  at: string;
+  client: { id: string; name: string };
+  reason: string | null;
+  changes: FieldChange[];
+  dispute?: { id: string; step: 'opened' | 'corrected' | 'rejected' };
+}
+
+export interface OutcomeItem {
+  detainerId: string;
+  revision: number;
+  voided: boolean;
+  /** Opaque public reference, random, given when the record is first stored. */
+  ref: string;
+  record: OutcomeRecord;
+  createdAt: string;
+  updatedAt: string;
+  /** The change that made `revision`; copied to the history table (see OutcomeStore). */
+  lastChange: HistoryEntry;
+}
+
+/**
+ * Outcome records and their history. Without transactions the record item is the source of
+ * truth: it carries its last change, which is copied to the history table after each write and
+ * again (idempotently) before the next one, so a crash between the two loses nothing.
+ */
+export interface OutcomeStore {
+  get(detainerId: string): Promise<OutcomeItem | undefined>;
+  getByRef(ref: string): Promise<OutcomeItem | undefined>;
+  /** Stores a new record; false when one already exists. */
+  create(item: OutcomeItem): Promise<boolean>;
+  /** Replaces the record if its stored revision is still `expectedRevision`; false otherwise. */
+  replace(item: OutcomeItem, expectedRevision: number): Promise<boolean>;
+  putHistory(detainerId: string, entry: HistoryEntry): Promise<void>;
+  listHistory(detainerId: string): Promise<HistoryEntry[]>;
+}
+
+export interface PolicyVersion {
+  enactedOn: string;
+  repealedOn?: string;
+  type: string;
+  summary: string;
+  criteria: string;
+  source: string;
+}
+
+export interface JurisdictionItem {
+  id: string;
+  state: string;
+  /** The name given by PUT /jurisdictions/{id}; wins over record names. */
+  name?: string;
+  /** The name in the most recently written record that names the id. */
+  recordName?: string;
+  recordNameAt?: string;
+  aor?: string;
+  policies: PolicyVersion[];
+  /** Bumped by PUT /jurisdictions only; guards its read-modify-write. */
+  revision: number;
+  history: HistoryEntry[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JurisdictionStore {
+  get(id: string): Promise<JurisdictionItem | undefined>;
+  /**
+   * Binds `id` to `state` if the id is new; answers the state it is bound to (which the caller
+   * compares). Only a conditional create: never changes an existing binding.
+   */
+  bind(id: string, state: string, name: string, at: string): Promise<string>;
+  /**
+   * Records the name of the latest record that names the id (only if `at` is newer); true when
+   * that changed the name the report shows.
+   */
+  noteRecordName(id: string, name: string, at: string): Promise<boolean>;
+  /** Creates (expectedRevision 0) or replaces the item if its revision is still expected. */
+  save(item: JurisdictionItem, expectedRevision: number): Promise<boolean>;
+}
+
+export interface ClientItem {
+  id: string;
+  name: string;
+  role: ClientRole;
+  jurisdictionId?: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface ClientStore {
+  /** Stores the client and the hash of its token. */
+  create(client: ClientItem, tokenHash: string): Promise<void>;
+  findByTokenHash(tokenHash: string): Promise<ClientItem | undefined>;
+  get(id: string): Promise<ClientItem | undefined>;
+  list(): Promise<ClientItem[]>;
+  revoke(id: string, at: string): Promise<ClientItem | undefined>;
+  /** Makes `client` active with this token hash, whatever its state (the local bootstrap client). */
+  upsert(client: ClientItem, tokenHash: string): Promise<void>;
+}
+
+export type DisputeStatus = 'open' | 'corrected' | 'rejected';
+
+export interface DisputeItem {
+  id: string;
+  status: DisputeStatus;
+  detainerId: string;
+  ref: string;
+  /** The jurisdictions the disputed record names, for jurisdiction tokens' listing. */
+  jurisdictionIds: string[];
+  reason: string;
+  openedAt: string;
+  openedBy: { id: string; name: string };
+  resolution?: {
+    outcome: 'corrected' | 'rejected';
+    reason: string;
+    at: string;
+    by: { id: string; name: string };
+  };
+}
+
+export interface DisputeStore {
+  create(dispute: DisputeItem): Promise<void>;
+  get(id: string): Promise<DisputeItem | undefined>;
+  listByStatus(status: DisputeStatus): Promise<DisputeItem[]>;
+  /** Resolves an open dispute; false when it was no longer open. */
+  resolve(dispute: DisputeItem): Promise<boolean>;
+}

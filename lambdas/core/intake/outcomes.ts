@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '#core/errors';
+import { weekEnd, weekOf } from '#core/reporting-week';
+import type { Actor, HistoryEntry, JurisdictionStore, OutcomeItem, OutcomeStore } from './model';
+import {
+  futureDateIssues,
+  type JurisdictionRef,
+  type OutcomeRecord,
+  recordChanges,
+  resolveRecord,
+  sameRecord,
+} from './outcome-record';
+import type { OutcomeInput } from './schemas';
+
+/** The re-issue mark that stands for every published week. */
+export const ALL_WEEKS = '*';
+
+/**
+ * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
+ * an equal record is `unchanged`; otherwise check If-Match, bind the named jurisdictions to their
+ * states (a conflict changes nothing), then write the record with a single conditional put on its
+ * revision, then copy the change to the history. A lost race re-reads and tries again, so two
+ * clients writing one record never lose an update.
+ */
+export interface IntakeDeps {
+  outcomes: OutcomeStore;
+  jurisdictions: JurisdictionStore;
+  /** Today's date in the report's time zone. */
+  today: () => string;
+  now: () => Date;
+  /**
+   * Marks ended weeks whose published edition a change may alter, so the next run re-checks
+   * them. Called before the write: a crash after it leaves a harmless extra check, never a miss.
+   */
+  markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
+}
+
+/** The ended weeks a record counts in (issued, and recorded declined): re-issue candidates. */
+export function weeksTouched(records: readonly (OutcomeRecord | undefined)[], today: string): string[] {
+  const weeks = new Set<string>();
+  for (const record of records) {
+    if (!record) continue;
+    weeks.add(weekOf(record.issuedOn));
+    if (record.status === 'declined' && record.learnedOn !== undefined) weeks.add(weekOf(record.learnedOn));
+  }
+  return [...weeks].filter((week) => weekEnd(week) < today).sort();
+}
+
+export type WriteResult = 'created' | 'updated' | 'unchanged';
+
+export interface WriteOutcome {
+  result: WriteResult;
+  revision: number;
+  record: OutcomeRecord;
+}
+
+export interface PutOutcomeCommand {
+  detainerId: string;
+  input: OutcomeInput;
+  reason?: string;
+  /** The revision the client last saw (If-Match), or '*' for "must exist". */
+  ifMatch?: number | '*';
+  actor: Actor;
+}
+
+/** A lost race is retried with jittered backoff; this bounds a call under extreme contention. */
+const MAX_ATTEMPTS = 60;
+
+/** Full-jitter backoff: spreads racing writers apart so one of them wins each round. */
+export function backoff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const ceiling = Math.min(100, 2 ** Math.min(attempt, 7));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+export function newRef(): string {
+  // 15 random bytes: 120 bits, unguessable and never derived from the detainer id.
+  return `R${randomBytes(15).toString('base64url')}`;
+}
+
+export function clientOf(actor: Actor): { id: string; name: string } {
+  return { id: actor.id, name: actor.name };
+}
+
+export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): Promise<WriteOutcome> {
+  const today = deps.today();
+  const dateIssues = futureDateIssues(command.input, today);
+  if (dateIssues.length > 0) throw new ValidationError('the record has dates in the future', dateIssues);
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const stored = await deps.outcomes.get(command.detainerId);
+    if (stored?.voided) {
+      throw new ConflictError(`record ${command.detainerId} was voided and cannot be written`);
+    }
+    const record = resolveRecord(command.input, stored?.record, today);
+    if (stored && sameRecord(stored.record, record)) {
+      return { result: 'unchanged', revision: stored.revision, record: stored.record };
+    }
+    if (command.ifMatch !== undefined) {
+      if (!stored)
+        throw new PreconditionFailedError(`record ${command.detainerId} does not exist (If-Match was given)`);
+      if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
+        throw new PreconditionFailedError(
+          `record ${command.detainerId} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
+        );
+      }
+    }
+    await bindJurisdictions(deps.jurisdictions, record, deps.now().toISOString());
+
+    const at = deps.now().toISOString();
+    const revision = (stored?.revision ?? 0) + 1;
+    const lastChange: HistoryEntry = {
+      revision,
+      at,
+      client: clientOf(command.actor),
+      reason: command.reason ?? null,
+      changes: recordChanges(stored?.record, record),
+    };
+    const item: OutcomeItem = {
+      detainerId: command.detainerId,
+      revision,
+      voided: false,
+      ref: stored?.ref ?? newRef(),
+      record,
+      createdAt: stored?.createdAt ?? at,
+      updatedAt: at,
+      lastChange,
+    };
+    if (stored) {
+      // The previous change may not have reached the history if a call died after its write.
+      await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
+    }
+    const dirty = weeksTouched([stored?.record, record], today);
+    if (dirty.length > 0 && deps.markDirty) await deps.markDirty(dirty, at);
+    const written = stored
+      ? await deps.outcomes.replace(item, stored.revision)
+      : await deps.outcomes.create(item);
+    if (!written) continue;
+    await deps.outcomes.putHistory(item.detainerId, lastChange);
+    await noteNames(deps, record, at);
+    return { result: stored ? 'updated' : 'created', revision, record };
+  }
+  throw new ConflictError(`record ${command.detainerId} is being changed by others too often: try again`);
+}
+
+function namedJurisdictions(record: OutcomeRecord): JurisdictionRef[] {
+  return record.transferredTo ? [record.jurisdiction, record.transferredTo] : [record.jurisdiction];
+}
+
+/** A known id with another state contradicts stored facts: 409, before anything is written. */
+async function bindJurisdictions(store: JurisdictionStore, record: OutcomeRecord, at: string): Promise<void> {
+  for (const [index, ref] of namedJurisdictions(record).entries()) {
+    const bound = await store.bind(ref.id, ref.state, ref.name, at);
+    if (bound !== ref.state) {
+      const path = index === 0 ? 'jurisdiction.state' : 'transferredTo.state';
+      throw new ConflictError(`jurisdiction ${ref.id} is bound to state ${bound}, not ${ref.state}`, [
+        {
+          path,
+          message: `jurisdiction ${ref.id} is ${bound}; only an admin correction may change its state`,
+        },
+      ]);
+    }
+  }
+}
+
+/** A shown name that changed may alter every published week that names the jurisdiction. */
+async function noteNames(deps: IntakeDeps, record: OutcomeRecord, at: string): Promise<void> {
+  let renamed = false;
+  for (const ref of namedJurisdictions(record)) {
+    if (await deps.jurisdictions.noteRecordName(ref.id, ref.name, at)) renamed = true;
+  }
+  if (renamed && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
+}
+
+/** True when a jurisdiction token may see this record: it names the token's jurisdiction. */
+export function actorMaySee(actor: Actor, record: OutcomeRecord): boolean {
+  if (actor.role !== 'jurisdiction') return true;
+  return record.jurisdiction.id === actor.jurisdictionId || record.transferredTo?.id === actor.jurisdictionId;
+}
+
+export interface OutcomeView {
+  detainerId: string;
+  ref: string;
+  revision: number;
+  voided: boolean;
+  record: OutcomeRecord;
+  history: HistoryEntry[];
+}
+
+export async function getOutcome(
+  deps: Pick<IntakeDeps, 'outcomes'>,
+  detainerId: string,
+  actor: Actor,
+): Promise<OutcomeView> {
+  const stored = await deps.outcomes.get(detainerId);
+  if (!stored || !actorMaySee(actor, stored.record)) throw new NotFoundError(`no record ${detainerId}`);
+  const history = await deps.outcomes.listHistory(detainerId);
+  // The latest change is on the record item even if its copy to the history never landed.
+  if (!history.some((entry) => entry.revision === stored.revision)) {
+    history.push(stored.lastChange);
+    history.sort(compareHistory);
+  }
+  return {
+    detainerId,
+    ref: stored.ref,
+    revision: stored.revision,
+    voided: stored.voided,
+    record: stored.record,
+    history,
+  };
+}
+
+function compareHistory(a: HistoryEntry, b: HistoryEntry): number {
+  const ra = a.revision ?? Number.POSITIVE_INFINITY;
+  const rb = b.revision ?? Number.POSITIVE_INFINITY;
+  return ra - rb || a.at.localeCompare(b.at);
+}
+
+export interface VoidCommand {
+  detainerId: string;
+  reason: string;
+  actor: Actor;
+}
+
+/** Voids a record entered in error: it leaves every week, keeps its history; again is a no-op. */
+export async function voidOutcome(
+  deps: IntakeDeps,
+  command: VoidCommand,
+): Promise<WriteOutcome & { voided: true }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const stored = await deps.outcomes.get(command.detainerId);
+    if (!stored) throw new NotFoundError(`no record ${command.detainerId}`);
+    if (stored.voided)
+      return { result: 'unchanged', revision: stored.revision, record: stored.record, voided: true };
+    const at = deps.now().toISOString();
+    const revision = stored.revision + 1;
+    const lastChange: HistoryEntry = {
+      revision,
+      at,
+      client: clientOf(command.actor),
+      reason: command.reason,
+      changes: [{ field: 'voided', before: false, after: true }],
+    };
+    await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
+    const dirty = weeksTouched([stored.record], deps.today());
+    if (dirty.length > 0 && deps.markDirty) await deps.markDirty(dirty, at);
+    const written = await deps.outcomes.replace(
+      { ...stored, revision, voided: true, updatedAt: at, lastChange },
+      stored.revision,
+    );
+    if (!written) continue;
+    await deps.outcomes.putHistory(stored.detainerId, lastChange);
+    return { result: 'updated', revision, record: stored.record, voided: true };
+  }
+  throw new ConflictError(`record ${command.detainerId} is being changed by others too often: try again`);
+}

@@ -1,0 +1,298 @@
+import * as z from 'zod';
+import type { Issue } from '#core/errors';
+import { isCalendarDate } from '#core/reporting-week';
+import { US_STATE_CODES } from '#core/us-states';
+
+/**
+ * The schemas of every request body: they validate at the edge, give the 400's field-level
+ * issues, and generate the OpenAPI document (lambdas/http/openapi.ts), so the three cannot drift.
+ * `null` means absent: bodies pass through `stripNulls` before these schemas see them.
+ */
+
+const text = (max: number, what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`)
+    .refine((value) => value.trim().length > 0, `${what} must not be blank`);
+
+export const calendarDate = (what: string) =>
+  z
+    .string({ error: `${what} must be a date written YYYY-MM-DD` })
+    .refine(isCalendarDate, `${what} must be a real calendar date written YYYY-MM-DD`)
+    .meta({ format: 'date' });
+
+export const DETAINER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const JURISDICTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+export const detainerIdSchema = z
+  .string()
+  .regex(
+    DETAINER_ID_PATTERN,
+    'detainerId must be 1–64 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+  );
+
+export const jurisdictionIdSchema = z
+  .string({ error: 'id must be a string' })
+  .regex(
+    JURISDICTION_ID_PATTERN,
+    'id must be 1–32 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit',
+  );
+
+export const stateSchema = z.enum(US_STATE_CODES, {
+  error: 'state must be a US state or territory postal code in capitals, e.g. CA',
+});
+
+export const jurisdictionRefSchema = z
+  .strictObject({
+    id: jurisdictionIdSchema,
+    name: text(200, 'name'),
+    state: stateSchema,
+  })
+  .meta({
+    id: 'JurisdictionRef',
+    description: 'An agency, identified by its stable id (ORI-style); state is part of its identity.',
+  });
+
+export const OUTCOME_STATUSES = ['pending', 'honored', 'declined', 'transferred', 'lifted'] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+export const offenseSchema = z.strictObject({
+  description: text(300, 'description'),
+  status: z.enum(['charged', 'convicted'], { error: 'status must be charged or convicted' }),
+});
+
+export const reasonSchema = text(500, 'reason').meta({
+  description: 'Why this change was made: kept in the history and shown in the corrections log.',
+});
+
+/** The outcome record's fields, before the cross-field rules. */
+const recordFields = {
+  kind: z
+    .enum(['detainer', 'notification_request'], { error: 'kind must be detainer or notification_request' })
+    .optional(),
+  issuedOn: calendarDate('issuedOn'),
+  jurisdiction: jurisdictionRefSchema,
+  facility: text(200, 'facility'),
+  aor: text(100, 'aor').optional(),
+  citizenship: text(100, 'citizenship').optional(),
+  offenses: z.array(offenseSchema).max(50, 'offenses may hold at most 50 entries').optional(),
+  status: z.enum(OUTCOME_STATUSES, {
+    error: 'status must be one of pending, honored, declined, transferred, lifted',
+  }),
+  declinedOn: calendarDate('declinedOn').optional(),
+  learnedOn: calendarDate('learnedOn').optional(),
+  transferredTo: jurisdictionRefSchema.optional(),
+  liftedOn: calendarDate('liftedOn').optional(),
+  liftReason: text(300, 'liftReason').optional(),
+  note: text(1000, 'note').optional(),
+};
+
+interface RuleInput {
+  status: OutcomeStatus;
+  issuedOn: string;
+  declinedOn?: string | undefined;
+  learnedOn?: string | undefined;
+  transferredTo?: unknown;
+  liftedOn?: string | undefined;
+  liftReason?: string | undefined;
+}
+
+/** The cross-field rules of CONTRACT.md section 2, as issues with the offending field's path. */
+export function recordRuleIssues(record: RuleInput): Issue[] {
+  const issues: Issue[] = [];
+  const add = (path: string, message: string) => issues.push({ path, message });
+  const declined = record.status === 'declined';
+  if (declined && record.declinedOn === undefined)
+    add('declinedOn', 'declinedOn is required when status is declined');
+  if (!declined && record.declinedOn !== undefined)
+    add('declinedOn', 'declinedOn is allowed only when status is declined');
+  if (!declined && record.learnedOn !== undefined)
+    add('learnedOn', 'learnedOn is allowed only when status is declined');
+  if (record.declinedOn !== undefined && record.declinedOn < record.issuedOn)
+    add('declinedOn', 'declinedOn must not be before issuedOn');
+  if (
+    record.learnedOn !== undefined &&
+    record.declinedOn !== undefined &&
+    record.learnedOn < record.declinedOn
+  )
+    add('learnedOn', 'learnedOn must not be before declinedOn');
+  if (record.status === 'transferred' && record.transferredTo === undefined)
+    add('transferredTo', 'transferredTo is required when status is transferred');
+  if (record.transferredTo !== undefined && record.status !== 'transferred' && !declined)
+    add('transferredTo', 'transferredTo is allowed only when status is transferred or declined');
+  const liftAllowed = declined || record.status === 'lifted';
+  if (!liftAllowed && record.liftedOn !== undefined)
+    add('liftedOn', 'liftedOn is allowed only when status is declined or lifted');
+  if (!liftAllowed && record.liftReason !== undefined)
+    add('liftReason', 'liftReason is allowed only when status is declined or lifted');
+  if (record.liftedOn !== undefined && record.liftedOn < record.issuedOn)
+    add('liftedOn', 'liftedOn must not be before issuedOn');
+  return issues;
+}
+
+const withRules = <T extends RuleInput>(value: T, ctx: z.RefinementCtx) => {
+  for (const issue of recordRuleIssues(value)) {
+    ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
+  }
+};
+
+export const outcomeRecordSchema = z.strictObject(recordFields).superRefine(withRules).meta({
+  id: 'OutcomeRecord',
+  description: 'The outcome of one detainer. null means the same as absent; unknown fields are rejected.',
+});
+
+export type OutcomeInput = z.infer<typeof outcomeRecordSchema>;
+
+export const putOutcomeBodySchema = z
+  .strictObject({ ...recordFields, reason: reasonSchema.optional() })
+  .superRefine(withRules)
+  .meta({ id: 'PutOutcome' });
+
+export const batchItemSchema = z
+  .strictObject({ detainerId: detainerIdSchema, ...recordFields, reason: reasonSchema.optional() })
+  .superRefine(withRules)
+  .meta({ id: 'BatchItem' });
+
+export const MAX_BATCH = 100;
+
+/** The batch envelope only: items are validated one by one so that valid ones are stored. */
+export const batchBodySchema = z
+  .strictObject({
+    outcomes: z
+      .array(z.unknown().meta({ $ref: '#/components/schemas/BatchItem' }))
+      .min(1, `outcomes must hold 1 to ${MAX_BATCH} items`)
+      .max(MAX_BATCH, `outcomes must hold 1 to ${MAX_BATCH} items`),
+  })
+  .meta({ id: 'OutcomeBatch' });
+
+export const voidBodySchema = z.strictObject({ reason: reasonSchema }).meta({ id: 'VoidOutcome' });
+
+const httpsUrl = z
+  .string({ error: 'source must be an https URL' })
+  .max(2000, 'source must be at most 2000 characters')
+  .refine((value) => {
+    try {
+      return new URL(value).protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'source must be an https URL')
+  .meta({ format: 'uri' });
+
+export const policySchema = z
+  .strictObject({
+    enactedOn: calendarDate('enactedOn'),
+    repealedOn: calendarDate('repealedOn').optional(),
+    type: text(200, 'type'),
+    summary: text(2000, 'summary'),
+    criteria: text(2000, 'criteria'),
+    source: httpsUrl,
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.repealedOn !== undefined && policy.repealedOn < policy.enactedOn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repealedOn'],
+        message: 'repealedOn must not be before enactedOn',
+      });
+    }
+  })
+  .meta({ id: 'Policy' });
+
+export type PolicyInput = z.infer<typeof policySchema>;
+
+export const putJurisdictionBodySchema = z
+  .strictObject({
+    name: text(200, 'name'),
+    state: stateSchema,
+    aor: text(100, 'aor').optional(),
+    // null survives stripNulls here on purpose: `policy: null` is a correction ("never had one").
+    policy: policySchema.nullable().optional(),
+    reason: reasonSchema.optional(),
+  })
+  .meta({ id: 'PutJurisdiction' });
+
+export const disputeBodySchema = z
+  .strictObject({
+    ref: z.string().min(1).max(100).optional(),
+    detainerId: detainerIdSchema.optional(),
+    reason: text(2000, 'reason'),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.ref === undefined) === (body.detainerId === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ref'], message: 'give exactly one of ref or detainerId' });
+    }
+  })
+  .meta({ id: 'Dispute' });
+
+export const recordDisputeBodySchema = z
+  .strictObject({ reason: text(2000, 'reason') })
+  .meta({ id: 'RecordDispute' });
+
+export const resolutionBodySchema = z
+  .strictObject({
+    outcome: z.enum(['corrected', 'rejected'], { error: 'outcome must be corrected or rejected' }),
+    reason: text(2000, 'reason'),
+  })
+  .meta({ id: 'DisputeResolution' });
+
+export const CLIENT_ROLES = ['intake', 'admin', 'jurisdiction'] as const;
+export type ClientRole = (typeof CLIENT_ROLES)[number];
+
+export const createClientBodySchema = z
+  .strictObject({
+    name: text(200, 'name'),
+    role: z.enum(CLIENT_ROLES, { error: 'role must be intake, admin or jurisdiction' }),
+    jurisdictionId: jurisdictionIdSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.role === 'jurisdiction' && body.jurisdictionId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jurisdictionId'],
+        message: 'jurisdictionId is required for the jurisdiction role',
+      });
+    }
+    if (body.role !== 'jurisdiction' && body.jurisdictionId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jurisdictionId'],
+        message: 'jurisdictionId is allowed only for the jurisdiction role',
+      });
+    }
+  })
+  .meta({ id: 'CreateClient' });
+
+/** `null` means the same as absent: drop null members of objects (not of arrays), recursively. */
+export function stripNulls(value: unknown, keepTopLevel: readonly string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((item) => stripNulls(item));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      if (member === null && !keepTopLevel.includes(key)) continue;
+      out[key] = member === null ? null : stripNulls(member);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** zod issues as the contract's `{path, message}` list. */
+export function toIssues(error: z.ZodError, prefix = ''): Issue[] {
+  const issues: Issue[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        issues.push({
+          path: base === '' ? key : `${base}.${key}`,
+          message: `unknown field ${key}: remove it`,
+        });
+      }
+    } else {
+      issues.push({ path: base, message: issue.message });
+    }
+  }
+  return issues;
+}

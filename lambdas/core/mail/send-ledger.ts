@@ -1,0 +1,147 @@
+import type { Subscriber } from '#core/subscriptions/subscribers';
+
+/**
+ * Sending an edition to every confirmed subscriber exactly once. The publisher renders the
+ * email once (with a placeholder for each reader's unsubscribe link), stores it, and queues the
+ * recipients in batches; the sender works through each batch with a per-recipient ledger:
+ *
+ *   claim (conditional: new, or an expired lease) → send through SES → mark sent (with MessageId)
+ *
+ * A crash before the send leaves a lease that expires, and the redelivered batch sends then; a
+ * crash after SES accepted the message and before "sent" is recorded is the one window in which
+ * a reader may get the message twice. A batch redelivered while another worker holds a live
+ * lease is retried later, never sent twice at once.
+ */
+
+/** Stands in the stored email for each reader's own unsubscribe link (no character HTML escapes). */
+export const UNSUBSCRIBE_PLACEHOLDER = 'https://unsubscribe.invalid/__DDOR_UNSUBSCRIBE__';
+
+/** Recipients per queue message: small enough that one batch finishes well inside a visibility timeout. */
+export const RECIPIENTS_PER_MESSAGE = 50;
+
+export interface StoredEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface SendJob {
+  week: string;
+  revision: number;
+  addresses: string[];
+}
+
+export const editionKey = (week: string, revision: number) => `${week}#r${revision}`;
+
+export type ClaimResult = 'claimed' | 'done' | 'busy';
+
+export interface SendProgress {
+  status: 'queueing' | 'queued';
+  total: number;
+  sent: number;
+  skipped: number;
+}
+
+export interface LedgerStore {
+  /** Takes the recipient for sending: new, or whose previous lease has expired. */
+  claim(edition: string, address: string, owner: string, now: Date, leaseMs: number): Promise<ClaimResult>;
+  markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void>;
+  /** Records that the reader was no longer confirmed at send time; true if this call recorded it. */
+  markSkipped(edition: string, address: string, reason: string, at: Date): Promise<boolean>;
+  progress(edition: string): Promise<SendProgress | undefined>;
+  startQueueing(edition: string, at: Date): Promise<void>;
+  finishQueueing(edition: string, total: number, at: Date): Promise<void>;
+}
+
+export interface SendDeps {
+  ledger: LedgerStore;
+  subscriber: (address: string) => Promise<Subscriber | undefined>;
+  email: (week: string, revision: number) => Promise<StoredEmail>;
+  unsubscribeUrl: (subscriber: Subscriber) => Promise<string>;
+  headers: (unsubscribeUrl: string) => Record<string, string>;
+  send: (message: {
+    to: string;
+    subject: string;
+    html: string;
+    text: string;
+    headers: Record<string, string>;
+  }) => Promise<string>;
+  rate: { take(): Promise<void> };
+  now: () => Date;
+  owner: string;
+  /** Longer than one SES call can take (its request timeout), so a live lease means a live sender. */
+  leaseMs: number;
+  isThrottling: (error: unknown) => boolean;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface BatchOutcome {
+  sent: number;
+  skipped: number;
+  /** Recipients another worker is sending to right now, or that failed: retry the batch later. */
+  pending: string[];
+}
+
+const THROTTLE_RETRIES = 6;
+
+export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutcome> {
+  const edition = editionKey(job.week, job.revision);
+  const outcome: BatchOutcome = { sent: 0, skipped: 0, pending: [] };
+  for (const address of job.addresses) {
+    const subscriber = await deps.subscriber(address);
+    if (subscriber?.status !== 'confirmed') {
+      if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
+        outcome.skipped++;
+      continue;
+    }
+    const claim = await deps.ledger.claim(edition, address, deps.owner, deps.now(), deps.leaseMs);
+    if (claim === 'done') continue;
+    if (claim === 'busy') {
+      outcome.pending.push(address);
+      continue;
+    }
+    const stored = await deps.email(job.week, job.revision);
+    const link = await deps.unsubscribeUrl(subscriber);
+    const message = {
+      to: address,
+      subject: stored.subject,
+      html: stored.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
+      text: stored.text.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
+      headers: deps.headers(link),
+    };
+    const messageId = await sendWithBackoff(deps, message);
+    if (messageId === undefined) {
+      // Throttled throughout: SES accepted nothing, so the lease may simply expire and retry.
+      outcome.pending.push(address);
+      continue;
+    }
+    await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
+    outcome.sent++;
+  }
+  return outcome;
+}
+
+async function sendWithBackoff(
+  deps: SendDeps,
+  message: Parameters<SendDeps['send']>[0],
+): Promise<string | undefined> {
+  for (let attempt = 0; attempt <= THROTTLE_RETRIES; attempt++) {
+    await deps.rate.take();
+    try {
+      return await deps.send(message);
+    } catch (error) {
+      if (!deps.isThrottling(error)) throw error;
+      await deps.sleep(Math.min(5_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+  return undefined;
+}
+
+/** Splits a page of subscribers into queue jobs. */
+export function jobsFor(week: string, revision: number, addresses: readonly string[]): SendJob[] {
+  const jobs: SendJob[] = [];
+  for (let i = 0; i < addresses.length; i += RECIPIENTS_PER_MESSAGE) {
+    jobs.push({ week, revision, addresses: addresses.slice(i, i + RECIPIENTS_PER_MESSAGE) });
+  }
+  return jobs;
+}

@@ -1,0 +1,282 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import * as z from 'zod';
+import { ConflictError, DomainError, ValidationError } from '#core/errors';
+import { createClient, publicClient, revokeClient } from '#core/intake/clients';
+import { listDisputes, openDispute, resolveDispute } from '#core/intake/disputes';
+import { putJurisdiction } from '#core/intake/jurisdictions';
+import type { Actor, ClientStore, DisputeStore } from '#core/intake/model';
+import { getOutcome, type IntakeDeps, putOutcome, voidOutcome } from '#core/intake/outcomes';
+import {
+  batchBodySchema,
+  batchItemSchema,
+  createClientBodySchema,
+  detainerIdSchema,
+  disputeBodySchema,
+  jurisdictionIdSchema,
+  putJurisdictionBodySchema,
+  putOutcomeBodySchema,
+  recordDisputeBodySchema,
+  resolutionBodySchema,
+  toIssues,
+  voidBodySchema,
+} from '#core/intake/schemas';
+import { forgetCachedTokens, requireRole } from '#http/auth';
+import { parseBody, requestHeader, validate } from '#http/json-body';
+import { openApiDocument } from '#http/openapi';
+import { json } from '#http/responses';
+import type { Route } from '#http/router';
+
+export interface IntakeServices extends IntakeDeps {
+  clients: ClientStore;
+  disputes: DisputeStore;
+}
+
+const WRITERS = ['intake', 'admin'] as const;
+
+function pathParam<S extends z.ZodType>(schema: S, value: string | undefined, name: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ValidationError(
+      `the path parameter ${name} is invalid`,
+      toIssues(result.error).map((i) => ({ ...i, path: name })),
+    );
+  }
+  return result.data;
+}
+
+/** If-Match: `"n"`, `n`, `W/"n"` or `*`. */
+function ifMatch(event: APIGatewayProxyEventV2): number | '*' | undefined {
+  const raw = requestHeader(event, 'if-match');
+  if (raw === undefined) return undefined;
+  // A present but empty If-Match is a malformed condition, not an absent one: never write on it.
+  const value = raw.trim();
+  if (value === '*') return '*';
+  const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(value);
+  if (!match?.[1]) {
+    throw new ValidationError('If-Match must be a revision such as "3"', [
+      { path: 'If-Match', message: `not a revision: ${value}` },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+const etag = (revision: number) => ({ etag: `"${revision}"` });
+
+export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
+  return [
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      handle: async () => json(200, openApiDocument()),
+    },
+    {
+      method: 'PUT',
+      path: '/outcomes/{detainerId}',
+      handle: async ({ event, params, actor }) => {
+        requireRole(actor, WRITERS, 'write records');
+        const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
+        const { reason, ...input } = parseBody(event, putOutcomeBodySchema);
+        const condition = ifMatch(event);
+        const out = await putOutcome(services(), {
+          detainerId,
+          input,
+          actor,
+          ...(reason === undefined ? {} : { reason }),
+          ...(condition === undefined ? {} : { ifMatch: condition }),
+        });
+        return json(out.result === 'created' ? 201 : 200, out, etag(out.revision));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/outcomes',
+      handle: async ({ event, actor }) => {
+        requireRole(actor, WRITERS, 'write records');
+        const { outcomes } = parseBody(event, batchBodySchema);
+        return json(200, { results: await writeBatch(services(), outcomes, actor) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/outcomes/{detainerId}',
+      handle: async ({ params, actor }) => {
+        const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
+        const view = await getOutcome(services(), detainerId, actor);
+        return json(200, view, etag(view.revision));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/outcomes/{detainerId}/void',
+      handle: async ({ event, params, actor }) => {
+        requireRole(actor, WRITERS, 'void records');
+        const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
+        const { reason } = parseBody(event, voidBodySchema);
+        const out = await voidOutcome(services(), { detainerId, reason, actor });
+        return json(200, out, etag(out.revision));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/outcomes/{detainerId}/disputes',
+      handle: async ({ event, params, actor }) => {
+        const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
+        const { reason } = parseBody(event, recordDisputeBodySchema);
+        return json(201, await openDispute(services(), { detainerId }, reason, actor));
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/jurisdictions/{id}',
+      handle: async ({ event, params, actor }) => {
+        requireRole(actor, WRITERS, 'write jurisdictions');
+        const id = pathParam(jurisdictionIdSchema, params.id, 'id');
+        const body = parseBody(event, putJurisdictionBodySchema, ['policy']);
+        const out = await putJurisdiction(services(), {
+          id,
+          name: body.name,
+          state: body.state,
+          actor,
+          ...(body.aor === undefined ? {} : { aor: body.aor }),
+          ...(body.policy === undefined ? {} : { policy: body.policy }),
+          ...(body.reason === undefined ? {} : { reason: body.reason }),
+        });
+        return json(out.result === 'created' ? 201 : 200, out);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/disputes',
+      handle: async ({ event, actor }) => {
+        const body = parseBody(event, disputeBodySchema);
+        const target = body.ref !== undefined ? { ref: body.ref } : { detainerId: body.detainerId ?? '' };
+        return json(201, await openDispute(services(), target, body.reason, actor));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/disputes',
+      handle: async ({ query, actor }) => {
+        const status = validate(
+          z.enum(['open', 'corrected', 'rejected', 'all'], {
+            error: 'status must be open, corrected, rejected or all',
+          }),
+          query.get('status') ?? 'open',
+          'the query is invalid',
+        );
+        return json(200, { disputes: await listDisputes(services(), status, actor) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/disputes/{id}/resolution',
+      handle: async ({ event, params, actor }) => {
+        requireRole(actor, WRITERS, 'resolve disputes');
+        const id = pathParam(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a dispute id'), params.id, 'id');
+        const body = parseBody(event, resolutionBodySchema);
+        return json(200, await resolveDispute(services(), id, body.outcome, body.reason, actor));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/clients',
+      handle: async ({ event, actor }) => {
+        requireRole(actor, ['admin'], 'manage clients');
+        const body = parseBody(event, createClientBodySchema);
+        return json(201, await createClient(services().clients, body, services().now()));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/clients',
+      handle: async ({ actor }) => {
+        requireRole(actor, ['admin'], 'manage clients');
+        const clients = await services().clients.list();
+        return json(200, { clients: clients.map(publicClient) });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/clients/{id}',
+      handle: async ({ params, actor }) => {
+        requireRole(actor, ['admin'], 'manage clients');
+        const id = pathParam(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a client id'), params.id, 'id');
+        const client = await revokeClient(services().clients, id, services().now());
+        forgetCachedTokens();
+        return json(200, { ...publicClient(client), revoked: true });
+      },
+    },
+  ];
+}
+
+type BatchResult =
+  | { detainerId: string; result: 'created' | 'updated' | 'unchanged'; revision: number }
+  | { detainerId: string; result: 'invalid' | 'conflict'; issues: { path: string; message: string }[] };
+
+const BATCH_CONCURRENCY = 8;
+
+/**
+ * Writes a batch: each item is validated and written on its own, so valid items are stored
+ * even when others are not. Items for one detainer run in order; different detainers in parallel.
+ */
+async function writeBatch(deps: IntakeDeps, items: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
+  const results: BatchResult[] = new Array(items.length);
+  const chains = new Map<string, number[]>();
+  for (const [index, raw] of items.entries()) {
+    const prefix = `outcomes.${index}`;
+    const label =
+      typeof (raw as { detainerId?: unknown })?.detainerId === 'string'
+        ? String((raw as { detainerId: string }).detainerId)
+        : '';
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      results[index] = {
+        detainerId: label,
+        result: 'invalid',
+        issues: [{ path: prefix, message: 'each item must be an object' }],
+      };
+      continue;
+    }
+    const parsed = batchItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      results[index] = { detainerId: label, result: 'invalid', issues: toIssues(parsed.error, prefix) };
+      continue;
+    }
+    const chain = chains.get(parsed.data.detainerId) ?? [];
+    chain.push(index);
+    chains.set(parsed.data.detainerId, chain);
+  }
+  const queue = [...chains.values()];
+  const worker = async () => {
+    for (let chain = queue.shift(); chain; chain = queue.shift()) {
+      for (const index of chain) {
+        const parsed = batchItemSchema.parse(items[index]);
+        const { detainerId, reason, ...input } = parsed;
+        try {
+          const out = await putOutcome(deps, {
+            detainerId,
+            input,
+            actor,
+            ...(reason === undefined ? {} : { reason }),
+          });
+          results[index] = { detainerId, result: out.result, revision: out.revision };
+        } catch (error) {
+          if (!(error instanceof DomainError) || (error.status !== 400 && error.status !== 409)) throw error;
+          const prefix = `outcomes.${index}`;
+          const issues = (
+            error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]
+          ).map((i) => ({
+            path: i.path === '' ? prefix : `${prefix}.${i.path}`,
+            message: i.message,
+          }));
+          results[index] = {
+            detainerId,
+            result: error instanceof ConflictError ? 'conflict' : 'invalid',
+            issues,
+          };
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, worker));
+  return results;
+}

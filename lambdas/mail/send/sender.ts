@@ -1,0 +1,56 @@
+import { readStoredEmail } from '#adapters/edition-data';
+import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { sendEmail } from '#adapters/mailer';
+import { secretSourceFromEnv } from '#adapters/secret-source';
+import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import { optionalEnv, requireEnv } from '#config/env';
+import { RateLimiter } from '#core/mail/rate-limiter';
+import type { SendDeps, StoredEmail } from '#core/mail/send-ledger';
+import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
+
+/**
+ * The sender's adapters, built once per container from the environment: the handler uses them
+ * as they are; the fan-out benchmark swaps only `send`.
+ */
+const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'LimitExceededException']);
+
+/**
+ * The account's send rate (with headroom) shared by the sender's concurrent containers:
+ * each takes its share. Locally one process runs every invocation, so SEND_CONCURRENCY is 1.
+ */
+const rate = new RateLimiter(
+  Number(optionalEnv('SEND_RATE_PER_SECOND', '10')) / Number(optionalEnv('SEND_CONCURRENCY', '1')),
+);
+const siteUrl = requireEnv('SITE_URL');
+const ledger = new DynamoLedgerStore();
+const subscribers = new DynamoSubscriberStore();
+const secrets = secretSourceFromEnv();
+const emails = new Map<string, Promise<StoredEmail>>();
+
+export function senderDeps(owner: string, overrides: Partial<Pick<SendDeps, 'send'>> = {}): SendDeps {
+  return {
+    ledger,
+    subscriber: (address) => subscribers.get(address),
+    email: (week, revision) => {
+      const key = `${week}#${revision}`;
+      let email = emails.get(key);
+      if (!email) {
+        email = readStoredEmail(week, revision);
+        emails.set(key, email);
+        email.catch(() => emails.delete(key));
+      }
+      return email;
+    },
+    unsubscribeUrl: async (subscriber) => unsubscribeUrl(siteUrl, await secrets.key(), subscriber),
+    headers: (link) => listUnsubscribeHeaders(link),
+    send: async (message) => (await sendEmail(message)).messageId,
+    rate,
+    now: () => new Date(),
+    owner,
+    // Longer than the SES client's request timeout (10 s) with its retries.
+    leaseMs: 120_000,
+    isThrottling: (error) => error instanceof Error && THROTTLES.has(error.name),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...overrides,
+  };
+}
