@@ -4,8 +4,10 @@
  * npm run clients -- revoke ID
  * Add --deployed to act on the deployed tables (CLIENTS_TABLE and AWS credentials from the environment).
  */
+
 import { parseArgs } from 'node:util';
-import { createClientBodySchema, toIssues } from '#core/intake/schemas';
+import { createClientBodySchema } from '#core/intake/schemas';
+import { toIssues } from '#http/json-body';
 import { connect, fail } from './stack-connection';
 
 const USAGE = `usage:

@@ -243,16 +243,25 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
     const queues = await createSendQueue(stack.sqs, sqs);
     process.env.SEND_QUEUE_URL = queues.url;
     // The adapters, imported once the stack has set the environment.
-    const [subscriberStore, { DynamoLedgerStore }, { fanOut }, publisher, editionData, sendQueue, edition] =
-      await Promise.all([
-        import('#adapters/subscriber-store'),
-        import('#adapters/ledger-store'),
-        import('#core/mail/fan-out'),
-        import('#lambdas/edition/publish/publisher'),
-        import('#adapters/edition-data'),
-        import('#adapters/send-queue'),
-        syntheticEdition(plan),
-      ]);
+    const [
+      subscriberStore,
+      { DynamoLedgerStore },
+      { fanOut },
+      publisher,
+      editionData,
+      queue,
+      sendJob,
+      edition,
+    ] = await Promise.all([
+      import('#adapters/subscriber-store'),
+      import('#adapters/ledger-store'),
+      import('#core/mail/fan-out'),
+      import('#lambdas/edition/publish/publisher'),
+      import('#adapters/edition-data'),
+      import('#adapters/sqs'),
+      import('#core/mail/send-job'),
+      syntheticEdition(plan),
+    ]);
     const config = publisher.publisherConfigFromEnv();
     const email = publisher.renderStoredEmail(edition, config);
     const subscribersTable = stack.environment.SUBSCRIBERS_TABLE;
@@ -312,7 +321,7 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
           renderEmail: (e) => publisher.renderStoredEmail(e, config),
           confirmedPages: () =>
             subscriberStore.confirmedSubscribers(new subscriberStore.DynamoSubscriberStore()),
-          enqueue: (jobs) => sendQueue.enqueueSendJobs(queues.url, jobs),
+          enqueue: (jobs) => queue.enqueue(queues.url, sendJob.sendJobSchema, jobs),
           now: () => new Date(),
         },
         edition,

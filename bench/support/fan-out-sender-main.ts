@@ -91,25 +91,26 @@ async function sesHandler(record: (at: number) => void): Promise<SqsHandler> {
 
 /** `sendBatch` wired as lambdas/mail/send/handler wires it, with an instant `send`. */
 async function fakeHandler(record: (at: number) => void): Promise<SqsHandler> {
-  const [edition, { senderDeps }] = await Promise.all([
+  const [edition, { sendJobSchema }, { senderDeps }] = await Promise.all([
     import('#core/mail/send-ledger'),
+    import('#core/mail/send-job'),
     import('#lambdas/mail/send/sender'),
   ]);
   let sent = 0;
-  const deps = (owner: string) =>
-    senderDeps(owner, {
-      send: async () => {
-        sent += 1;
-        record(now());
-        return `bench-fake-${sent}`;
-      },
-    });
+  const deps = senderDeps({
+    send: async () => {
+      sent += 1;
+      record(now());
+      return `bench-fake-${sent}`;
+    },
+  });
   return async (event) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const message of event.Records) {
       try {
-        const job = JSON.parse(message.body) as import('#core/mail/send-ledger').SendJob;
-        const outcome = await edition.sendBatch(deps(`${message.messageId}:${randomUUID()}`), job);
+        const job = sendJobSchema.parse(JSON.parse(message.body));
+        const owner = `${message.messageId}:${randomUUID()}`;
+        const outcome = await edition.sendBatch({ ...deps, owner }, job);
         if (outcome.pending.length > 0) failures.push({ itemIdentifier: message.messageId });
       } catch (error) {
         childLog(`    fake sender: batch failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,7 +1,7 @@
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 
-/** The one CloudFront client, created on first use (only deployed publications invalidate). */
-let cloudfront: CloudFrontClient | undefined;
+/** The one CloudFront client, created once per container (only deployed publications call it). */
+const cloudfront = new CloudFrontClient({});
 
 /**
  * Asks CloudFront to drop its copies of the files a publication changed (the week's latest
@@ -12,7 +12,6 @@ export async function invalidate(
   paths: readonly string[],
   reference: string,
 ): Promise<void> {
-  cloudfront ??= new CloudFrontClient({});
   await cloudfront.send(
     new CreateInvalidationCommand({
       DistributionId: distributionId,

@@ -1,8 +1,7 @@
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { ClientItem, ClientStore } from '#core/intake/model';
-import { documents } from './dynamodb';
-import { isConditionFailure } from './outcome-store';
+import { conditionalWrite, documents, scanAll } from './dynamodb';
 import { clientsTable } from './table-definitions';
 
 /**
@@ -80,23 +79,12 @@ export class DynamoClientStore implements ClientStore {
 
   async list(): Promise<ClientItem[]> {
     // The clients table holds a few dozen items: a filtered Scan is the simple, cheap read.
-    const clients: ClientItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'begins_with(pk, :prefix)',
-          ExpressionAttributeValues: { ':prefix': 'client#' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const client = toClient(item);
-        if (client) clients.push(client);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await scanAll<Record<string, unknown>>({
+      TableName: this.table,
+      FilterExpression: 'begins_with(pk, :prefix)',
+      ExpressionAttributeValues: { ':prefix': 'client#' },
+    });
+    const clients = items.flatMap((item) => toClient(item) ?? []);
     return clients.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
@@ -108,8 +96,8 @@ export class DynamoClientStore implements ClientStore {
     if (!current.Item || typeof tokenHash !== 'string') return undefined;
     const revokedAt = typeof current.Item.revokedAt === 'string' ? current.Item.revokedAt : at;
     for (const pk of [tokenKey(tokenHash), clientKey(id)]) {
-      try {
-        await documents.send(
+      await conditionalWrite(
+        documents.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { pk },
@@ -117,10 +105,8 @@ export class DynamoClientStore implements ClientStore {
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':at': revokedAt },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     }
     return toClient({ ...current.Item, revokedAt });
   }

@@ -1,8 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { DisputeItem, DisputeStatus, DisputeStore } from '#core/intake/model';
-import { documents } from './dynamodb';
-import { isConditionFailure, queryAll } from './outcome-store';
+import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { disputesTable } from './table-definitions';
 
 export class DynamoDisputeStore implements DisputeStore {
@@ -36,8 +35,8 @@ export class DynamoDisputeStore implements DisputeStore {
   }
 
   async resolve(dispute: DisputeItem): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new PutCommand({
           TableName: this.table,
           Item: dispute,
@@ -45,11 +44,7 @@ export class DynamoDisputeStore implements DisputeStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':open': 'open' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,8 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { EditionRecord, EditionStore } from '#core/edition/ports';
-import { documents } from './dynamodb';
-import { isConditionFailure, queryAll } from './outcome-store';
+import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { editionsTable } from './table-definitions';
 
 const revKey = (revision: number) => `r${String(revision).padStart(10, '0')}`;
@@ -47,19 +46,15 @@ export class DynamoEditionStore implements EditionStore {
       archive: 'edition',
       weekRev: `${record.week}#${revKey(record.revision)}`,
     };
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
           ConditionExpression: 'attribute_not_exists(rev)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async listAll(): Promise<EditionRecord[]> {
@@ -87,8 +82,9 @@ export class DynamoEditionStore implements EditionStore {
   }
 
   async markEmailed(week: string): Promise<void> {
-    try {
-      await documents.send(
+    // A newer week was already emailed: keep it.
+    await conditionalWrite(
+      documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { week: META_WEEK, rev: 'lastEmailed' },
@@ -96,11 +92,8 @@ export class DynamoEditionStore implements EditionStore {
           ConditionExpression: 'attribute_not_exists(emailedWeek) OR emailedWeek < :w',
           ExpressionAttributeValues: { ':w': week },
         }),
-      );
-    } catch (error) {
-      // A newer week was already emailed: keep it.
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async dirtyWeeks(): Promise<string[]> {
@@ -123,9 +116,9 @@ export class DynamoEditionStore implements EditionStore {
   }
 
   async clearDirty(week: string, seenAt: string): Promise<void> {
-    try {
-      // Only if no change marked it again after the run read it.
-      await documents.send(
+    // Only if no change marked it again after the run read it.
+    await conditionalWrite(
+      documents.send(
         new DeleteCommand({
           TableName: this.table,
           Key: { week: META_WEEK, rev: `${DIRTY}#${week}` },
@@ -133,9 +126,7 @@ export class DynamoEditionStore implements EditionStore {
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':seen': seenAt },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }

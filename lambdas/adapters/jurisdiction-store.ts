@@ -1,8 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { JurisdictionItem, JurisdictionStore } from '#core/intake/model';
-import { documents } from './dynamodb';
-import { isConditionFailure } from './outcome-store';
+import { conditionalWrite, documents } from './dynamodb';
 import { jurisdictionsTable } from './table-definitions';
 
 /** The one value of the sparse `byPolicy` index key. */
@@ -47,42 +46,40 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
   }
 
   async noteRecordName(id: string, name: string, at: string): Promise<boolean> {
-    try {
-      const out = await documents.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression: 'SET recordName = :n, recordNameAt = :at',
-          ConditionExpression:
-            'attribute_exists(id) AND (attribute_not_exists(recordNameAt) OR recordNameAt <= :at) AND (attribute_not_exists(recordName) OR recordName <> :n)',
-          ExpressionAttributeValues: { ':n': name, ':at': at },
-          ReturnValues: 'ALL_NEW',
+    // Same name already, or a newer record's name is there: nothing to do.
+    let attributes: Record<string, unknown> | undefined;
+    const landed = await conditionalWrite(
+      documents
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { id },
+            UpdateExpression: 'SET recordName = :n, recordNameAt = :at',
+            ConditionExpression:
+              'attribute_exists(id) AND (attribute_not_exists(recordNameAt) OR recordNameAt <= :at) AND (attribute_not_exists(recordName) OR recordName <> :n)',
+            ExpressionAttributeValues: { ':n': name, ':at': at },
+            ReturnValues: 'ALL_NEW',
+          }),
+        )
+        .then((out) => {
+          attributes = out.Attributes;
         }),
-      );
-      // The record name is the one shown only while no PUT /jurisdictions gave a name.
-      return out.Attributes?.name === undefined;
-    } catch (error) {
-      // Same name already, or a newer record's name is there: nothing to do.
-      if (!isConditionFailure(error)) throw error;
-      return false;
-    }
+    );
+    // The record name is the one shown only while no PUT /jurisdictions gave a name.
+    return landed && attributes?.name === undefined;
   }
 
   async save(item: JurisdictionItem, expectedRevision: number): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new PutCommand({
           TableName: this.table,
           Item: withPolicyKey(item),
           ConditionExpression: 'attribute_not_exists(id) OR revision = :expected',
           ExpressionAttributeValues: { ':expected': expectedRevision },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 

@@ -1,8 +1,7 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { ClaimResult, LedgerStore, SendProgress } from '#core/mail/send-ledger';
-import { documents } from './dynamodb';
-import { isConditionFailure } from './outcome-store';
+import { conditionalWrite, documents } from './dynamodb';
 import { sendLedgerTable } from './table-definitions';
 
 /** The progress item sits in the edition's partition under a key no address can have. */
@@ -19,8 +18,8 @@ export class DynamoLedgerStore implements LedgerStore {
     now: Date,
     leaseMs: number,
   ): Promise<ClaimResult> {
-    try {
-      await documents.send(
+    const claimed = await conditionalWrite(
+      documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { edition, address },
@@ -35,11 +34,9 @@ export class DynamoLedgerStore implements LedgerStore {
             ':one': 1,
           },
         }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (claimed) return 'claimed';
     const current = await documents.send(
       new GetCommand({ TableName: this.table, Key: { edition, address }, ConsistentRead: true }),
     );
@@ -71,8 +68,8 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async markSkipped(edition: string, address: string, reason: string, at: Date): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { edition, address },
@@ -81,12 +78,8 @@ export class DynamoLedgerStore implements LedgerStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':skipped': 'skipped', ':why': reason, ':at': at.toISOString() },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -109,23 +102,21 @@ export class DynamoLedgerStore implements LedgerStore {
 
   private async countStatus(edition: string, status: 'sent' | 'skipped'): Promise<number> {
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'edition = :e',
-          FilterExpression: '#s = :status',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':e': edition, ':status': status },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: documents },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'edition = :e',
+        FilterExpression: '#s = :status',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':e': edition, ':status': status },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return count;
   }
 

@@ -1,5 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { requireEnv } from '#config/env';
+import { readEnvironment } from '#config/env';
+import { mailEnvironment } from '#config/functions';
 import type { OutgoingEmail, SentEmail } from '#core/mail/outgoing-email';
 
 /**
@@ -11,10 +12,15 @@ export const ses = new SESv2Client({
   requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
 });
 
-/** The sender, e.g. `Declined Detainer Outcome Report <reports@example.org>`: a verified SES identity. */
-export const MAIL_FROM_VARIABLE = 'MAIL_FROM';
-/** The configuration set that publishes bounces and complaints to SNS (optional locally). */
-export const MAIL_CONFIGURATION_SET_VARIABLE = 'MAIL_CONFIGURATION_SET';
+/** Read once, at the first send: only functions that send need MAIL_FROM. */
+let config: { from: string; configurationSet: string | undefined } | undefined;
+function mailConfig() {
+  if (!config) {
+    const env = readEnvironment(mailEnvironment);
+    config = { from: env.MAIL_FROM, configurationSet: env.MAIL_CONFIGURATION_SET };
+  }
+  return config;
+}
 
 /** SES v2 refuses custom headers it manages itself; these would be silently wrong if passed. */
 const RESERVED_HEADERS = new Set([
@@ -51,8 +57,8 @@ function messageHeaders(headers: Readonly<Record<string, string>>): { Name: stri
  * from SES (throttling, a suppressed recipient, a timeout) are thrown as the SDK raises them.
  */
 export async function sendEmail(email: OutgoingEmail): Promise<SentEmail> {
-  const from = requireEnv(MAIL_FROM_VARIABLE);
-  const configurationSet = email.configurationSet ?? process.env[MAIL_CONFIGURATION_SET_VARIABLE];
+  const { from, configurationSet: configured } = mailConfig();
+  const configurationSet = email.configurationSet ?? configured;
   const headers = email.headers === undefined ? [] : messageHeaders(email.headers);
   const out = await ses.send(
     new SendEmailCommand({

@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { HistoryEntry, OutcomeItem, OutcomeStore } from '#core/intake/model';
 import { weekKeys } from '#core/intake/outcome-record';
-import { documents } from './dynamodb';
+import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { historyTable, outcomesTable } from './table-definitions';
 
 const REVISION_DIGITS = 10;
@@ -12,25 +11,6 @@ const REVISION_DIGITS = 10;
 function historySeq(entry: HistoryEntry): string {
   if (entry.revision !== null) return `r${String(entry.revision).padStart(REVISION_DIGITS, '0')}`;
   return `d${entry.at}#${entry.dispute?.id ?? ''}#${entry.dispute?.step ?? ''}`;
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
-
-/** Every page of a Query. */
-export async function queryAll<T>(input: QueryCommandInput): Promise<T[]> {
-  const items: T[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) items.push(item as T);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 function toAttributes(item: OutcomeItem): Record<string, unknown> {
@@ -84,20 +64,16 @@ export class DynamoOutcomeStore implements OutcomeStore {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new PutCommand({
           TableName: this.outcomes,
           Item: toAttributes(item),
           ConditionExpression: condition,
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async putHistory(detainerId: string, entry: HistoryEntry): Promise<void> {

@@ -97,8 +97,14 @@ export class SecretsManagerSecretSource implements SecretSource {
 export const SECRET_ARN_VARIABLE = 'SUBSCRIPTION_SECRET_ARN';
 export const SECRET_FILE_VARIABLE = 'SUBSCRIPTION_SECRET_FILE';
 
-/** Secrets Manager when SUBSCRIPTION_SECRET_ARN is set, else the file SUBSCRIPTION_SECRET_FILE names. */
-export function secretSourceFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSource {
+/**
+ * Secrets Manager when SUBSCRIPTION_SECRET_ARN is set, else the file SUBSCRIPTION_SECRET_FILE
+ * names; the values come from the function's environment schema (`secretEnvironment`).
+ */
+export function secretSourceFromEnv(env: {
+  readonly SUBSCRIPTION_SECRET_ARN?: string | undefined;
+  readonly SUBSCRIPTION_SECRET_FILE?: string | undefined;
+}): SecretSource {
   const arn = env[SECRET_ARN_VARIABLE];
   if (arn !== undefined && arn !== '') return new SecretsManagerSecretSource(arn);
   const file = env[SECRET_FILE_VARIABLE];

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { Subscriber, SubscriberPage, SubscriberStore } from '#core/subscriptions/subscribers';
-import { documents } from './dynamodb';
-import { isConditionFailure } from './outcome-store';
+import { conditionalWrite, documents } from './dynamodb';
 import { subscribersTable } from './table-definitions';
 
 /**
@@ -80,27 +79,23 @@ export class DynamoSubscriberStore implements SubscriberStore {
   }
 
   async create(subscriber: Subscriber): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new PutCommand({
           TableName: this.table,
           Item: toAttributes(subscriber),
           ConditionExpression: 'attribute_not_exists(address)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async replace(subscriber: Subscriber, expectedVersion: number): Promise<boolean> {
     if (subscriber.version !== expectedVersion + 1) {
       throw new Error('a replaced subscriber must carry the next version');
     }
-    try {
-      await documents.send(
+    return conditionalWrite(
+      documents.send(
         new PutCommand({
           TableName: this.table,
           Item: toAttributes(subscriber),
@@ -108,12 +103,8 @@ export class DynamoSubscriberStore implements SubscriberStore {
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**

@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { TrendPoint } from '#core/edition/model';
 import type { WeekData, WeekSource } from '#core/edition/week-data';
@@ -169,23 +169,20 @@ export class DynamoWeekReader implements WeekSource {
     stats: ReadStats,
     onPage: (items: Record<string, unknown>[]) => void,
   ): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(
-        new QueryCommand({
-          ...input,
-          ...(this.options.pageSize === undefined ? {} : { Limit: this.options.pageSize }),
-          ExclusiveStartKey: start,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
+    const pages = paginateQuery(
+      {
+        client: documents,
+        ...(this.options.pageSize === undefined ? {} : { pageSize: this.options.pageSize }),
+      },
+      { ...input, ReturnConsumedCapacity: 'TOTAL' },
+    );
+    for await (const page of pages) {
       stats.requests++;
       stats.scannedCount += page.ScannedCount ?? 0;
       stats.count += page.Count ?? 0;
       stats.capacityUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
       onPage(page.Items ?? []);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
   }
 
   private async queryItems(input: QueryCommandInput, stats: ReadStats): Promise<Record<string, unknown>[]> {

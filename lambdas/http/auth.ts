@@ -32,7 +32,7 @@ function bearerToken(event: APIGatewayProxyEventV2): string {
  * gets the contract's 401 and error shape. `isPublic` lets a route through without a token.
  */
 export function bearerAuth(
-  store: () => ClientStore,
+  store: ClientStore,
   isPublic: (event: APIGatewayProxyEventV2) => boolean,
 ): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AuthContext> {
   return {
@@ -45,7 +45,7 @@ export function bearerAuth(
         request.context.actor = hit.actor;
         return;
       }
-      const actor = await authenticate(store(), token);
+      const actor = await authenticate(store, token);
       cache.set(token, { actor, until: now + CACHE_MS });
       request.context.actor = actor;
     },

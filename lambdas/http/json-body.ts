@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
+import type { Issue } from '#core/errors';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#core/errors';
-import { stripNulls, toIssues } from '#core/intake/schemas';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -66,4 +66,37 @@ export function parseBody<S extends z.ZodType>(
   keepNulls: readonly string[] = [],
 ): z.infer<S> {
   return validate(schema, parseJson(event, keepNulls));
+}
+
+/** `null` means the same as absent: drop null members of objects (not of arrays), recursively. */
+export function stripNulls(value: unknown, keepTopLevel: readonly string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((item) => stripNulls(item));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      if (member === null && !keepTopLevel.includes(key)) continue;
+      out[key] = member === null ? null : stripNulls(member);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** zod issues as the contract's `{path, message}` list. */
+export function toIssues(error: z.ZodError, prefix = ''): Issue[] {
+  const issues: Issue[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        issues.push({
+          path: base === '' ? key : `${base}.${key}`,
+          message: `unknown field ${key}: remove it`,
+        });
+      }
+    } else {
+      issues.push({ path: base, message: issue.message });
+    }
+  }
+  return issues;
 }

@@ -8,12 +8,12 @@ import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { sendEmail } from '#adapters/mailer';
 import { FileSecretSource } from '#adapters/secret-source';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import type { SendJob } from '#core/mail/send-job';
 import {
   type BatchOutcome,
   editionKey,
   type LedgerStore,
   type SendDeps,
-  type SendJob,
   type StoredEmail,
   sendBatch,
   UNSUBSCRIBE_PLACEHOLDER,

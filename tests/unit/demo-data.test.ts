@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  batchItemSchema,
-  putJurisdictionBodySchema,
-  recordRuleIssues,
-  stripNulls,
-} from '#core/intake/schemas';
+import { batchItemSchema, putJurisdictionBodySchema, recordRuleIssues } from '#core/intake/schemas';
 import { addDays, weekEnd } from '#core/reporting-week';
+import { stripNulls } from '#http/json-body';
 import {
   DEFAULT_SEED,
   DEMO_STATES,

@@ -3,7 +3,6 @@ import {
   type AssemblyOptions,
   assembleEdition,
   canonicalJson,
-  compareCodePoints,
   contentHashOf,
   ownContent,
 } from '#core/edition/assembly';
@@ -11,6 +10,7 @@ import type { TrendPoint } from '#core/edition/model';
 import type { WeekData } from '#core/edition/week-data';
 import type { JurisdictionItem, OutcomeItem, PolicyVersion } from '#core/intake/model';
 import type { JurisdictionRef, OutcomeRecord } from '#core/intake/outcome-record';
+import { compareCodePoints } from '#core/ordering';
 
 /**
  * One hand-counted week (2017-01-28 to 2017-02-03) of fictional jurisdictions. The counts in the

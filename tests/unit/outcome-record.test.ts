@@ -6,13 +6,8 @@ import {
   sameRecord,
   weekKeys,
 } from '#core/intake/outcome-record';
-import {
-  type OutcomeInput,
-  putOutcomeBodySchema,
-  recordRuleIssues,
-  stripNulls,
-  toIssues,
-} from '#core/intake/schemas';
+import { type OutcomeInput, putOutcomeBodySchema, recordRuleIssues } from '#core/intake/schemas';
+import { stripNulls, toIssues } from '#http/json-body';
 
 const base: OutcomeInput = {
   issuedOn: '2017-01-30',

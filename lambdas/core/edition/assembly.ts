@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { displayName, policyInForce } from '#core/intake/jurisdictions';
-import type { JurisdictionItem, OutcomeItem } from '#core/intake/model';
+import { displayName, type JurisdictionItem, type OutcomeItem, policyInForce } from '#core/intake/model';
 import { declineJurisdiction, type JurisdictionRef, type OutcomeRecord } from '#core/intake/outcome-record';
 import type { OutcomeStatus } from '#core/intake/schemas';
+import { compareCodePoints } from '#core/ordering';
 import { addDays, weekEnd, weekOf, weeksEndingWith } from '#core/reporting-week';
 import type {
   CorrectionEntry,
@@ -56,25 +56,6 @@ export const RECORDED_LATE_DAYS = 30;
 export const TREND_WEEKS = 12;
 /** Optional record fields whose presence Section IV reports, in this order. */
 export const COMPLETENESS_FIELDS = ['citizenship', 'offenses', 'aor', 'note'] as const;
-
-/**
- * Compares text by Unicode code points after NFC normalisation: the contract's name order.
- * Not localeCompare (it depends on the runtime's ICU data) and not `<` on strings (UTF-16 code
- * units put characters above U+FFFF before U+E000–U+FFFF).
- */
-export function compareCodePoints(a: string, b: string): number {
-  const x = a.normalize('NFC');
-  const y = b.normalize('NFC');
-  let i = 0;
-  while (i < x.length && i < y.length) {
-    const cx = x.codePointAt(i) ?? 0;
-    const cy = y.codePointAt(i) ?? 0;
-    if (cx !== cy) return cx < cy ? -1 : 1;
-    // Equal code points have equal lengths, so one index walks both strings.
-    i += cx > 0xffff ? 2 : 1;
-  }
-  return Math.sign(x.length - y.length);
-}
 
 /** The name order wherever jurisdictions tie or sort: name (code points, NFC), then state, then id. */
 export function compareJurisdictions(a: JurisdictionName, b: JurisdictionName): number {

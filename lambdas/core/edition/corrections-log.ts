@@ -1,8 +1,8 @@
-import { displayName, policyInForce } from '#core/intake/jurisdictions';
 import type { HistoryEntry, JurisdictionItem, OutcomeItem, PolicyVersion } from '#core/intake/model';
+import { displayName, policyInForce } from '#core/intake/model';
 import { declineJurisdiction, type JurisdictionRef, type OutcomeRecord } from '#core/intake/outcome-record';
+import { compareCodePoints } from '#core/ordering';
 import { todayIn, weekOf } from '#core/reporting-week';
-import { compareCodePoints } from './assembly';
 import type { CorrectionEntry, Edition, JurisdictionName, PolicyView, SectionIRow } from './model';
 
 /**

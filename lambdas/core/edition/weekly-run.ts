@@ -1,3 +1,4 @@
+import { ALL_WEEKS } from '#core/reissue-marks';
 import { latestCompleteWeek } from '#core/reporting-week';
 import type { EditionStore } from './ports';
 
@@ -25,8 +26,8 @@ export async function planWeeklyRun(
   const current = latestCompleteWeek(timeZone, scheduledTime);
   const dirty = await editions.dirtyWeeks();
   const published = [...new Set((await editions.listAll()).map((r) => r.week))];
-  const expandedAll = dirty.includes('*');
-  const reissue = expandedAll ? published : dirty.filter((w) => w !== '*' && published.includes(w));
+  const expandedAll = dirty.includes(ALL_WEEKS);
+  const reissue = expandedAll ? published : dirty.filter((w) => w !== ALL_WEEKS && published.includes(w));
   const weeks = [...new Set(reissue)]
     .sort()
     .filter((week) => week !== current)

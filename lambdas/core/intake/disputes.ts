@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError } from '#core/errors';
 import type { Actor, DisputeItem, DisputeStatus, DisputeStore, OutcomeItem, OutcomeStore } from './model';
-import { actorMaySee, clientOf } from './outcomes';
+import { clientOf } from './model';
+import { actorMaySee } from './outcomes';
 
 /**
  * Disputes about published rows. Primary course: find the record (by its public ref or its

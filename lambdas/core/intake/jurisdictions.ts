@@ -1,7 +1,9 @@
 import { ConflictError } from '#core/errors';
+import { ALL_WEEKS } from '#core/reissue-marks';
+import { backoff } from '#core/retry';
 import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './model';
+import { clientOf, displayName, policyInForce } from './model';
 import type { FieldChange } from './outcome-record';
-import { ALL_WEEKS, backoff, clientOf } from './outcomes';
 import type { PolicyInput } from './schemas';
 
 /**
@@ -32,17 +34,6 @@ export interface JurisdictionView {
 }
 
 const MAX_ATTEMPTS = 60;
-
-export function displayName(item: JurisdictionItem): string {
-  return item.name ?? item.recordName ?? item.id;
-}
-
-/** The policy version in force at the end of day `date`, if any. */
-export function policyInForce(policies: readonly PolicyVersion[], date: string): PolicyVersion | undefined {
-  return policies
-    .filter((p) => p.enactedOn <= date && (p.repealedOn === undefined || p.repealedOn > date))
-    .sort((a, b) => b.enactedOn.localeCompare(a.enactedOn))[0];
-}
 
 export function viewJurisdiction(item: JurisdictionItem, today: string): JurisdictionView {
   return {

@@ -143,3 +143,20 @@ export interface DisputeStore {
   /** Resolves an open dispute; false when it was no longer open. */
   resolve(dispute: DisputeItem): Promise<boolean>;
 }
+
+/** The client a history entry names: id and name only, never its role or token. */
+export function clientOf(actor: Actor): { id: string; name: string } {
+  return { id: actor.id, name: actor.name };
+}
+
+/** The name the report shows: the PUT name, else the latest record's, else the id. */
+export function displayName(item: JurisdictionItem): string {
+  return item.name ?? item.recordName ?? item.id;
+}
+
+/** The policy version in force at the end of day `date`, if any. */
+export function policyInForce(policies: readonly PolicyVersion[], date: string): PolicyVersion | undefined {
+  return policies
+    .filter((p) => p.enactedOn <= date && (p.repealedOn === undefined || p.repealedOn > date))
+    .sort((a, b) => b.enactedOn.localeCompare(a.enactedOn))[0];
+}

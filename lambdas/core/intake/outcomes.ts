@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '#core/errors';
-import { weekEnd, weekOf } from '#core/reporting-week';
+import { ALL_WEEKS, weeksTouched } from '#core/reissue-marks';
+import { backoff } from '#core/retry';
 import type { Actor, HistoryEntry, JurisdictionStore, OutcomeItem, OutcomeStore } from './model';
+import { clientOf } from './model';
 import {
   futureDateIssues,
   type JurisdictionRef,
@@ -11,9 +13,6 @@ import {
   sameRecord,
 } from './outcome-record';
 import type { OutcomeInput } from './schemas';
-
-/** The re-issue mark that stands for every published week. */
-export const ALL_WEEKS = '*';
 
 /**
  * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
@@ -33,17 +32,6 @@ export interface IntakeDeps {
    * them. Called before the write: a crash after it leaves a harmless extra check, never a miss.
    */
   markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
-}
-
-/** The ended weeks a record counts in (issued, and recorded declined): re-issue candidates. */
-export function weeksTouched(records: readonly (OutcomeRecord | undefined)[], today: string): string[] {
-  const weeks = new Set<string>();
-  for (const record of records) {
-    if (!record) continue;
-    weeks.add(weekOf(record.issuedOn));
-    if (record.status === 'declined' && record.learnedOn !== undefined) weeks.add(weekOf(record.learnedOn));
-  }
-  return [...weeks].filter((week) => weekEnd(week) < today).sort();
 }
 
 export type WriteResult = 'created' | 'updated' | 'unchanged';
@@ -66,20 +54,9 @@ export interface PutOutcomeCommand {
 /** A lost race is retried with jittered backoff; this bounds a call under extreme contention. */
 const MAX_ATTEMPTS = 60;
 
-/** Full-jitter backoff: spreads racing writers apart so one of them wins each round. */
-export function backoff(attempt: number): Promise<void> {
-  if (attempt === 0) return Promise.resolve();
-  const ceiling = Math.min(100, 2 ** Math.min(attempt, 7));
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-}
-
 export function newRef(): string {
   // 15 random bytes: 120 bits, unguessable and never derived from the detainer id.
   return `R${randomBytes(15).toString('base64url')}`;
-}
-
-export function clientOf(actor: Actor): { id: string; name: string } {
-  return { id: actor.id, name: actor.name };
 }
 
 export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): Promise<WriteOutcome> {

@@ -263,36 +263,3 @@ export const createClientBodySchema = z
     }
   })
   .meta({ id: 'CreateClient' });
-
-/** `null` means the same as absent: drop null members of objects (not of arrays), recursively. */
-export function stripNulls(value: unknown, keepTopLevel: readonly string[] = []): unknown {
-  if (Array.isArray(value)) return value.map((item) => stripNulls(item));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value)) {
-      if (member === null && !keepTopLevel.includes(key)) continue;
-      out[key] = member === null ? null : stripNulls(member);
-    }
-    return out;
-  }
-  return value;
-}
-
-/** zod issues as the contract's `{path, message}` list. */
-export function toIssues(error: z.ZodError, prefix = ''): Issue[] {
-  const issues: Issue[] = [];
-  for (const issue of error.issues) {
-    const base = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        issues.push({
-          path: base === '' ? key : `${base}.${key}`,
-          message: `unknown field ${key}: remove it`,
-        });
-      }
-    } else {
-      issues.push({ path: base, message: issue.message });
-    }
-  }
-  return issues;
-}

@@ -1,6 +1,7 @@
 import type { Edition } from '#core/edition/model';
 import type { EditionRecord } from '#core/edition/ports';
-import { editionKey, jobsFor, type LedgerStore, type SendJob, type StoredEmail } from './send-ledger';
+import { jobsFor, type SendJob } from './send-job';
+import { editionKey, type LedgerStore, type StoredEmail } from './send-ledger';
 
 /**
  * Queues an emailed revision's recipients in batches for the sender. Primary course: store the

@@ -1,4 +1,5 @@
 import type { Subscriber } from '#core/subscriptions/subscribers';
+import type { SendJob } from './send-job';
 
 /**
  * Sending an edition to every confirmed subscriber exactly once. The publisher renders the
@@ -16,19 +17,10 @@ import type { Subscriber } from '#core/subscriptions/subscribers';
 /** Stands in the stored email for each reader's own unsubscribe link (no character HTML escapes). */
 export const UNSUBSCRIBE_PLACEHOLDER = 'https://unsubscribe.invalid/__DDOR_UNSUBSCRIBE__';
 
-/** Recipients per queue message: small enough that one batch finishes well inside a visibility timeout. */
-export const RECIPIENTS_PER_MESSAGE = 50;
-
 export interface StoredEmail {
   subject: string;
   html: string;
   text: string;
-}
-
-export interface SendJob {
-  week: string;
-  revision: number;
-  addresses: string[];
 }
 
 export const editionKey = (week: string, revision: number) => `${week}#r${revision}`;
@@ -135,13 +127,4 @@ async function sendWithBackoff(
     }
   }
   return undefined;
-}
-
-/** Splits a page of subscribers into queue jobs. */
-export function jobsFor(week: string, revision: number, addresses: readonly string[]): SendJob[] {
-  const jobs: SendJob[] = [];
-  for (let i = 0; i < addresses.length; i += RECIPIENTS_PER_MESSAGE) {
-    jobs.push({ week, revision, addresses: addresses.slice(i, i + RECIPIENTS_PER_MESSAGE) });
-  }
-  return jobs;
 }

@@ -3,7 +3,7 @@
  * that the same edition gives the same bytes whatever ICU data the runtime ships.
  */
 import { todayIn } from '#core/reporting-week';
-import { stateName } from './state-names';
+import { stateName } from '#core/us-states';
 
 const MONTHS = [
   'January',

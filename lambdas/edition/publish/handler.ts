@@ -1,24 +1,10 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
-import { DynamoEditionStore } from '#adapters/edition-store';
 import { publishWeek } from '#core/edition/publication';
+import { publishMessageSchema } from '#core/edition/publish-message';
 import { publisherDeps } from './publisher';
 
-const publication = z.strictObject({
-  week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  email: z.boolean(),
-});
-
-/**
- * One weekly run, as the report function queues it: its publications in order (re-issues
- * first, then the week that is emailed). One message keeps the order that SQS would not.
- */
-export const publishMessageSchema = z.strictObject({ publications: z.array(publication).min(1).max(1000) });
-
-export type PublishMessage = z.infer<typeof publishMessageSchema>;
-
-let deps: ReturnType<typeof publisherDeps> | undefined;
+const deps = publisherDeps();
 
 /**
  * The publisher: for each queued week, assemble and publish it (idempotent: an unchanged week
@@ -27,8 +13,6 @@ let deps: ReturnType<typeof publisherDeps> | undefined;
  * dead-letter queue, which raises an alarm.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-  deps ??= publisherDeps();
-  const editions = new DynamoEditionStore();
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
@@ -36,7 +20,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event)
       for (const { week, email } of message.publications) {
         const seenAt = new Date().toISOString();
         const result = await publishWeek(deps, { date: week, email });
-        await editions.clearDirty(result.week, seenAt);
+        await deps.editions.clearDirty(result.week, seenAt);
         console.log(
           JSON.stringify({
             level: 'INFO',

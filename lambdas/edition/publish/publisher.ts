@@ -5,11 +5,12 @@ import { DynamoEditionStore } from '#adapters/edition-store';
 import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
-import { enqueueSendJobs } from '#adapters/send-queue';
 import { S3SiteWriter } from '#adapters/site-writer';
+import { enqueue } from '#adapters/sqs';
 import { confirmedSubscribers, DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { DynamoWeekReader } from '#adapters/week-reader';
-import { optionalEnv, reportTimeZone, requireEnv } from '#config/env';
+import { readEnvironment } from '#config/env';
+import { type PublisherEnvironment, publisherEnvironment } from '#config/functions';
 import { nextEditionOn, scheduleFor } from '#config/schedule';
 import { correctionsSince } from '#core/edition/correction-changes';
 import type { Edition } from '#core/edition/model';
@@ -17,6 +18,7 @@ import type { EditionRecord } from '#core/edition/ports';
 import type { EditionRenderer, PublishDeps } from '#core/edition/publication';
 import { siteLink, weekPath } from '#core/edition/site-layout';
 import { fanOut } from '#core/mail/fan-out';
+import { type SendJob, sendJobSchema } from '#core/mail/send-job';
 import { type StoredEmail, UNSUBSCRIBE_PLACEHOLDER } from '#core/mail/send-ledger';
 import {
   archiveOf,
@@ -40,16 +42,14 @@ export interface PublisherConfig {
   apiUrl?: string;
 }
 
-export function publisherConfigFromEnv(): PublisherConfig {
-  const apiUrl = process.env.API_URL;
+export function publisherConfigFromEnv(
+  env: PublisherEnvironment = readEnvironment(publisherEnvironment),
+): PublisherConfig {
   return {
-    siteUrl: requireEnv('SITE_URL'),
-    synthetic: optionalEnv('SYNTHETIC_DATA', 'false') === 'true',
-    contactLine: optionalEnv(
-      'CONTACT_LINE',
-      'Corrections and questions: use the dispute process described in Section IV.',
-    ),
-    ...(apiUrl ? { apiUrl } : {}),
+    siteUrl: env.SITE_URL,
+    synthetic: env.SYNTHETIC_DATA === 'true',
+    contactLine: env.CONTACT_LINE,
+    ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
   };
 }
 
@@ -102,21 +102,24 @@ export function renderStoredEmail(edition: Edition, config: PublisherConfig): St
   });
 }
 
-export function publisherDeps(
-  overrides: { now?: () => Date; email?: boolean } = {},
-): PublishDeps & { config: PublisherConfig } {
-  const timeZone = reportTimeZone();
-  const config = publisherConfigFromEnv();
+/**
+ * Everything `publishWeek` needs, wired from the environment (read here, once): the handler
+ * builds it at module scope, the `publish` command once per run.
+ */
+export function publisherDeps(): PublishDeps & { config: PublisherConfig; editions: DynamoEditionStore } {
+  const env = readEnvironment(publisherEnvironment);
+  const timeZone = env.REPORT_TIME_ZONE;
+  const config = publisherConfigFromEnv(env);
   const schedule = scheduleFor(timeZone);
   const outcomes = new DynamoOutcomeStore();
   const jurisdictions = new DynamoJurisdictionStore();
   const disputes = new DynamoDisputeStore();
   const editions = new DynamoEditionStore();
-  const site = new S3SiteWriter(requireEnv('SITE_BUCKET'));
+  const site = new S3SiteWriter(env.SITE_BUCKET);
   const data = dataStore();
-  const now = overrides.now ?? (() => new Date());
-  const sendQueueUrl = process.env.SEND_QUEUE_URL;
-  const distributionId = process.env.DISTRIBUTION_ID;
+  const now = () => new Date();
+  const sendQueueUrl = env.SEND_QUEUE_URL;
+  const distributionId = env.DISTRIBUTION_ID;
   return {
     config,
     weeks: new DynamoWeekReader(),
@@ -150,24 +153,23 @@ export function publisherDeps(
       },
       put: (week, revision, ids) => putPrivateJson(recordsKey(week, revision), ids),
     },
-    ...(sendQueueUrl === undefined
-      ? {}
-      : {
-          send: async (edition, record) => {
-            const subscribers = new DynamoSubscriberStore();
-            await fanOut(
-              {
-                ledger: new DynamoLedgerStore(),
-                storeEmail: (week, revision, email) => putPrivateJson(emailKey(week, revision), email),
-                renderEmail: (e) => renderStoredEmail(e, config),
-                confirmedPages: () => confirmedSubscribers(subscribers),
-                enqueue: (jobs) => enqueueSendJobs(sendQueueUrl, jobs),
-                now,
-              },
-              edition,
-              record,
-            );
-          },
-        }),
+    ...(sendQueueUrl === undefined ? {} : { send: sendWith(sendQueueUrl, config, now) }),
+  };
+}
+
+/** The fan-out, wired once: subscribers and ledger exist only where the publisher sends mail. */
+function sendWith(sendQueueUrl: string, config: PublisherConfig, now: () => Date): PublishDeps['send'] {
+  const subscribers = new DynamoSubscriberStore();
+  const deps = {
+    ledger: new DynamoLedgerStore(),
+    storeEmail: (week: string, revision: number, email: StoredEmail) =>
+      putPrivateJson(emailKey(week, revision), email),
+    renderEmail: (edition: Edition) => renderStoredEmail(edition, config),
+    confirmedPages: () => confirmedSubscribers(subscribers),
+    enqueue: (jobs: readonly SendJob[]) => enqueue(sendQueueUrl, sendJobSchema, jobs),
+    now,
+  };
+  return async (edition, record) => {
+    await fanOut(deps, edition, record);
   };
 }

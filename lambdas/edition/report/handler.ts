@@ -1,15 +1,17 @@
 import middy from '@middy/core';
 import * as z from 'zod';
 import { DynamoEditionStore } from '#adapters/edition-store';
-import { enqueueJson } from '#adapters/send-queue';
-import { reportTimeZone, requireEnv } from '#config/env';
+import { enqueue } from '#adapters/sqs';
+import { readEnvironment } from '#config/env';
+import { reportEnvironment } from '#config/functions';
+import { publishMessageSchema } from '#core/edition/publish-message';
 import { planWeeklyRun } from '#core/edition/weekly-run';
+import { ALL_WEEKS } from '#core/reissue-marks';
 
 /** The Scheduler target input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
 const scheduledEvent = z.object({ scheduledTime: z.iso.datetime({ offset: true }) });
 
-const timeZone = reportTimeZone();
-const queueUrl = requireEnv('PUBLISH_QUEUE_URL');
+const env = readEnvironment(reportEnvironment);
 const editions = new DynamoEditionStore();
 
 /**
@@ -19,10 +21,10 @@ const editions = new DynamoEditionStore();
 export const handler = middy<unknown, { weeks: string[] }>().handler(async (event) => {
   const { scheduledTime } = scheduledEvent.parse(event);
   const seenAt = new Date().toISOString();
-  const plan = await planWeeklyRun(editions, new Date(scheduledTime), timeZone);
-  await enqueueJson(queueUrl, [{ publications: plan.weeks }]);
+  const plan = await planWeeklyRun(editions, new Date(scheduledTime), env.REPORT_TIME_ZONE);
+  await enqueue(env.PUBLISH_QUEUE_URL, publishMessageSchema, [{ publications: plan.weeks }]);
   // The '*' mark is cleared only once every week it stands for has been queued.
-  if (plan.expandedAll) await editions.clearDirty('*', seenAt);
+  if (plan.expandedAll) await editions.clearDirty(ALL_WEEKS, seenAt);
   console.log(
     JSON.stringify({ level: 'INFO', message: 'weekly run queued', scheduledTime, weeks: plan.weeks }),
   );

@@ -17,11 +17,10 @@ import {
   putOutcomeBodySchema,
   recordDisputeBodySchema,
   resolutionBodySchema,
-  toIssues,
   voidBodySchema,
 } from '#core/intake/schemas';
 import { forgetCachedTokens, requireRole } from '#http/auth';
-import { parseBody, requestHeader, validate } from '#http/json-body';
+import { parseBody, requestHeader, toIssues, validate } from '#http/json-body';
 import { openApiDocument } from '#http/openapi';
 import { json } from '#http/responses';
 import type { Route } from '#http/router';
@@ -62,7 +61,7 @@ function ifMatch(event: APIGatewayProxyEventV2): number | '*' | undefined {
 
 const etag = (revision: number) => ({ etag: `"${revision}"` });
 
-export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
+export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
   return [
     {
       method: 'GET',
@@ -77,7 +76,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason, ...input } = parseBody(event, putOutcomeBodySchema);
         const condition = ifMatch(event);
-        const out = await putOutcome(services(), {
+        const out = await putOutcome(services, {
           detainerId,
           input,
           actor,
@@ -93,7 +92,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       handle: async ({ event, actor }) => {
         requireRole(actor, WRITERS, 'write records');
         const { outcomes } = parseBody(event, batchBodySchema);
-        return json(200, { results: await writeBatch(services(), outcomes, actor) });
+        return json(200, { results: await writeBatch(services, outcomes, actor) });
       },
     },
     {
@@ -101,7 +100,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       path: '/outcomes/{detainerId}',
       handle: async ({ params, actor }) => {
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
-        const view = await getOutcome(services(), detainerId, actor);
+        const view = await getOutcome(services, detainerId, actor);
         return json(200, view, etag(view.revision));
       },
     },
@@ -112,7 +111,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
         requireRole(actor, WRITERS, 'void records');
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason } = parseBody(event, voidBodySchema);
-        const out = await voidOutcome(services(), { detainerId, reason, actor });
+        const out = await voidOutcome(services, { detainerId, reason, actor });
         return json(200, out, etag(out.revision));
       },
     },
@@ -122,7 +121,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       handle: async ({ event, params, actor }) => {
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason } = parseBody(event, recordDisputeBodySchema);
-        return json(201, await openDispute(services(), { detainerId }, reason, actor));
+        return json(201, await openDispute(services, { detainerId }, reason, actor));
       },
     },
     {
@@ -132,7 +131,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
         requireRole(actor, WRITERS, 'write jurisdictions');
         const id = pathParam(jurisdictionIdSchema, params.id, 'id');
         const body = parseBody(event, putJurisdictionBodySchema, ['policy']);
-        const out = await putJurisdiction(services(), {
+        const out = await putJurisdiction(services, {
           id,
           name: body.name,
           state: body.state,
@@ -150,7 +149,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       handle: async ({ event, actor }) => {
         const body = parseBody(event, disputeBodySchema);
         const target = body.ref !== undefined ? { ref: body.ref } : { detainerId: body.detainerId ?? '' };
-        return json(201, await openDispute(services(), target, body.reason, actor));
+        return json(201, await openDispute(services, target, body.reason, actor));
       },
     },
     {
@@ -164,7 +163,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
           query.get('status') ?? 'open',
           'the query is invalid',
         );
-        return json(200, { disputes: await listDisputes(services(), status, actor) });
+        return json(200, { disputes: await listDisputes(services, status, actor) });
       },
     },
     {
@@ -174,7 +173,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
         requireRole(actor, WRITERS, 'resolve disputes');
         const id = pathParam(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a dispute id'), params.id, 'id');
         const body = parseBody(event, resolutionBodySchema);
-        return json(200, await resolveDispute(services(), id, body.outcome, body.reason, actor));
+        return json(200, await resolveDispute(services, id, body.outcome, body.reason, actor));
       },
     },
     {
@@ -183,7 +182,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       handle: async ({ event, actor }) => {
         requireRole(actor, ['admin'], 'manage clients');
         const body = parseBody(event, createClientBodySchema);
-        return json(201, await createClient(services().clients, body, services().now()));
+        return json(201, await createClient(services.clients, body, services.now()));
       },
     },
     {
@@ -191,7 +190,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       path: '/clients',
       handle: async ({ actor }) => {
         requireRole(actor, ['admin'], 'manage clients');
-        const clients = await services().clients.list();
+        const clients = await services.clients.list();
         return json(200, { clients: clients.map(publicClient) });
       },
     },
@@ -201,7 +200,7 @@ export function intakeRoutes(services: () => IntakeServices): Route<Actor>[] {
       handle: async ({ params, actor }) => {
         requireRole(actor, ['admin'], 'manage clients');
         const id = pathParam(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a client id'), params.id, 'id');
-        const client = await revokeClient(services().clients, id, services().now());
+        const client = await revokeClient(services.clients, id, services.now());
         forgetCachedTokens();
         return json(200, { ...publicClient(client), revoked: true });
       },

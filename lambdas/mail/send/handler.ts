@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
+import { sendJobSchema } from '#core/mail/send-job';
 import { sendBatch } from '#core/mail/send-ledger';
 import { senderDeps } from './sender';
 
-const jobSchema = z.strictObject({
-  week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  revision: z.number().int().positive(),
-  addresses: z.array(z.string().min(3).max(254)).min(1).max(100),
-});
+const deps = senderDeps();
 
 /**
  * The sender: works through queued batches of recipients, each exactly once through the ledger.
@@ -20,8 +16,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event)
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
-      const job = jobSchema.parse(JSON.parse(record.body));
-      const outcome = await sendBatch(senderDeps(`${record.messageId}:${randomUUID()}`), job);
+      const job = sendJobSchema.parse(JSON.parse(record.body));
+      // Each delivery of a batch holds its leases under a name of its own.
+      const owner = `${record.messageId}:${randomUUID()}`;
+      const outcome = await sendBatch({ ...deps, owner }, job);
       if (outcome.pending.length > 0) failures.push({ itemIdentifier: record.messageId });
     } catch (error) {
       console.error(

@@ -3,31 +3,35 @@ import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { sendEmail } from '#adapters/mailer';
 import { secretSourceFromEnv } from '#adapters/secret-source';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
-import { optionalEnv, requireEnv } from '#config/env';
+import { readEnvironment } from '#config/env';
+import { senderEnvironment } from '#config/functions';
 import { RateLimiter } from '#core/mail/rate-limiter';
 import type { SendDeps, StoredEmail } from '#core/mail/send-ledger';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 
-/**
- * The sender's adapters, built once per container from the environment: the handler uses them
- * as they are; the fan-out benchmark swaps only `send`.
- */
+/** SES's throttling errors, including "daily message quota exceeded". */
 const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'LimitExceededException']);
 
 /**
  * The account's send rate (with headroom) shared by the sender's concurrent containers:
  * each takes its share. Locally one process runs every invocation, so SEND_CONCURRENCY is 1.
  */
-const rate = new RateLimiter(
-  Number(optionalEnv('SEND_RATE_PER_SECOND', '10')) / Number(optionalEnv('SEND_CONCURRENCY', '1')),
-);
-const siteUrl = requireEnv('SITE_URL');
+const env = readEnvironment(senderEnvironment);
+const rate = new RateLimiter(env.SEND_RATE_PER_SECOND / env.SEND_CONCURRENCY);
+const siteUrl = env.SITE_URL;
 const ledger = new DynamoLedgerStore();
 const subscribers = new DynamoSubscriberStore();
-const secrets = secretSourceFromEnv();
+const secrets = secretSourceFromEnv(env);
 const emails = new Map<string, Promise<StoredEmail>>();
 
-export function senderDeps(owner: string, overrides: Partial<Pick<SendDeps, 'send'>> = {}): SendDeps {
+/** Everything a batch needs but the lease holder's name, which is one per batch delivery. */
+export type SenderDeps = Omit<SendDeps, 'owner'>;
+
+/**
+ * The sender's adapters, built once per container from the environment: the handler uses them
+ * as they are; the fan-out benchmark swaps only `send`.
+ */
+export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): SenderDeps {
   return {
     ledger,
     subscriber: (address) => subscribers.get(address),
@@ -46,7 +50,6 @@ export function senderDeps(owner: string, overrides: Partial<Pick<SendDeps, 'sen
     send: async (message) => (await sendEmail(message)).messageId,
     rate,
     now: () => new Date(),
-    owner,
     // Longer than the SES client's request timeout (10 s) with its retries.
     leaseMs: 120_000,
     isThrottling: (error) => error instanceof Error && THROTTLES.has(error.name),

@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { sendEmail } from '#adapters/mailer';
 import { secretSourceFromEnv } from '#adapters/secret-source';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
-import { requireEnv } from '#config/env';
+import { readEnvironment } from '#config/env';
+import { subscriptionsEnvironment } from '#config/functions';
 import type { SubscriptionDeps } from '#core/subscriptions/subscriber-lifecycle';
 import { errorHandler } from '#http/error-handler';
 import { htmlErrorPages } from '#http/html-errors';
@@ -11,35 +12,16 @@ import { router } from '#http/router';
 import { errorPage } from './pages';
 import { subscriptionRoutes, wantsHtml } from './routes';
 
-/** SITE_URL: the site's base URL for links in emails and pages (http(s), no query). */
-function siteUrl(): string {
-  const value = requireEnv('SITE_URL');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`SITE_URL is not a URL: ${value}`);
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
-    throw new Error(`SITE_URL must be an http(s) URL with no query or fragment: ${value}`);
-  }
-  return value.replace(/\/+$/, '');
-}
+const env = readEnvironment(subscriptionsEnvironment);
+const services: SubscriptionDeps = {
+  subscribers: new DynamoSubscriberStore(),
+  secrets: secretSourceFromEnv(env),
+  sendEmail,
+  siteUrl: env.SITE_URL.replace(/\/+$/, ''),
+  now: () => new Date(),
+};
 
-/** Built on first use, once per container: table, secret, sender and site come from the environment. */
-let services: SubscriptionDeps | undefined;
-function subscriptionServices(): SubscriptionDeps {
-  services ??= {
-    subscribers: new DynamoSubscriberStore(),
-    secrets: secretSourceFromEnv(),
-    sendEmail,
-    siteUrl: siteUrl(),
-    now: () => new Date(),
-  };
-  return services;
-}
-
-const route = router(subscriptionRoutes(subscriptionServices));
+const route = router(subscriptionRoutes(services));
 
 /**
  * The public subscription endpoints (CONTRACT.md section 5): no bearer token. Errors go through

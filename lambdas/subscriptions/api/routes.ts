@@ -76,14 +76,14 @@ function refused(
   return html(400, refusedLinkPage(purpose, refusal));
 }
 
-export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] {
+export function subscriptionRoutes(deps: SubscriptionDeps): Route<null>[] {
   return [
     {
       method: 'POST',
       path: SUBSCRIBE_PATH,
       handle: async ({ event }) => {
         const address = requestedAddress(event);
-        const outcome = await subscribe(deps(), address);
+        const outcome = await subscribe(deps, address);
         log('subscribe', { outcome });
         if (isFormPost(event)) return html(202, checkInboxPage(address));
         return json(202, {
@@ -98,7 +98,7 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
       handle: async (request) => {
         const token = tokenOf(request);
         if (token === undefined) return refused('confirm', 'missing');
-        const outcome = await confirmSubscription(deps(), token);
+        const outcome = await confirmSubscription(deps, token);
         if (!outcome.ok) return refused('confirm', outcome.refusal);
         log('confirm', { outcome: outcome.result });
         return html(200, confirmedPage(outcome.address, outcome.result === 'already-confirmed'));
@@ -111,7 +111,7 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
         // Changes nothing: mail scanners follow links, so only the page's POST unsubscribes.
         const token = tokenOf(request);
         if (token === undefined) return refused('unsubscribe', 'missing');
-        const check = await checkUnsubscribeLink(deps(), token);
+        const check = await checkUnsubscribeLink(deps, token);
         if (!check.ok) return refused('unsubscribe', check.refusal);
         const action = `${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}`;
         return html(200, unsubscribeFormPage(check.address, action));
@@ -125,7 +125,7 @@ export function subscriptionRoutes(deps: () => SubscriptionDeps): Route<null>[] 
       handle: async (request) => {
         const token = tokenOf(request);
         if (token === undefined) return refused('unsubscribe', 'missing');
-        const outcome = await unsubscribe(deps(), token);
+        const outcome = await unsubscribe(deps, token);
         if (!outcome.ok) return refused('unsubscribe', outcome.refusal);
         log('unsubscribe', { outcome: outcome.result });
         return html(200, unsubscribedPage(outcome.address, outcome.result));

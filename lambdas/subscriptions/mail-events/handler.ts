@@ -4,12 +4,7 @@ import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { parseMailEvent } from '#core/subscriptions/mail-events';
 import { type SuppressionDeps, suppress } from '#core/subscriptions/subscriber-lifecycle';
 
-/** Built on first use, once per container. */
-let services: SuppressionDeps | undefined;
-function suppressionServices(): SuppressionDeps {
-  services ??= { subscribers: new DynamoSubscriberStore(), now: () => new Date() };
-  return services;
-}
+const services: SuppressionDeps = { subscribers: new DynamoSubscriberStore(), now: () => new Date() };
 
 function log(level: 'INFO' | 'WARN', message: string, fields: Record<string, unknown> = {}): void {
   // Never an address: the log keeps what happened, not to whom.
@@ -33,7 +28,7 @@ export const handler = middy<SNSEvent, void>().handler(async (event) => {
       continue;
     }
     for (const suppression of parsed.suppressions) {
-      const result = await suppress(suppressionServices(), suppression.address, suppression.reason);
+      const result = await suppress(services, suppression.address, suppression.reason);
       log('INFO', 'suppression', { eventType: parsed.type, reason: suppression.reason, result });
     }
   }

@@ -1,15 +1,22 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SendJob } from '#core/mail/send-ledger';
+import type * as z from 'zod';
 
 /** The one SQS client (locally AWS_ENDPOINT_URL_SQS points at the local SQS-compatible server). */
 export const sqs = new SQSClient({});
 
-/** Sends messages in batches of ten, retrying entries SQS reports as failed. */
-export async function enqueueJson(queueUrl: string, bodies: readonly unknown[]): Promise<void> {
+/**
+ * Queues messages in batches of ten, retrying entries SQS reports as failed. Each message is
+ * checked against the schema its consumer parses it with, so a producer cannot queue what the
+ * consumer would refuse.
+ */
+export async function enqueue<T>(
+  queueUrl: string,
+  schema: z.ZodType<T>,
+  messages: readonly T[],
+): Promise<void> {
+  const bodies = messages.map((message) => JSON.stringify(schema.parse(message)));
   for (let i = 0; i < bodies.length; i += 10) {
-    let entries = bodies
-      .slice(i, i + 10)
-      .map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) }));
+    let entries = bodies.slice(i, i + 10).map((body, n) => ({ Id: String(n), MessageBody: body }));
     for (let attempt = 0; entries.length > 0; attempt++) {
       const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));
@@ -18,8 +25,4 @@ export async function enqueueJson(queueUrl: string, bodies: readonly unknown[]):
       if (entries.length > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
     }
   }
-}
-
-export function enqueueSendJobs(queueUrl: string, jobs: readonly SendJob[]): Promise<void> {
-  return enqueueJson(queueUrl, jobs);
 }

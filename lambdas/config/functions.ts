@@ -1,0 +1,93 @@
+import * as z from 'zod';
+import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
+
+/**
+ * Each function's own variables, besides its tables (each store reads the variable its table
+ * definition names). CDK sets them through the `bind*` helpers of `lib/constructs/function.ts`;
+ * the local stack sets the same names.
+ */
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = z
+  .string()
+  .refine(isTimeZone, { message: 'is not an IANA time zone (e.g. America/New_York)' })
+  .default(DEFAULT_TIME_ZONE);
+
+/** The site's base URL for links in pages and emails: http(s), no query or fragment. */
+const siteUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s) URL with no query or fragment' },
+);
+
+const url = z.url({ message: 'must be a URL' });
+const flag = z.enum(['true', 'false'], { message: 'must be true or false' }).default('false');
+const positive = z.coerce.number({ message: 'must be a number' }).positive({ message: 'must be above 0' });
+
+/** Where the subscription secret is (`secretSource` in `lambdas/adapters/secret-source.ts`): Secrets Manager deployed, a file (mode 0600) locally. */
+export const secretEnvironment = {
+  SUBSCRIPTION_SECRET_ARN: z.string().optional(),
+  SUBSCRIPTION_SECRET_FILE: z.string().optional(),
+};
+
+/** Read by the mailer (`lambdas/adapters/mailer.ts`) of every function that sends. */
+export const mailEnvironment = z.object({
+  /** The sender, e.g. `Declined Detainer Outcome Report <reports@example.org>`: a verified SES identity. */
+  MAIL_FROM: z.string().min(3),
+  /** The configuration set that publishes bounces and complaints to SNS (optional locally). */
+  MAIL_CONFIGURATION_SET: z.string().optional(),
+});
+
+export const intakeEnvironment = z.object({ REPORT_TIME_ZONE: timeZone });
+
+export const reportEnvironment = z.object({ REPORT_TIME_ZONE: timeZone, PUBLISH_QUEUE_URL: url });
+
+export const publisherEnvironment = z.object({
+  REPORT_TIME_ZONE: timeZone,
+  SITE_URL: siteUrl,
+  SITE_BUCKET: z.string(),
+  DATA_BUCKET: z.string(),
+  /** Set by the local stack only: every page, email and report.json then says the data is synthetic. */
+  SYNTHETIC_DATA: flag,
+  CONTACT_LINE: z
+    .string()
+    .default('Corrections and questions: use the dispute process described in Section IV.'),
+  /** The intake API's base URL, shown in Section IV's dispute instructions. */
+  API_URL: z.string().optional(),
+  /** Unset: the publisher sends no email (a site-only deployment or test). */
+  SEND_QUEUE_URL: url.optional(),
+  /** Unset locally: there is no CloudFront to invalidate. */
+  DISTRIBUTION_ID: z.string().optional(),
+});
+
+export const senderEnvironment = z.object({
+  SITE_URL: siteUrl,
+  DATA_BUCKET: z.string(),
+  /** The account's send rate, with headroom, shared by the sender's concurrent containers. */
+  SEND_RATE_PER_SECOND: positive.default(10),
+  /** Containers sending at once; each takes its share of the rate. Locally one process runs them all. */
+  SEND_CONCURRENCY: positive.default(1),
+  ...secretEnvironment,
+});
+
+export const subscriptionsEnvironment = z.object({ SITE_URL: siteUrl, ...secretEnvironment });
+
+export type PublisherEnvironment = z.infer<typeof publisherEnvironment>;
+export type SenderEnvironment = z.infer<typeof senderEnvironment>;
+export type SubscriptionsEnvironment = z.infer<typeof subscriptionsEnvironment>;
+
+export { readEnvironment };
