@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
+import { FUNCTIONS } from '#config/runtime';
 import { type Benchmark, type BenchOptions, type Measurement, median } from './support/benchmark';
 import { coldImport, type ImportTiming } from './support/cold-import';
 import { constructBundles } from './support/construct-bundles';
@@ -33,8 +34,9 @@ interface Plan {
 const FULL: Plan = { repetitions: 7 };
 const QUICK: Plan = { repetitions: 3 };
 
-/** `lambdas/intake/api/handler.ts` → `intake`. */
-const functionName = (entry: string) => basename(dirname(entry));
+/** `lambdas/intake/api/handler.ts` → `intake`: the function's name in `#config/runtime`. */
+const functionName = (entry: string) =>
+  Object.entries(FUNCTIONS).find(([, fn]) => fn.entry === entry)?.[0] ?? basename(dirname(entry));
 
 const NAMED_ZOD_IMPORT = /^import \{ z \} from 'zod';$/gm;
 
@@ -94,7 +96,7 @@ export const bundles: Benchmark = {
   id: 'bundles',
   title: 'Lambda bundles',
   description:
-    'Each Lambda entry (`lambdas/*/handler.ts`) bundled with the esbuild options of `AppFunction` ' +
+    'Each Lambda entry (`FUNCTIONS` in `lambdas/config/runtime.ts`) bundled with the esbuild options of `AppFunction` ' +
     '(lib/constructs/function.ts: ESM, node22, minified, source map without sources, AWS SDK ' +
     'bundled, the `createRequire` banner): its size, gzip size (level 9) and source map size, and ' +
     'its cold import time (`await import(bundle)` timed with `performance.now()` in a fresh `node`, ' +
@@ -106,7 +108,7 @@ export const bundles: Benchmark = {
     const workdir = await mkdtemp(join(tmpdir(), 'ddor-bench-bundles-'));
     try {
       const entries = await lambdaEntries();
-      if (entries.length === 0) throw new Error('no lambdas/*/handler.ts found');
+      if (entries.length === 0) throw new Error('no function entries in lambdas/config/runtime.ts');
       log(`  bundling ${entries.join(', ')} and the SDK-only baseline`);
       const baseline = await bundleLambda(BASELINE_ENTRY, join(workdir, 'sdk-only'));
       const subjects: Variant[] = [];

@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { DEFAULT_TIME_ZONE } from '#config/env';
+import { isTimeZone } from '#core/reporting-week';
 import { checkAddress } from '#core/subscriptions/email-address';
 
 /** The one typed configuration of a deployment, read from CDK context (`cdk synth -c key=value`). */
@@ -74,15 +75,6 @@ export class ConfigError extends Error {
 const RETENTIONS: readonly RetentionDays[] = Object.values(RetentionDays).filter(
   (value): value is RetentionDays => typeof value === 'number',
 );
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // Lower-case DNS labels, at least two, ASCII only (an IDN in punycode), as SES identities are named.
 const DOMAIN =

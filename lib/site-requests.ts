@@ -1,10 +1,13 @@
+import { runInNewContext } from 'node:vm';
+
 /**
  * The site's viewer-request rule, as CloudFront Function source (JavaScript runtime 2.0). With
  * origin access control S3 serves no index document, so a directory URL names its `index.html`:
  * `/reports/2017-01-28/` and `/reports/2017-01-28/r2/` become `…/index.html`. A report URL typed
  * without its final slash is redirected to it, so the page's relative links resolve.
  *
- * Plain source with no aws-cdk import: the infra tests run it, and the local gateway may too.
+ * Plain source with no aws-cdk import: the infra tests run it, and the local site origin runs it
+ * through `viewerRequest` below.
  */
 export const VIEWER_REQUEST_FUNCTION_CODE = `function handler(event) {
   var request = event.request;
@@ -30,3 +33,19 @@ export const IMMUTABLE_PATH_PATTERNS = ['/reports/*/r*/report.json', '/reports/*
 
 /** Where the site's domain serves the subscription endpoints (the second origin). */
 export const SUBSCRIPTIONS_PATH_PATTERN = '/subscriptions*';
+
+/** What the viewer-request rule does with one URI: fetch an object, or redirect the viewer. */
+export type ViewerRequestResult = { readonly key: string } | { readonly redirect: string };
+
+/**
+ * The same rule for the local site origin: the function source above, run in a fresh V8 context
+ * (as CloudFront runs it in its own runtime), so the local site maps folders exactly as deployed.
+ */
+export function viewerRequest(uri: string): ViewerRequestResult {
+  const result = runInNewContext(`${VIEWER_REQUEST_FUNCTION_CODE}\nhandler(event);`, {
+    event: { request: { uri, method: 'GET', headers: {}, querystring: {} } },
+  }) as { uri?: string; statusCode?: number; headers?: { location?: { value?: string } } };
+  const location = result.headers?.location?.value;
+  if (result.statusCode !== undefined && location !== undefined) return { redirect: location };
+  return { key: (result.uri ?? uri).replace(/^\/+/, '') };
+}

@@ -1,42 +1,38 @@
 import { Cron } from 'croner';
 import { reportTimeZone } from '#config/env';
+import { FUNCTIONS, localQueueSettings, QUEUES } from '#config/runtime';
 import { cronerPattern, scheduleFor } from '#config/schedule';
 import type { LocalQueue } from './stack';
 
 /**
  * The product's queues and schedule as the local stack runs them: the same functions the CDK
  * app deploys (publisher on the publish queue, sender on the send queue, the weekly report on
- * the schedule), with the same batch sizes, retries and dead-letter queues.
+ * the schedule), from the same definitions (`#config/runtime`, `#config/schedule`), with the
+ * local overrides that definition names.
  */
-export const PUBLISH_QUEUE = 'ddor-publish';
-export const SEND_QUEUE = 'ddor-send';
+export const PUBLISH_QUEUE = QUEUES.publish.name;
+export const SEND_QUEUE = QUEUES.send.name;
+
+const HANDLERS: Record<keyof typeof QUEUES, LocalQueue['loadHandler']> = {
+  publish: async () => (await import('#lambdas/edition/publish/handler')).handler,
+  send: async () => (await import('#lambdas/mail/send/handler')).handler,
+};
 
 export function productQueues(): LocalQueue[] {
-  return [
-    {
-      name: PUBLISH_QUEUE,
-      envVar: 'PUBLISH_QUEUE_URL',
-      visibilityTimeout: 300,
-      dlqName: `${PUBLISH_QUEUE}-dlq`,
-      maxReceiveCount: 3,
-      batchSize: 1,
-      maxConcurrency: 1,
-      functionName: 'publish',
-      loadHandler: async () => (await import('#lambdas/edition/publish/handler')).handler,
-    },
-    {
-      name: SEND_QUEUE,
-      envVar: 'SEND_QUEUE_URL',
-      // Long enough for a batch of 50 at a few per second, short enough to retry a busy batch soon.
-      visibilityTimeout: 60,
-      dlqName: `${SEND_QUEUE}-dlq`,
-      maxReceiveCount: 5,
-      batchSize: 1,
-      maxConcurrency: 2,
-      functionName: 'send',
-      loadHandler: async () => (await import('#lambdas/mail/send/handler')).handler,
-    },
-  ];
+  return (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map((key) => {
+    const queue = localQueueSettings(key);
+    return {
+      name: queue.name,
+      envVar: queue.envVar,
+      visibilityTimeout: queue.visibilityTimeoutSeconds,
+      dlqName: `${queue.name}-dlq`,
+      maxReceiveCount: queue.maxReceiveCount,
+      batchSize: queue.batchSize,
+      maxConcurrency: queue.maxConcurrency,
+      functionName: queue.consumer,
+      loadHandler: HANDLERS[key],
+    };
+  });
 }
 
 /** The weekly schedule with croner, from the one definition CDK also uses. */
@@ -71,7 +67,7 @@ function fakeContext() {
     awsRequestId: crypto.randomUUID(),
     logGroupName: '/aws/lambda/report',
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 300_000,
+    getRemainingTimeInMillis: () => FUNCTIONS.report.timeoutSeconds * 1000,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -6,6 +6,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { viewerRequest } from '#lib/site-requests';
 import type { HttpFunction, RouteRequest } from './gateway';
 
 /**
@@ -21,12 +22,6 @@ export function isSitePath(request: RouteRequest): boolean {
   return SITE_FILES.has(request.path) || SITE_PREFIXES.some((prefix) => request.path.startsWith(prefix));
 }
 
-/** The object key for a site path: `/reports/x/` → `reports/x/index.html`. */
-export function siteKey(path: string): string {
-  const key = path.replace(/^\/+/, '');
-  return key === '' || key.endsWith('/') ? `${key}index.html` : key;
-}
-
 function notFound(): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: 404,
@@ -40,14 +35,18 @@ export function siteOrigin(bucket: string): HttpFunction {
   let s3: S3Client | undefined;
   return async (event) => {
     s3 ??= new S3Client({});
-    const path = event.rawPath;
-    // A folder without its slash: relative links in the page need the slash.
-    const last = path.split('/').pop() ?? '';
-    if (path !== '/' && !path.endsWith('/') && !last.includes('.')) {
-      return { statusCode: 301, headers: { location: `${path}/`, 'cache-control': 'no-store' }, body: '' };
+    // The CloudFront Function's own rule: a folder names its index.html, a report folder typed
+    // without its slash is redirected (relative links in the page need the slash).
+    const target = viewerRequest(event.rawPath);
+    if ('redirect' in target) {
+      return {
+        statusCode: 301,
+        headers: { location: target.redirect, 'cache-control': 'no-store' },
+        body: '',
+      };
     }
     try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: siteKey(path) }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: target.key }));
       const body = object.Body ? await object.Body.transformToString('utf8') : '';
       return {
         statusCode: 200,

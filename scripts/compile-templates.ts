@@ -4,9 +4,9 @@
  * Lambdas bundle that module: no template or asset is read from disk at run time, and only the
  * small Handlebars runtime ships (tsx, vitest and esbuild all see plain TS).
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Handlebars from 'handlebars';
 import { HELPER_NAMES } from '#core/render/helper-names';
 
@@ -63,7 +63,12 @@ async function specs(dir: string, label: string): Promise<{ names: string[]; ent
   return { names, entries };
 }
 
-async function main(): Promise<void> {
+/**
+ * Compiles templates/ into templates/generated/templates.ts. Run before `start` and `test`, and by
+ * the CDK app itself before it bundles, so `cdk synth` works on a fresh clone. Writes only when the
+ * output changed, so concurrent runs and file watchers see no churn.
+ */
+export async function compileTemplates(): Promise<void> {
   const tops = await specs(root, '');
   const parts = await specs(join(root, 'partials'), 'partials/');
   const assetDir = join(root, 'assets');
@@ -101,11 +106,19 @@ async function main(): Promise<void> {
     '};',
     '',
   ];
+  const text = lines.join('\n');
+  const current = await readFile(out, 'utf8').catch(() => undefined);
+  if (current === text) return;
   await mkdir(join(root, 'generated'), { recursive: true });
-  await writeFile(out, lines.join('\n'));
+  // Written whole and renamed, so a concurrent reader never sees half a module.
+  const temporary = `${out}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, out);
 }
 
-main().catch((error: unknown) => {
-  console.error(`template compilation failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  compileTemplates().catch((error: unknown) => {
+    console.error(`template compilation failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

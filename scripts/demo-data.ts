@@ -16,9 +16,10 @@
  * position in the window: a later run (a later end week) regenerates the weeks it shares with an
  * earlier one identically, apart from outcomes that have since become known (pending before).
  */
-import type { JurisdictionRef } from '#core/intake/outcome-record';
+import type * as z from 'zod';
+import type { batchItemSchema, PolicyInput } from '#core/intake/schemas';
 import { addDays, weekEnd, weeksEndingWith } from '#core/reporting-week';
-import { US_STATE_CODES } from '#core/us-states';
+import { type StateCode, US_STATE_CODES } from '#core/us-states';
 import { seededRandom } from './seeded-random';
 
 export const DEFAULT_SEED = 'ddor-demo-2017';
@@ -26,16 +27,11 @@ export const DEFAULT_SEED = 'ddor-demo-2017';
 /** Weeks before the window whose late-recorded declines still fall into it. */
 export const WARM_UP_WEEKS = 22;
 
-export type { JurisdictionRef };
+/** A jurisdiction as a record names it, typed by the schema (its state is a state code). */
+export type JurisdictionRef = DemoOutcome['jurisdiction'];
 
-export interface DemoPolicy {
-  enactedOn: string;
-  repealedOn?: string;
-  type: string;
-  summary: string;
-  criteria: string;
-  source: string;
-}
+/** A policy as `PUT /jurisdictions/{id}` takes it: the body schema's own type. */
+export type DemoPolicy = PolicyInput;
 
 export interface DemoJurisdiction extends JurisdictionRef {
   aor: string;
@@ -48,28 +44,10 @@ export interface DemoJurisdiction extends JurisdictionRef {
   policies: DemoPolicy[];
 }
 
-export interface DemoOffense {
-  description: string;
-  status: 'charged' | 'convicted';
-}
+/** One item of `POST /outcomes`, typed by the batch item schema the intake API validates it with. */
+export type DemoOutcome = Omit<z.infer<typeof batchItemSchema>, 'reason'>;
 
-/** One item of `POST /outcomes`. */
-export interface DemoOutcome {
-  detainerId: string;
-  kind: 'detainer' | 'notification_request';
-  issuedOn: string;
-  jurisdiction: JurisdictionRef;
-  facility: string;
-  aor?: string;
-  citizenship?: string;
-  offenses?: DemoOffense[];
-  status: 'pending' | 'honored' | 'declined' | 'transferred' | 'lifted';
-  declinedOn?: string;
-  learnedOn?: string;
-  transferredTo?: JurisdictionRef;
-  liftedOn?: string;
-  liftReason?: string;
-}
+export type DemoOffense = NonNullable<DemoOutcome['offenses']>[number];
 
 export interface DemoDataSet {
   seed: string;
@@ -160,9 +138,9 @@ function runningTotals(weights: readonly number[]): number[] {
 /** 50 states and DC (the territories are valid too, but the report's shape is the states'). */
 const TERRITORIES: ReadonlySet<string> = new Set(['AS', 'GU', 'MP', 'PR', 'VI', 'UM']);
 /** DC stands after DE, as the seeded data set has always been generated (its shape depends on the order). */
-export const DEMO_STATES = US_STATE_CODES.filter((code) => !TERRITORIES.has(code) && code !== 'DC').flatMap(
-  (code) => (code === 'DE' ? ['DE', 'DC'] : [code]),
-);
+export const DEMO_STATES: readonly StateCode[] = US_STATE_CODES.filter(
+  (code) => !TERRITORIES.has(code) && code !== 'DC',
+).flatMap((code): StateCode[] => (code === 'DE' ? ['DE', 'DC'] : [code]));
 
 const NAME_STARTS = [
   'Ab',

@@ -20,7 +20,7 @@ const bundles: Record<string, string> = {};
 for (const [index, entry] of entries.entries()) {
   // Bundling runs while the construct is built (local esbuild), into the function's code asset.
   const fn = new AppFunction(stack, `Function${index}`, {
-    entry,
+    settings: { entry, timeoutSeconds: 10, memoryMb: 512 },
     reportTimeZone: 'UTC',
     logRetention: RetentionDays.ONE_DAY,
   });

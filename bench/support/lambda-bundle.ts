@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { FUNCTIONS } from '#config/runtime';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -68,21 +69,11 @@ export async function bundleLambda(
   };
 }
 
-/** Every Lambda entry: `lambdas/<function>/handler.ts`, relative to the project root. */
+/** Every Lambda entry, relative to the project root, from the one definition CDK deploys. */
 export async function lambdaEntries(): Promise<string[]> {
-  const folders = await readdir(join(PROJECT_ROOT, 'lambdas'), { withFileTypes: true });
-  const entries: string[] = [];
-  for (const folder of folders) {
-    if (!folder.isDirectory()) continue;
-    const entry = `lambdas/${folder.name}/handler.ts`;
-    try {
-      await stat(join(PROJECT_ROOT, entry));
-      entries.push(entry);
-    } catch {
-      // A folder of shared code (core, adapters, http), not a function.
-    }
-  }
-  return entries.sort();
+  return Object.values(FUNCTIONS)
+    .map((fn) => fn.entry)
+    .sort();
 }
 
 /** Bytes of the output per group of inputs, largest first. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isTimeZone } from '#core/reporting-week';
 import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
 
 /**
@@ -6,15 +7,6 @@ import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
  * definition names). CDK sets them through the `bind*` helpers of `lib/constructs/function.ts`;
  * the local stack sets the same names.
  */
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const timeZone = z
   .string()

@@ -17,7 +17,11 @@ const MEMORY_MB = 512;
 export const FUNCTIONS = {
   intake: { entry: 'lambdas/intake/api/handler.ts', timeoutSeconds: 10, memoryMb: MEMORY_MB },
   subscriptions: { entry: 'lambdas/subscriptions/api/handler.ts', timeoutSeconds: 10, memoryMb: MEMORY_MB },
-  mailEvents: { entry: 'lambdas/subscriptions/mail-events/handler.ts', timeoutSeconds: 30, memoryMb: MEMORY_MB },
+  mailEvents: {
+    entry: 'lambdas/subscriptions/mail-events/handler.ts',
+    timeoutSeconds: 30,
+    memoryMb: MEMORY_MB,
+  },
   report: { entry: 'lambdas/edition/report/handler.ts', timeoutSeconds: 60, memoryMb: MEMORY_MB },
   // A week of 5,000 declines renders pages, CSV and feed in memory.
   publish: { entry: 'lambdas/edition/publish/handler.ts', timeoutSeconds: 300, memoryMb: 1024 },

@@ -76,3 +76,13 @@ export function hasWeekEnded(week: string, timeZone: string, now: Date = new Dat
 export function weeksEndingWith(week: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => addDays(week, -7 * (count - 1 - i)));
 }
+
+/** True for an IANA time zone the runtime knows (e.g. America/New_York). */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { FunctionSettings } from '#config/runtime';
 import type { DataTable } from '#lib/stateful-stack';
 import { acknowledgeWildcardResource } from './acknowledgements';
 
@@ -51,8 +52,11 @@ export interface BucketAccess {
 }
 
 export interface AppFunctionProps {
-  /** The handler module, relative to the project root (e.g. `lambdas/intake/api/handler.ts`). */
-  readonly entry: string;
+  /**
+   * The handler module, timeout and memory, from the one definition the local stack runs too
+   * (`FUNCTIONS` in `lambdas/config/runtime.ts`).
+   */
+  readonly settings: FunctionSettings;
   /**
    * The exported handler function.
    * @default 'handler'
@@ -64,10 +68,6 @@ export interface AppFunctionProps {
   readonly reportTimeZone: string;
   /** How long the function's log group keeps its logs. */
   readonly logRetention: RetentionDays;
-  /** @default Duration.seconds(10) */
-  readonly timeout?: Duration;
-  /** @default 512 */
-  readonly memorySize?: number;
   /**
    * More environment variables, added to the defaults. Prefer the `bind*` methods for resources,
    * which add the grant with the variable.
@@ -97,15 +97,15 @@ export class AppFunction extends NodejsFunction {
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
 
     super(scope, id, {
-      entry: join(PROJECT_ROOT, props.entry),
+      entry: join(PROJECT_ROOT, props.settings.entry),
       handler: props.handler ?? 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: props.settings.memoryMb,
+      timeout: Duration.seconds(props.settings.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
       role,

@@ -11,6 +11,7 @@ import {
   jurisdictionsTable,
   outcomesTable,
 } from '#adapters/table-definitions';
+import { FUNCTIONS } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT } from './access-log-format';
 import { AppFunction } from './function';
@@ -44,7 +45,7 @@ export class IntakeApi extends Construct {
     const { tables } = props;
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/intake/api/handler.ts',
+      settings: FUNCTIONS.intake,
       description: 'Intake API: outcomes, jurisdictions, disputes and clients',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

@@ -17,17 +17,19 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
+import { FUNCTIONS, QUEUES } from '#config/runtime';
 import type { MailConfig } from '#lib/config';
 import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { DeadLetterQueue, functionErrorsAlarm, WorkQueue } from './queues';
 
 /**
- * The send function's timeout. A message holds at most 100 recipients: at 1 a second (the SES
- * sandbox) that is 100 s, so 3 minutes leaves room for throttling back-off. The queue's visibility
- * is six times this, which is also how long a batch that stayed throttled waits to be retried.
+ * The send function's timeout (`FUNCTIONS.send`). A message holds at most 50 recipients: at 1 a
+ * second (the SES sandbox) that is 50 s, so 3 minutes leaves room for throttling back-off. The
+ * queue's visibility is six times this, which is also how long a batch that stayed throttled
+ * waits to be retried.
  */
-export const SEND_TIMEOUT = Duration.minutes(3);
+export const SEND_TIMEOUT = Duration.seconds(FUNCTIONS.send.timeoutSeconds);
 
 export interface MailerProps {
   readonly tables: DataTables;
@@ -117,11 +119,10 @@ export class Mailer extends Construct {
         'The failure destination of the mail-events function’s asynchronous invocations: a terminal queue that an operator inspects and redrives.',
     });
     this.eventsFunction = new AppFunction(this, 'EventsFunction', {
-      entry: 'lambdas/subscriptions/mail-events/handler.ts',
+      settings: FUNCTIONS.mailEvents,
       description: 'Mail events: suppresses addresses that bounce for good or complain',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
-      timeout: Duration.seconds(30),
     })
       // Reads the subscriber and writes it back conditionally (a put on the version read).
       .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem', 'PutItem'] });
@@ -129,17 +130,16 @@ export class Mailer extends Construct {
     this.eventsTopic.addSubscription(new LambdaSubscription(this.eventsFunction));
 
     this.sendQueue = new WorkQueue(this, 'SendQueue', {
-      visibilityTimeout: Duration.seconds(SEND_TIMEOUT.toSeconds() * 6),
-      maxReceiveCount: 5,
+      visibilityTimeout: Duration.seconds(QUEUES.send.visibilityTimeoutSeconds),
+      maxReceiveCount: QUEUES.send.maxReceiveCount,
       deadLetterAlarmDescription:
         'A batch of edition mail failed five times and was set aside: its recipients have not all been mailed. Look at the send function’s logs, then redrive.',
     });
     this.sendFunction = new AppFunction(this, 'SendFunction', {
-      entry: 'lambdas/mail/send/handler.ts',
+      settings: FUNCTIONS.send,
       description: 'Sender: mails one batch of recipients an edition, once each, at its share of the rate',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
-      timeout: SEND_TIMEOUT,
     })
       // Claims, marks sent or skipped: conditional updates, and a read when a claim is refused.
       .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'UpdateItem'] })
@@ -160,8 +160,9 @@ export class Mailer extends Construct {
     this.grantSendEmail(this.sendFunction);
     this.sendFunction.addEventSource(
       new SqsEventSource(this.sendQueue.queue, {
-        batchSize: 1,
+        batchSize: QUEUES.send.batchSize,
         reportBatchItemFailures: true,
+        // The configured concurrency, which also divides the send rate among the containers.
         maxConcurrency: mail.sendConcurrency,
       }),
     );

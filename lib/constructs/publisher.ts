@@ -16,6 +16,7 @@ import {
   sendLedgerTable,
   subscribersTable,
 } from '#adapters/table-definitions';
+import { FUNCTIONS, QUEUES } from '#config/runtime';
 import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { functionErrorsAlarm, WorkQueue } from './queues';
@@ -38,8 +39,6 @@ export interface PublisherProps {
   readonly sendQueue: IQueue;
 }
 
-const PUBLISH_TIMEOUT = Duration.minutes(5);
-
 /**
  * Publishing one week: the publish queue holds one message per week to publish (from the weekly
  * report, or a re-issue); the publish function assembles the edition, writes a new revision
@@ -56,19 +55,17 @@ export class Publisher extends Construct {
     const { tables } = props;
 
     this.queue = new WorkQueue(this, 'Queue', {
-      visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * 6),
-      maxReceiveCount: 3,
+      visibilityTimeout: Duration.seconds(QUEUES.publish.visibilityTimeoutSeconds),
+      maxReceiveCount: QUEUES.publish.maxReceiveCount,
       deadLetterAlarmDescription:
         'A week failed to publish three times and was set aside: its edition is not (fully) published. Look at the publish function’s logs, then redrive.',
     });
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/edition/publish/handler.ts',
+      settings: FUNCTIONS.publish,
       description: 'Publisher: assembles, publishes and (once) queues the mail of one week’s edition',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
-      timeout: PUBLISH_TIMEOUT,
-      memorySize: 1024,
     })
       // The week's records come from the week indexes; single records by key.
       .bindTableAccess(tables.get(outcomesTable), {
@@ -117,9 +114,9 @@ export class Publisher extends Construct {
       );
     this.function.addEventSource(
       new SqsEventSource(this.queue.queue, {
-        batchSize: 1,
+        batchSize: QUEUES.publish.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: 2,
+        maxConcurrency: QUEUES.publish.maxConcurrency,
       }),
     );
 

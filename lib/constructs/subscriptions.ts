@@ -6,6 +6,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { subscribersTable } from '#adapters/table-definitions';
+import { FUNCTIONS } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT } from './access-log-format';
 import { AppFunction } from './function';
@@ -43,7 +44,7 @@ export class Subscriptions extends Construct {
     super(scope, id);
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/subscriptions/api/handler.ts',
+      settings: FUNCTIONS.subscriptions,
       description: 'Subscriptions: subscribe, confirm and unsubscribe (no account, no token)',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,

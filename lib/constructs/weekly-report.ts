@@ -12,6 +12,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { editionsTable } from '#adapters/table-definitions';
+import { FUNCTIONS } from '#config/runtime';
 import { awsCronFields, scheduleFor } from '#config/schedule';
 import type { DataTables } from '#lib/stateful-stack';
 import { acknowledgeWildcardResource } from './acknowledgements';
@@ -61,11 +62,10 @@ export class WeeklyReport extends Construct {
     });
 
     this.function = new AppFunction(this, 'Function', {
-      entry: 'lambdas/edition/report/handler.ts',
+      settings: FUNCTIONS.report,
       description: 'Weekly report: queues the latest complete week and the weeks marked for re-issue',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
-      timeout: Duration.minutes(1),
     })
       // Reads the re-issue marks (a Query of the control partition) and the published weeks (the
       // archive index); deletes only the "every week" mark once all of them are queued.

@@ -19,16 +19,7 @@ import type {
 } from './model';
 import type { WeekData } from './week-data';
 
-/**
- * The weekly edition, assembled from one week's data (CONTRACT.md section 3). Primary course:
- * keep only the records that belong to the week (not voided, dates in the week); resolve every
- * jurisdiction they name to its display name and bound state; count issued per issuing
- * jurisdiction and declines per receiving jurisdiction; build Sections I–III in their fixed
- * orders; compute Section IV, the trend and the comparison; hash the own content.
- *
- * A pure function: no clock, no storage, no locale. The same data in any order gives the same
- * edition, byte for byte, so a re-run of a publish finds the same hash and makes no revision.
- */
+/** What the assembly needs besides the week's data: the revision, times and live figures. */
 export interface AssemblyOptions {
   revision: number;
   /** ISO instant of this revision. */
@@ -97,6 +88,16 @@ export function contentHashOf(content: OwnContent): string {
     .digest('hex');
 }
 
+/**
+ * The weekly edition, assembled from one week's data (CONTRACT.md section 3). Primary course:
+ * keep only the records that belong to the week (not voided, dates in the week); resolve every
+ * jurisdiction they name to its display name and bound state; count issued per issuing
+ * jurisdiction and declines per receiving jurisdiction; build Sections I–III in their fixed
+ * orders; compute Section IV, the trend and the comparison; hash the own content.
+ *
+ * A pure function: no clock, no storage, no locale. The same data in any order gives the same
+ * edition, byte for byte, so a re-run of a publish finds the same hash and makes no revision.
+ */
 export function assembleEdition(input: WeekData, options: AssemblyOptions): Edition {
   const week = weekOf(input.week);
   const end = weekEnd(week);

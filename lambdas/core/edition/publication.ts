@@ -6,15 +6,7 @@ import type { EditionRecord, EditionStore, SiteWriter } from './ports';
 import { latestPrefix, revisionPath, revisionPrefix, siteLink, weekPath } from './site-layout';
 import type { WeekData, WeekSource } from './week-data';
 
-/**
- * Publishing one week. Primary course: assemble the edition from the week's records; if its
- * own content (headline, Sections I–III) equals the latest revision's, nothing new is made (a
- * rerun only repairs the shared files and completes a send that stopped midway); otherwise write
- * the new revision's files, then commit the revision with a conditional put (the commit point),
- * then the week's latest files, the archive and the feed. Every step before the commit can be
- * repeated; every step after it is rebuilt from the committed records, so a crash anywhere is
- * mended by running the publication again.
- */
+/** Turns an edition into the site's files: the page, its data, the archive and the feed. */
 export interface EditionRenderer {
   /** `location`: served at the week's latest path or at its revision path (relative links differ). */
   page(
@@ -76,6 +68,7 @@ export interface PublishResult {
   url: string;
 }
 
+/** The week a publish request names: a date's Saturday, refused until that week has ended. */
 export function editionWeek(date: string, timeZone: string, now: Date): string {
   if (!isCalendarDate(date)) {
     throw new ValidationError('the week must be a date written YYYY-MM-DD', [
@@ -134,6 +127,15 @@ function earlierCorrectionsSince(
     }));
 }
 
+/**
+ * Publishing one week. Primary course: assemble the edition from the week's records; if its
+ * own content (headline, Sections I–III) equals the latest revision's, nothing new is made (a
+ * rerun only repairs the shared files and completes a send that stopped midway); otherwise write
+ * the new revision's files, then commit the revision with a conditional put (the commit point),
+ * then the week's latest files, the archive and the feed. Every step before the commit can be
+ * repeated; every step after it is rebuilt from the committed records, so a crash anywhere is
+ * mended by running the publication again.
+ */
 export async function publishWeek(deps: PublishDeps, request: PublishRequest): Promise<PublishResult> {
   const week = editionWeek(request.date, deps.timeZone, deps.now());
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -193,6 +195,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
   throw new Error(`could not publish ${week}: other publications kept winning`);
 }
 
+/** The detainer ids an edition was built from, kept privately so a later revision finds records that left. */
 export function recordIds(data: WeekData): string[] {
   return [...new Set([...data.issued, ...data.declined].map((item) => item.detainerId))].sort();
 }

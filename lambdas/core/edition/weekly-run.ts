@@ -2,12 +2,7 @@ import { ALL_WEEKS } from '#core/reissue-marks';
 import { latestCompleteWeek } from '#core/reporting-week';
 import type { EditionStore } from './ports';
 
-/**
- * The weekly run: which weeks to publish. Primary course: the latest week complete at the
- * scheduled time (emailed on its first publication), plus every published week marked for
- * re-issue since the last run (a record or policy change may have altered it). Derived from the
- * schedule's own time, so a retried or redriven run publishes the week it was scheduled for.
- */
+/** The weeks one weekly run publishes, in order. */
 export interface WeeklyRunPlan {
   /**
    * The publications, in order: re-issues first, so the week's email (the last) already lists
@@ -18,6 +13,12 @@ export interface WeeklyRunPlan {
   expandedAll: boolean;
 }
 
+/**
+ * The weekly run: which weeks to publish. Primary course: the latest week complete at the
+ * scheduled time (emailed on its first publication), plus every published week marked for
+ * re-issue since the last run (a record or policy change may have altered it). Derived from the
+ * schedule's own time, so a retried or redriven run publishes the week it was scheduled for.
+ */
 export async function planWeeklyRun(
   editions: EditionStore,
   scheduledTime: Date,

@@ -29,6 +29,7 @@ export interface CreatedClient {
   token: string;
 }
 
+/** Creates a client with a new token, shown once in the answer; only the token's hash is stored. */
 export async function createClient(
   store: ClientStore,
   input: { name: string; role: ClientRole; jurisdictionId?: string },
@@ -60,6 +61,7 @@ export function publicClient(
   };
 }
 
+/** Revokes a client: its token is refused from then on (an unknown id is a 404). */
 export async function revokeClient(store: ClientStore, id: string, now: Date): Promise<ClientItem> {
   const client = await store.revoke(id, now.toISOString());
   if (!client) throw new NotFoundError(`no client ${id}`);

@@ -4,11 +4,7 @@ import type { Actor, DisputeItem, DisputeStatus, DisputeStore, OutcomeItem, Outc
 import { clientOf } from './model';
 import { actorMaySee } from './outcomes';
 
-/**
- * Disputes about published rows. Primary course: find the record (by its public ref or its
- * detainer id; a jurisdiction token sees only records that name it, others are "absent"), store
- * the dispute, and add a step to the record's history that does not change its revision.
- */
+/** What disputes need: the record store to find and annotate the record, the dispute store, a clock. */
 export interface DisputeDeps {
   outcomes: OutcomeStore;
   disputes: DisputeStore;
@@ -59,6 +55,11 @@ export function viewDispute(dispute: DisputeItem, actor: Actor): DisputeView {
   return view;
 }
 
+/**
+ * Disputes about published rows. Primary course: find the record (by its public ref or its
+ * detainer id; a jurisdiction token sees only records that name it, others are "absent"), store
+ * the dispute, and add a step to the record's history that does not change its revision.
+ */
 export async function openDispute(
   deps: DisputeDeps,
   target: { ref?: string; detainerId?: string },
@@ -92,6 +93,7 @@ export async function openDispute(
   return viewDispute(dispute, actor);
 }
 
+/** The disputes with a status, oldest first; a jurisdiction token sees only those about it. */
 export async function listDisputes(
   deps: DisputeDeps,
   status: DisputeStatus | 'all',
@@ -106,6 +108,10 @@ export async function listDisputes(
     .map((d) => viewDispute(d, actor));
 }
 
+/**
+ * Resolves an open dispute as corrected or rejected, once: a second resolution is a 409. The
+ * step is added to the record's history without changing its revision.
+ */
 export async function resolveDispute(
   deps: DisputeDeps,
   id: string,

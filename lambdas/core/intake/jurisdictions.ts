@@ -6,12 +6,7 @@ import { clientOf, displayName, policyInForce } from './model';
 import type { FieldChange } from './outcome-record';
 import type { PolicyInput } from './schemas';
 
-/**
- * Jurisdictions and their policies (Section III). Primary course: read the item; check the state
- * binding (only an admin with a reason may move an id to another state); merge the policy into
- * the version list by `enactedOn` (new date adds a version, same date corrects it, `null` clears
- * them all); write with a conditional put on the item's revision, retrying a lost race.
- */
+/** A `PUT /jurisdictions/{id}`: the validated body and who sent it. */
 export interface PutJurisdictionCommand {
   id: string;
   name: string;
@@ -35,6 +30,7 @@ export interface JurisdictionView {
 
 const MAX_ATTEMPTS = 60;
 
+/** A jurisdiction as the API answers it: its display name and the policy in force today. */
 export function viewJurisdiction(item: JurisdictionItem, today: string): JurisdictionView {
   return {
     id: item.id,
@@ -76,6 +72,12 @@ function diff(field: string, before: unknown, after: unknown, changes: FieldChan
   }
 }
 
+/**
+ * Jurisdictions and their policies (Section III). Primary course: read the item; check the state
+ * binding (only an admin with a reason may move an id to another state); merge the policy into
+ * the version list by `enactedOn` (new date adds a version, same date corrects it, `null` clears
+ * them all); write with a conditional put on the item's revision, retrying a lost race.
+ */
 export async function putJurisdiction(
   deps: {
     jurisdictions: JurisdictionStore;

@@ -14,13 +14,7 @@ import {
 } from './outcome-record';
 import type { OutcomeInput } from './schemas';
 
-/**
- * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
- * an equal record is `unchanged`; otherwise check If-Match, bind the named jurisdictions to their
- * states (a conflict changes nothing), then write the record with a single conditional put on its
- * revision, then copy the change to the history. A lost race re-reads and tries again, so two
- * clients writing one record never lose an update.
- */
+/** What recording outcomes needs: the stores, the report's clock and the re-issue marks. */
 export interface IntakeDeps {
   outcomes: OutcomeStore;
   jurisdictions: JurisdictionStore;
@@ -54,11 +48,19 @@ export interface PutOutcomeCommand {
 /** A lost race is retried with jittered backoff; this bounds a call under extreme contention. */
 const MAX_ATTEMPTS = 60;
 
+/** A new public reference: random, never derived from the detainer id. */
 export function newRef(): string {
   // 15 random bytes: 120 bits, unguessable and never derived from the detainer id.
   return `R${randomBytes(15).toString('base64url')}`;
 }
 
+/**
+ * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
+ * an equal record is `unchanged`; otherwise check If-Match, bind the named jurisdictions to their
+ * states (a conflict changes nothing), then write the record with a single conditional put on its
+ * revision, then copy the change to the history. A lost race re-reads and tries again, so two
+ * clients writing one record never lose an update.
+ */
 export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): Promise<WriteOutcome> {
   const today = deps.today();
   const dateIssues = futureDateIssues(command.input, today);
@@ -165,6 +167,10 @@ export interface OutcomeView {
   history: HistoryEntry[];
 }
 
+/**
+ * Reads one record with its history, merged with a last change the history copy may still lack.
+ * A jurisdiction token sees only records that name its jurisdiction; others are "absent" (404).
+ */
 export async function getOutcome(
   deps: Pick<IntakeDeps, 'outcomes'>,
   detainerId: string,

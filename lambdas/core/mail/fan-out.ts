@@ -3,12 +3,7 @@ import type { EditionRecord } from '#core/edition/ports';
 import { jobsFor, type SendJob } from './send-job';
 import { editionKey, type LedgerStore, type StoredEmail } from './send-ledger';
 
-/**
- * Queues an emailed revision's recipients in batches for the sender. Primary course: store the
- * rendered email once; mark the fan-out as started; queue every confirmed subscriber, page by
- * page; record the total. A rerun queues everyone again: the sender's ledger makes repeats
- * harmless, so a fan-out that stopped midway is completed by running it again.
- */
+/** What the fan-out needs: the ledger, where the email is stored, the subscribers, the send queue. */
 export interface FanOutDeps {
   ledger: LedgerStore;
   storeEmail: (week: string, revision: number, email: StoredEmail) => Promise<void>;
@@ -18,6 +13,12 @@ export interface FanOutDeps {
   now: () => Date;
 }
 
+/**
+ * Queues an emailed revision's recipients in batches for the sender. Primary course: store the
+ * rendered email once; mark the fan-out as started; queue every confirmed subscriber, page by
+ * page; record the total. A rerun queues everyone again: the sender's ledger makes repeats
+ * harmless, so a fan-out that stopped midway is completed by running it again.
+ */
 export async function fanOut(deps: FanOutDeps, edition: Edition, record: EditionRecord): Promise<number> {
   const key = editionKey(record.week, record.revision);
   const progress = await deps.ledger.progress(key);

@@ -1,19 +1,6 @@
 import type { Subscriber } from '#core/subscriptions/subscribers';
 import type { SendJob } from './send-job';
 
-/**
- * Sending an edition to every confirmed subscriber exactly once. The publisher renders the
- * email once (with a placeholder for each reader's unsubscribe link), stores it, and queues the
- * recipients in batches; the sender works through each batch with a per-recipient ledger:
- *
- *   claim (conditional: new, or an expired lease) → send through SES → mark sent (with MessageId)
- *
- * A crash before the send leaves a lease that expires, and the redelivered batch sends then; a
- * crash after SES accepted the message and before "sent" is recorded is the one window in which
- * a reader may get the message twice. A batch redelivered while another worker holds a live
- * lease is retried later, never sent twice at once.
- */
-
 /** Stands in the stored email for each reader's own unsubscribe link (no character HTML escapes). */
 export const UNSUBSCRIBE_PLACEHOLDER = 'https://unsubscribe.invalid/__DDOR_UNSUBSCRIBE__';
 
@@ -76,6 +63,19 @@ export interface BatchOutcome {
 
 const THROTTLE_RETRIES = 6;
 
+/**
+ * Sends one batch of an edition's recipients, each exactly once. The publisher renders the
+ * email once (with a placeholder for each reader's unsubscribe link), stores it, and queues the
+ * recipients in batches; this works through one batch with a per-recipient ledger. Primary
+ * course, per recipient:
+ *
+ *   claim (conditional: new, or an expired lease) → send through SES → mark sent (with MessageId)
+ *
+ * A crash before the send leaves a lease that expires, and the redelivered batch sends then; a
+ * crash after SES accepted the message and before "sent" is recorded is the one window in which
+ * a reader may get the message twice. A batch redelivered while another worker holds a live
+ * lease is retried later, never sent twice at once.
+ */
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutcome> {
   const edition = editionKey(job.week, job.revision);
   const outcome: BatchOutcome = { sent: 0, skipped: 0, pending: [] };

@@ -1,12 +1,7 @@
 import * as z from 'zod';
 import type { SuppressionReason } from './subscribers';
 
-/**
- * SES feedback, as an SES configuration set publishes it to SNS (`eventType`), or as identity
- * notifications do (`notificationType`): which recipients must never be mailed again. Only a
- * permanent bounce or a complaint suppresses; a transient or undetermined bounce (a full mailbox,
- * a greylisting server) does not, nor do the other event types (Send, Delivery, Open, …).
- */
+/** One recipient to suppress, and why. */
 export interface Suppression {
   readonly address: string;
   readonly reason: SuppressionReason;
@@ -37,6 +32,12 @@ function addresses(list: readonly { emailAddress: string }[]): string[] {
 }
 
 /** The suppressions one SES event (the SNS message text) calls for. */
+/**
+ * SES feedback, as an SES configuration set publishes it to SNS (`eventType`), or as identity
+ * notifications do (`notificationType`): which recipients must never be mailed again. Only a
+ * permanent bounce or a complaint suppresses; a transient or undetermined bounce (a full mailbox,
+ * a greylisting server) does not, nor do the other event types (Send, Delivery, Open, …).
+ */
 export function parseMailEvent(message: string): ParsedMailEvent {
   let json: unknown;
   try {
