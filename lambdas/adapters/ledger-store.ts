@@ -1,6 +1,6 @@
 import { GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
-import type { ClaimResult, LedgerStore, SendProgress } from '#core/mail/send-ledger';
+import type { ClaimResult, LedgerStore, QueueState, SendProgress } from '#core/mail/send-ledger';
 import { conditionalWrite, documents } from './dynamodb';
 import { sendLedgerTable } from './table-definitions';
 
@@ -86,15 +86,20 @@ export class DynamoLedgerStore implements LedgerStore {
    * The fan-out's state, and what the ledger says was done: counted from the recipient items
    * themselves, so a batch that died after some sends is never under-counted.
    */
-  async progress(edition: string): Promise<SendProgress | undefined> {
+  async queueState(edition: string): Promise<QueueState | undefined> {
     const out = await documents.send(
       new GetCommand({ TableName: this.table, Key: { edition, address: PROGRESS }, ConsistentRead: true }),
     );
     const item = out.Item;
     if (!item) return undefined;
+    return { status: item.queueStatus === 'queued' ? 'queued' : 'queueing', total: Number(item.total ?? 0) };
+  }
+
+  async progress(edition: string): Promise<SendProgress | undefined> {
+    const state = await this.queueState(edition);
+    if (!state) return undefined;
     return {
-      status: item.queueStatus === 'queued' ? 'queued' : 'queueing',
-      total: Number(item.total ?? 0),
+      ...state,
       sent: await this.countStatus(edition, 'sent'),
       skipped: await this.countStatus(edition, 'skipped'),
     };

@@ -36,14 +36,14 @@ interface OperationContext {
   readonly queueUrl: (name: string) => string;
   /** Aborted when the client goes away or the server closes: a long poll then answers at once. */
   readonly signal: AbortSignal;
+  /** Resolves once every change made so far is on disk (at once for a server in memory). */
+  readonly saved: () => Promise<void>;
 }
 
 type Operation = (input: Json, context: OperationContext) => Json | Promise<Json>;
 
 /** Bodies past this are refused unread: SQS's own limit is a 1 MiB batch, which base64 and JSON grow. */
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-/** A change is written this long after it happens, so a burst of sends costs one write. */
-const PERSIST_DELAY_MS = 200;
 /** After this long, connections still open at close are cut. */
 const CLOSE_GRACE_MS = 5_000;
 const MAX_BATCH_ENTRIES = 10;
@@ -60,7 +60,7 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
   const logError = options.logError ?? ((message, error) => console.error(`SQS: ${message}`, error));
   const path = options.dataDir === undefined ? undefined : join(options.dataDir, 'queues.json');
   const persistence = path === undefined ? undefined : new Persistence(path, logError);
-  const onChange = () => persistence?.schedule();
+  const onChange = () => persistence?.markChanged();
   const store = path === undefined ? new QueueStore() : await loadStore(path, onChange);
   persistence?.attach(store);
 
@@ -77,9 +77,14 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
     });
     // Once closing, answers end their connection, so a client's keep-alive socket cannot hold close() up.
     const keepAlive = () => !stopping;
-    handle(request, response, { store, queueUrl, signal: controller.signal }, keepAlive, logError).catch(
-      (error: unknown) => logError('could not answer a request', error),
-    );
+    const saved = () => persistence?.commit() ?? Promise.resolve();
+    handle(
+      request,
+      response,
+      { store, queueUrl, signal: controller.signal, saved },
+      keepAlive,
+      logError,
+    ).catch((error: unknown) => logError('could not answer a request', error));
   });
   port = await listen(server, 'SQS', options.port ?? 0);
 
@@ -129,10 +134,17 @@ async function loadStore(path: string, onChange: () => void): Promise<QueueStore
   }
 }
 
-/** Writes the store whole then renames, so a crash mid-write leaves the previous file. */
+/**
+ * Writes the store whole then renames, so a crash mid-write leaves the previous file. A change is
+ * on disk before the request that made it is answered, as SQS stores a message before it
+ * acknowledges it: a process killed right after `SendMessage` answered keeps the message.
+ * Requests that change the store while a write is running share the next write.
+ */
 class Persistence {
   private store: QueueStore | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private changed = false;
+  /** The write that will cover every change made until it starts. */
+  private next: Promise<void> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -144,21 +156,25 @@ class Persistence {
     this.store = store;
   }
 
-  schedule(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.writing = this.writing
-        .then(() => this.write())
-        .catch((error) => this.logError('could not save', error));
-    }, PERSIST_DELAY_MS);
-    // A pending write must not keep a finished process alive; close() flushes it.
-    this.timer.unref();
+  markChanged(): void {
+    this.changed = true;
+  }
+
+  commit(): Promise<void> {
+    if (this.next !== undefined) return this.next;
+    if (!this.changed) return this.writing;
+    const next = this.writing.then(() => {
+      // The snapshot is taken now: later changes need a later write.
+      this.next = undefined;
+      this.changed = false;
+      return this.write();
+    });
+    this.next = next;
+    this.writing = next.catch((error) => this.logError('could not save', error));
+    return next;
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     await this.writing;
     await this.write();
   }
@@ -185,6 +201,8 @@ async function handle(
     const operation = operationOf(request);
     const input = await readInput(request);
     body = JSON.stringify(await operation(input, context));
+    // Durable before acknowledged: what this request changed is saved before it is answered.
+    await context.saved();
   } catch (error) {
     let failure: SqsError;
     if (error instanceof SqsError) {

@@ -221,6 +221,7 @@ describe('the sender crashing at any point', () => {
           if (random() < CRASH_CHANCE / 2) crash('after-mark');
         },
         markSkipped: (...args) => realLedger.markSkipped(...args),
+        queueState: (edition) => realLedger.queueState(edition),
         progress: (edition) => realLedger.progress(edition),
         startQueueing: (...args) => realLedger.startQueueing(...args),
         finishQueueing: (...args) => realLedger.finishQueueing(...args),

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -524,6 +525,75 @@ describe('SQS server: lifecycle', () => {
       } finally {
         again.destroy();
         await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every message it acknowledged when the process is killed right after the answer', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ddor-sqs-kill-'));
+    const root = join(import.meta.dirname, '..', '..');
+    /** Starts the server in a child process (Node with tsx as a loader, so SIGKILL reaches it). */
+    const startChild = () =>
+      new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join('tests', 'support', 'sqs-child.ts'), dataDir],
+          {
+            cwd: root,
+            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        let out = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const port = /port (\d+)/.exec(out)?.[1];
+          if (port !== undefined) resolve({ child, url: `http://127.0.0.1:${port}` });
+        });
+        child.on('exit', (code) => reject(new Error(`sqs-child exited ${code} before listening`)));
+      });
+    const clientAt = (url: string) =>
+      new SQSClient({
+        endpoint: url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      });
+    try {
+      const first = await startChild();
+      const client = clientAt(first.url);
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'killed' }));
+      const bodies = Array.from({ length: 30 }, (_, i) => `job ${i}`);
+      for (let i = 0; i < bodies.length; i += 10) {
+        await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl,
+            Entries: bodies.slice(i, i + 10).map((body, n) => ({ Id: String(n), MessageBody: body })),
+          }),
+        );
+      }
+      // At once after the last answer: no close, no flush, no timer gets to run.
+      first.child.kill('SIGKILL');
+      await new Promise((resolve) => first.child.once('exit', resolve));
+      client.destroy();
+
+      const second = await startChild();
+      const again = clientAt(second.url);
+      try {
+        const url = (await again.send(new GetQueueUrlCommand({ QueueName: 'killed' }))).QueueUrl;
+        const received: string[] = [];
+        for (let round = 0; round < 10 && received.length < bodies.length; round++) {
+          const { Messages } = await again.send(
+            new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+          );
+          for (const message of Messages ?? []) received.push(message.Body ?? '');
+        }
+        expect(received.sort()).toEqual([...bodies].sort());
+      } finally {
+        again.destroy();
+        second.child.kill('SIGKILL');
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });

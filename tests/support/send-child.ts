@@ -38,6 +38,7 @@ async function main(): Promise<void> {
           say(`marked ${args[1]}`);
         },
         markSkipped: (...args) => ledger.markSkipped(...args),
+        queueState: (edition) => ledger.queueState(edition),
         progress: (edition) => ledger.progress(edition),
         startQueueing: (...args) => ledger.startQueueing(...args),
         finishQueueing: (...args) => ledger.finishQueueing(...args),

@@ -21,8 +21,9 @@ export interface FanOutDeps {
  */
 export async function fanOut(deps: FanOutDeps, edition: Edition, record: EditionRecord): Promise<number> {
   const key = editionKey(record.week, record.revision);
-  const progress = await deps.ledger.progress(key);
-  if (progress?.status === 'queued') return progress.total;
+  // One read decides: a fan-out that finished queueing is not queued again.
+  const state = await deps.ledger.queueState(key);
+  if (state?.status === 'queued') return state.total;
   await deps.storeEmail(record.week, record.revision, deps.renderEmail(edition));
   await deps.ledger.startQueueing(key, deps.now());
   let total = 0;

@@ -14,9 +14,15 @@ export const editionKey = (week: string, revision: number) => `${week}#r${revisi
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
-export interface SendProgress {
+/** Where an edition's fan-out stands: one item, read with one GetItem. */
+export interface QueueState {
   status: 'queueing' | 'queued';
+  /** Recipients queued (known once `queued`). */
   total: number;
+}
+
+/** The fan-out's state with what the ledger says was done (an operator's view: it counts every recipient). */
+export interface SendProgress extends QueueState {
   sent: number;
   skipped: number;
 }
@@ -27,6 +33,9 @@ export interface LedgerStore {
   markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void>;
   /** Records that the reader was no longer confirmed at send time; true if this call recorded it. */
   markSkipped(edition: string, address: string, reason: string, at: Date): Promise<boolean>;
+  /** The fan-out's state only: what the publisher needs to decide whether to queue again. */
+  queueState(edition: string): Promise<QueueState | undefined>;
+  /** The state with sent and skipped counted from the recipient items (for `npm run publish`). */
   progress(edition: string): Promise<SendProgress | undefined>;
   startQueueing(edition: string, at: Date): Promise<void>;
   finishQueueing(edition: string, total: number, at: Date): Promise<void>;
