@@ -141,7 +141,7 @@ export const LOCAL_BUCKETS: Readonly<Record<string, string>> = {
 };
 
 /** The functions' environment apart from endpoints and names: region and credentials every emulator accepts. */
-const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
+const BASE_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
   // s3rver checks signatures against these; dynalite and the SES server take any credentials.
   AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
@@ -150,7 +150,7 @@ const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
   AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+} as const satisfies Readonly<Record<string, string>>;
 
 /** A developer's own AWS settings must not leak into local calls (a session token, another profile). */
 const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL'];
@@ -158,11 +158,11 @@ const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PR
 /** What the functions' environment is derived from: a starting stack, or a running one's stack.json. */
 export interface StackEnvironmentSource {
   /** `sqs` is absent from the stack.json of a stack older than its SQS server. */
-  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'> & { readonly sqs?: number };
+  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'> & { readonly sqs?: number | undefined };
   readonly tables: Readonly<Record<string, string>>;
   readonly buckets: Readonly<Record<string, string>>;
   /** Env var → queue URL. */
-  readonly queues?: Readonly<Record<string, string>>;
+  readonly queues?: Readonly<Record<string, string>> | undefined;
   /** With `dataDir`: the subscription functions' SITE_URL, MAIL_FROM and secret file are set too. */
   readonly gateway?: string;
   readonly dataDir?: string;

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /** A message attribute as it travels in the JSON protocol: binary values are base64. */
 export interface WireMessageAttribute {
   readonly DataType: string;
-  readonly StringValue?: string;
-  readonly BinaryValue?: string;
+  readonly StringValue?: string | undefined;
+  readonly BinaryValue?: string | undefined;
 }
 
 /** The SDK checks MD5OfBody and MD5OfMessageBody against the body it sent or received. */

@@ -55,7 +55,8 @@ function policy(enactedOn: string, extra: Partial<PolicyVersion> = {}): PolicyVe
 function jurisdiction(
   ref: JurisdictionRef,
   policies: PolicyVersion[] = [],
-  extra: Partial<JurisdictionItem> = {},
+  // `name: undefined` stands for a jurisdiction no PUT has named (its records name it).
+  extra: { [K in keyof JurisdictionItem]?: JurisdictionItem[K] | undefined } = {},
 ): JurisdictionItem {
   return {
     id: ref.id,
@@ -67,7 +68,7 @@ function jurisdiction(
     createdAt: '2016-01-01T00:00:00.000Z',
     updatedAt: '2016-01-01T00:00:00.000Z',
     ...extra,
-  };
+  } as JurisdictionItem;
 }
 
 interface Spec extends Partial<OutcomeRecord> {

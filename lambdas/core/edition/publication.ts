@@ -50,7 +50,7 @@ export interface PublishDeps {
   /** Uploads the shared assets (stylesheet) beside the pages. */
   uploadAssets?: () => Promise<void>;
   /** Starts (or resumes) the email of a revision whose decision is `send`. */
-  send?: (edition: Edition, record: EditionRecord) => Promise<void>;
+  send?: ((edition: Edition, record: EditionRecord) => Promise<void>) | undefined;
 }
 
 export interface PublishRequest {

@@ -32,7 +32,7 @@ export interface CreatedClient {
 /** Creates a client with a new token, shown once in the answer; only the token's hash is stored. */
 export async function createClient(
   store: ClientStore,
-  input: { name: string; role: ClientRole; jurisdictionId?: string },
+  input: { name: string; role: ClientRole; jurisdictionId?: string | undefined },
   now: Date,
 ): Promise<CreatedClient> {
   const token = newToken();

@@ -20,16 +20,16 @@ export interface OutcomeRecord {
   issuedOn: string;
   jurisdiction: JurisdictionRef;
   facility: string;
-  aor?: string;
-  citizenship?: string;
-  offenses?: Offense[];
+  aor?: string | undefined;
+  citizenship?: string | undefined;
+  offenses?: Offense[] | undefined;
   status: OutcomeStatus;
-  declinedOn?: string;
-  learnedOn?: string;
-  transferredTo?: JurisdictionRef;
-  liftedOn?: string;
-  liftReason?: string;
-  note?: string;
+  declinedOn?: string | undefined;
+  learnedOn?: string | undefined;
+  transferredTo?: JurisdictionRef | undefined;
+  liftedOn?: string | undefined;
+  liftReason?: string | undefined;
+  note?: string | undefined;
 }
 
 /** Field order of the canonical form: equal records give equal JSON. */
@@ -157,7 +157,7 @@ export function declineJurisdiction(record: OutcomeRecord): JurisdictionRef {
 export function weekKeys(
   record: OutcomeRecord,
   voided: boolean,
-): { issuedWeek?: string; declinedWeek?: string } {
+): { issuedWeek?: string; declinedWeek?: string | undefined } {
   if (voided) return {};
   return {
     issuedWeek: weekOf(record.issuedOn),
