@@ -13,10 +13,16 @@ export async function enqueue<T>(
   queueUrl: string,
   schema: z.ZodType<T>,
   messages: readonly T[],
+  /** `delaySeconds`: each message becomes visible only after this long (0–900). */
+  options: { delaySeconds?: number } = {},
 ): Promise<void> {
   const bodies = messages.map((message) => JSON.stringify(schema.parse(message)));
   for (let i = 0; i < bodies.length; i += 10) {
-    let entries = bodies.slice(i, i + 10).map((body, n) => ({ Id: String(n), MessageBody: body }));
+    let entries = bodies.slice(i, i + 10).map((body, n) => ({
+      Id: String(n),
+      MessageBody: body,
+      ...(options.delaySeconds === undefined ? {} : { DelaySeconds: options.delaySeconds }),
+    }));
     for (let attempt = 0; entries.length > 0; attempt++) {
       const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));

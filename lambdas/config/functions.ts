@@ -64,6 +64,8 @@ export const publisherEnvironment = z.object({
   SEND_QUEUE_URL: url.optional(),
   /** Unset locally: there is no CloudFront to invalidate. */
   DISTRIBUTION_ID: z.string().optional(),
+  /** Its own queue: the week to email is queued again, delayed, while the run's re-issues go first. */
+  PUBLISH_QUEUE_URL: url.optional(),
 });
 
 export const senderEnvironment = z.object({

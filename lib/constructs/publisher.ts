@@ -99,6 +99,12 @@ export class Publisher extends Construct {
         props.sendQueue.queueUrl,
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.sendQueue.queueArn] }),
       )
+      // Its own queue: the week to email is queued again, delayed, while the run's re-issues go first.
+      .bind(
+        'PUBLISH_QUEUE_URL',
+        this.queue.queue.queueUrl,
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queue.queueArn] }),
+      )
       .bind('SITE_URL', props.siteUrl)
       // Disputes go to the intake API, which keeps its own domain.
       .bind('API_URL', props.apiUrl)

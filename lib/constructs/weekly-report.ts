@@ -68,9 +68,9 @@ export class WeeklyReport extends Construct {
       logRetention: props.logRetention,
     })
       // Reads the re-issue marks (a Query of the control partition) and the published weeks (the
-      // archive index); deletes only the "every week" mark once all of them are queued.
+      // archive index); turns the "every week" mark into a mark per week (PutItem), then deletes it.
       .bindTableAccess(props.tables.get(editionsTable), {
-        table: ['Query', 'DeleteItem'],
+        table: ['Query', 'PutItem', 'DeleteItem'],
         indexes: { archive: ['Query'] },
       })
       .bind(

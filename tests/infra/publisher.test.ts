@@ -118,6 +118,7 @@ describe('publisher', () => {
         SITE_BUCKET: grants.resolve(stateful.siteBucket.bucketName),
         DATA_BUCKET: grants.resolve(stateful.dataBucket.bucketName),
         SEND_QUEUE_URL: grants.resolve(stateless.mailer.sendQueue.queue.queueUrl),
+        PUBLISH_QUEUE_URL: grants.resolve(publisher().queue.queue.queueUrl),
         SITE_URL: grants.resolve(`https://${stateless.site.distribution.distributionDomainName}`),
         API_URL: grants.resolve(stateless.intake.url),
         SYNTHETIC_DATA: 'false',
@@ -151,7 +152,8 @@ describe('publisher', () => {
         'data bucket': ['s3:ListBucket'],
         'data editions/*': ['s3:GetObject', 's3:PutObject'],
         'send queue': ['sqs:SendMessage'],
-        'publish queue': SQS_CONSUME,
+        // Its consumer's grant, and SendMessage: the week to email is queued again, delayed.
+        'publish queue': [...SQS_CONSUME, 'sqs:SendMessage'].sort(),
         distribution: ['cloudfront:CreateInvalidation'],
       });
       grants.expectNoManagedPolicy(publisher().function.executionRole);

@@ -107,7 +107,7 @@ describe('weekly report', () => {
       expect(grants.ofFunction(report().function)).toEqual({
         '*': XRAY,
         'function log group': LOG_WRITE,
-        Editions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
+        Editions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         'Editions/index/archive': ['dynamodb:Query'],
         'publish queue': ['sqs:SendMessage'],
         'failed runs queue': ['sqs:SendMessage'],

@@ -269,8 +269,22 @@ async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
   await deps.site.putFile('index.html', deps.render.index(all, latestEdition), 'html', 'short');
   await deps.site.putFile('feed.xml', deps.render.feed(all), 'atom', 'short');
   const { week, revision } = edition.edition;
-  await deps.invalidate?.(
-    ['/', '/index.html', '/feed.xml', `${weekPath(week)}*`],
-    `${week}-r${revision}-${deps.now().getTime()}`,
-  );
+  await deps.invalidate?.(changedPaths(week, revision), `${week}-r${revision}-${deps.now().getTime()}`);
+}
+
+/**
+ * The viewer paths a publication of `revision` rewrites: the archive and feed, the week's latest
+ * files, and the superseded revision's page. Exact paths, never a wildcard: CloudFront allows only
+ * 15 wildcard invalidations in progress (3,000 paths), and a re-issue run may publish many weeks.
+ * A new revision's own files were never cached, and its data files never change.
+ */
+export function changedPaths(week: string, revision: number): string[] {
+  const latest = weekPath(week);
+  const paths = ['/', '/index.html', '/feed.xml', latest, `${latest}index.html`, `${latest}report.json`];
+  paths.push(`${latest}declined.csv`);
+  if (revision > 1) {
+    const superseded = revisionPath(week, revision - 1);
+    paths.push(superseded, `${superseded}index.html`);
+  }
+  return paths;
 }

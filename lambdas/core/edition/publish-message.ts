@@ -1,16 +1,37 @@
 import * as z from 'zod';
 
+const week = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
 /**
- * The publish queue's message: one weekly run, as the report function queues it, with its
- * publications in order (re-issues first, then the week that is emailed). One message keeps the
- * order that SQS would not. The report function makes it and the publisher reads it, both
- * through this one schema.
+ * The publish queue's message: one week of a weekly run, as the report function queues it. Each
+ * week is its own step, so a week that fails is retried on its own and never holds back another.
+ * The week to email names the run's re-issues in `after`: the publisher lets them go first (a
+ * few short waits), so its email already lists them under "Corrections to earlier editions"; one
+ * still pending then is listed by the next emailed edition. The report function makes it and the
+ * publisher reads it, both through this one schema.
  */
 export const publishMessageSchema = z.strictObject({
-  publications: z
-    .array(z.strictObject({ week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), email: z.boolean() }))
-    .min(1)
-    .max(1000),
+  week,
+  email: z.boolean(),
+  /** The same run's re-issues, to publish first (only on the week to email). */
+  after: z.array(week).max(1000).optional(),
+  /** The run's scheduled time. */
+  runAt: z.iso.datetime({ offset: true }),
+  /** How often the week to email has already waited for the re-issues (queued again, delayed). */
+  waited: z.number().int().min(0).max(100).optional(),
 });
 
 export type PublishMessage = z.infer<typeof publishMessageSchema>;
+
+/** How often the week to email waits for the run's re-issues before it goes out anyway. */
+export const MAX_WAITS_FOR_REISSUES = 2;
+
+/**
+ * Whether the week to email should wait: some of the run's re-issues are still marked (not yet
+ * published) and it has not waited its share already. Waiting queues the message again with a
+ * delay, so it never uses up the week's own retries.
+ */
+export function shouldWaitForReissues(message: PublishMessage, stillMarked: readonly string[]): boolean {
+  const pending = (message.after ?? []).filter((week) => stillMarked.includes(week));
+  return pending.length > 0 && (message.waited ?? 0) < MAX_WAITS_FOR_REISSUES;
+}

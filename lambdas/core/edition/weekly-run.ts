@@ -1,6 +1,7 @@
 import { ALL_WEEKS } from '#core/reissue-marks';
 import { latestCompleteWeek } from '#core/reporting-week';
 import type { EditionStore } from './ports';
+import type { PublishMessage } from './publish-message';
 
 /** The weeks one weekly run publishes, in order. */
 export interface WeeklyRunPlan {
@@ -9,7 +10,10 @@ export interface WeeklyRunPlan {
    * them under "Corrections to earlier editions".
    */
   weeks: { week: string; email: boolean }[];
-  /** The '*' mark (a jurisdiction changed) was expanded to every published week. */
+  /**
+   * The '*' mark (a jurisdiction changed) was expanded to every published week: the caller
+   * writes a mark of each such week before it deletes '*', so that no week loses its re-issue.
+   */
   expandedAll: boolean;
 }
 
@@ -35,4 +39,15 @@ export async function planWeeklyRun(
     .map((week) => ({ week, email: false }));
   weeks.push({ week: current, email: true });
   return { weeks, expandedAll };
+}
+
+/**
+ * The run's queue messages, one per week: every re-issue, then the week to email, which names
+ * the re-issues it should follow (`after`).
+ */
+export function runMessages(plan: WeeklyRunPlan, runAt: string): PublishMessage[] {
+  const reissues = plan.weeks.filter((w) => !w.email).map((w) => w.week);
+  return plan.weeks.map(({ week, email }) =>
+    email && reissues.length > 0 ? { week, email, after: reissues, runAt } : { week, email, runAt },
+  );
 }

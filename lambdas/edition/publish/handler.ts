@@ -1,36 +1,50 @@
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { enqueue } from '#adapters/sqs';
+import { readEnvironment } from '#config/env';
+import { publisherEnvironment } from '#config/functions';
 import { publishWeek } from '#core/edition/publication';
-import { publishMessageSchema } from '#core/edition/publish-message';
+import { publishMessageSchema, shouldWaitForReissues } from '#core/edition/publish-message';
 import { publisherDeps } from './publisher';
 
 const deps = publisherDeps();
+const queueUrl = readEnvironment(publisherEnvironment).PUBLISH_QUEUE_URL;
+
+/** How long the week to email waits, each time, for the run's re-issues to publish. */
+const REISSUE_WAIT_SECONDS = 60;
 
 /**
- * The publisher: for each queued week, assemble and publish it (idempotent: an unchanged week
- * makes no revision), fan out its email when the decision is to send, and clear the week's
- * re-issue mark. A failure returns the message to the queue; after three tries it goes to the
- * dead-letter queue, which raises an alarm.
+ * One week of a weekly run: publish it, then clear its re-issue mark. The week to email first
+ * lets the same run's re-issues go (it is queued again for a minute, at most twice), so its
+ * email lists them. A failure returns the message to the queue; a week that fails three times
+ * goes to the dead-letter queue, which raises an alarm, and holds back no other week.
  */
+async function publishOne(record: SQSRecord): Promise<void> {
+  const message = publishMessageSchema.parse(JSON.parse(record.body));
+  if (queueUrl !== undefined && shouldWaitForReissues(message, await deps.editions.dirtyWeeks())) {
+    const again = { ...message, waited: (message.waited ?? 0) + 1 };
+    await enqueue(queueUrl, publishMessageSchema, [again], { delaySeconds: REISSUE_WAIT_SECONDS });
+    return;
+  }
+  const seenAt = new Date().toISOString();
+  const result = await publishWeek(deps, { date: message.week, email: message.email });
+  await deps.editions.clearDirty(result.week, seenAt);
+  console.log(
+    JSON.stringify({
+      level: 'INFO',
+      message: 'published',
+      week: result.week,
+      result: result.result,
+      revision: result.revision,
+    }),
+  );
+}
+
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
-      const message = publishMessageSchema.parse(JSON.parse(record.body));
-      for (const { week, email } of message.publications) {
-        const seenAt = new Date().toISOString();
-        const result = await publishWeek(deps, { date: week, email });
-        await deps.editions.clearDirty(result.week, seenAt);
-        console.log(
-          JSON.stringify({
-            level: 'INFO',
-            message: 'published',
-            week: result.week,
-            result: result.result,
-            revision: result.revision,
-          }),
-        );
-      }
+      await publishOne(record);
     } catch (error) {
       console.error(
         JSON.stringify({

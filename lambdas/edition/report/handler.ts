@@ -5,7 +5,7 @@ import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { reportEnvironment } from '#config/functions';
 import { publishMessageSchema } from '#core/edition/publish-message';
-import { planWeeklyRun } from '#core/edition/weekly-run';
+import { planWeeklyRun, runMessages } from '#core/edition/weekly-run';
 import { ALL_WEEKS } from '#core/reissue-marks';
 
 /** The Scheduler target input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
@@ -22,9 +22,16 @@ export const handler = middy<unknown, { weeks: string[] }>().handler(async (even
   const { scheduledTime } = scheduledEvent.parse(event);
   const seenAt = new Date().toISOString();
   const plan = await planWeeklyRun(editions, new Date(scheduledTime), env.REPORT_TIME_ZONE);
-  await enqueue(env.PUBLISH_QUEUE_URL, publishMessageSchema, [{ publications: plan.weeks }]);
-  // The '*' mark is cleared only once every week it stands for has been queued.
-  if (plan.expandedAll) await editions.clearDirty(ALL_WEEKS, seenAt);
+  if (plan.expandedAll) {
+    // '*' becomes a mark of each week it stands for, and only then goes: each week's mark is
+    // cleared by that week's own publication, so a week that fails keeps its re-issue.
+    await editions.markDirty(
+      plan.weeks.filter((w) => !w.email).map((w) => w.week),
+      seenAt,
+    );
+    await editions.clearDirty(ALL_WEEKS, seenAt);
+  }
+  await enqueue(env.PUBLISH_QUEUE_URL, publishMessageSchema, runMessages(plan, scheduledTime));
   console.log(
     JSON.stringify({ level: 'INFO', message: 'weekly run queued', scheduledTime, weeks: plan.weeks }),
   );
