@@ -47,7 +47,7 @@ export function startWeeklySchedule(log: (line: string) => void): {
     const scheduledTime = new Date().toISOString();
     try {
       const { handler } = await import('#lambdas/edition/report/handler');
-      const out = await handler({ scheduledTime }, fakeContext());
+      const out = await handler({ scheduledTime }, reportContext());
       log(`weekly run at ${scheduledTime}: queued ${out.weeks.join(', ')}`);
     } catch (error) {
       log(`weekly run at ${scheduledTime} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -57,7 +57,8 @@ export function startWeeklySchedule(log: (line: string) => void): {
   return { stop: () => job.stop(), pattern, ...(next ? { next } : {}) };
 }
 
-function fakeContext() {
+/** The Lambda context the weekly report function is invoked with locally (schedule and `npm run weekly`). */
+export function reportContext() {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'report',

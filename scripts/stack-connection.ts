@@ -28,3 +28,9 @@ export function fail(message: string): never {
   console.error(`error: ${message}`);
   process.exit(1);
 }
+
+/** Prints what was wrong with the command line, and exits 2 (a usage error). */
+export function usage(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}

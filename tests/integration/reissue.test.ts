@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { publish, publishedReport, waitForSend } from '../support/publishing';
+import { publishedReport, runCli, waitForSend } from '../support/publishing';
 
 /**
  * Re-issues: a correction to a record used three weeks ago re-issues only that week at the
@@ -12,21 +12,11 @@ const stack = useLocalStack();
 const county = { id: 'ZZOR0001', name: 'Synthetic Reissue County Sheriff', state: 'OR' };
 const weeks = ['2017-03-04', '2017-03-11', '2017-03-18', '2017-03-25'];
 
+/** `npm run weekly -- --at <time>`, as an operator runs it: each week's state, as it prints them. */
 async function weeklyRun(scheduledTime: string): Promise<string[]> {
-  const { DynamoEditionStore } = await import('#adapters/edition-store');
-  const { planWeeklyRun } = await import('#core/edition/weekly-run');
-  const editions = new DynamoEditionStore();
-  const seenAt = new Date().toISOString();
-  const plan = await planWeeklyRun(editions, new Date(scheduledTime), 'America/New_York');
-  const results: string[] = [];
-  // The same work the publisher does for each queued week, in order.
-  for (const { week, email } of plan.weeks) {
-    const out = await publish(week, email);
-    await editions.clearDirty(out.week, seenAt);
-    results.push(`${out.week} ${out.result} r${out.revision}`);
-  }
-  if (plan.expandedAll) await editions.clearDirty('*', seenAt);
-  return results;
+  const run = await runCli('weekly.ts', ['--at', scheduledTime], stack().dataDir, 120_000);
+  expect(run.code, run.stderr).toBe(0);
+  return run.stdout.split('\n').filter((line) => /^\d{4}-\d{2}-\d{2} /.test(line));
 }
 
 async function subscribe(address: string): Promise<void> {
@@ -53,9 +43,9 @@ describe('re-issued editions', () => {
       expect(response.status).toBe(201);
     }
     // Four weekly runs, each publishing (and emailing) its week.
-    expect(await weeklyRun('2017-03-13T13:00:00Z')).toEqual(['2017-03-04 published r1']);
-    expect(await weeklyRun('2017-03-20T13:00:00Z')).toEqual(['2017-03-11 published r1']);
-    expect(await weeklyRun('2017-03-27T13:00:00Z')).toEqual(['2017-03-18 published r1']);
+    expect(await weeklyRun('2017-03-13T13:00:00Z')).toEqual(['2017-03-04 published r1, emailed']);
+    expect(await weeklyRun('2017-03-20T13:00:00Z')).toEqual(['2017-03-11 published r1, emailed']);
+    expect(await weeklyRun('2017-03-27T13:00:00Z')).toEqual(['2017-03-18 published r1, emailed']);
     const r1 = await (
       await fetch(new URL('/reports/2017-03-04/r1/report.json', stack().urls.gateway))
     ).text();
@@ -80,7 +70,7 @@ describe('re-issued editions', () => {
     // Re-issues first, so this run's email already lists the correction.
     expect(await weeklyRun('2017-04-03T13:00:00Z')).toEqual([
       '2017-03-04 published r2',
-      '2017-03-25 published r1',
+      '2017-03-25 published r1, emailed',
     ]);
     // Only that week was re-issued; the others stayed at revision 1.
     for (const week of ['2017-03-11', '2017-03-18', '2017-03-25']) {
@@ -117,11 +107,21 @@ describe('re-issued editions', () => {
         learnedOn: '2017-04-03',
       }),
     });
-    expect(await weeklyRun('2017-04-10T13:00:00Z')).toEqual(['2017-04-01 published r1']);
+    expect(await weeklyRun('2017-04-10T13:00:00Z')).toEqual(['2017-04-01 published r1, emailed']);
     const [later] = await stack().sentMail();
     expect(later?.body.text).not.toContain('/reports/2017-03-04/r2/');
     // The archive and the feed show the re-issue.
     const feed = await (await fetch(new URL('/feed.xml', stack().urls.gateway))).text();
     expect(feed).toContain('/reports/2017-03-04/r2/');
+  });
+
+  it('refuses a run time later than now or not a time, with exit code 2 and nothing queued', async () => {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    for (const at of [future, 'next monday', '2017-13-45T99:00:00Z']) {
+      const run = await runCli('weekly.ts', ['--at', at], stack().dataDir);
+      expect(run.code, run.stdout).toBe(2);
+      expect(run.stderr).toMatch(/--at/);
+      expect(run.stdout).not.toMatch(/queued/);
+    }
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * npm run weekly [-- --at ISO-TIME]
+ * Runs the weekly job now, exactly as the schedule would at that time (the report function with
+ * `{"scheduledTime": …}`), then waits until every week it queued has been through the publisher,
+ * and prints each week's state. Finds the running local stack through $DATA_DIR/stack.json.
+ */
+import { parseArgs } from 'node:util';
+import { connect, fail, usage } from './stack-connection';
+
+const USAGE = `usage:
+  npm run weekly [-- --at ISO-TIME] [--timeout SECONDS]
+    --at       the time the schedule would run at, e.g. 2017-03-13T13:00:00Z (default: now; not later than now)
+    --timeout  how long to wait for the publications (default 900)`;
+
+async function main(): Promise<void> {
+  const options = {
+    at: { type: 'string' },
+    timeout: { type: 'string', default: '900' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: { at?: string; timeout: string; help: boolean };
+  try {
+    values = parseArgs({ options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const now = new Date();
+  const at = values.at === undefined ? now : new Date(values.at);
+  if (values.at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.at) || Number.isNaN(at.getTime()))) {
+    usage(`--at must be an ISO time such as 2017-03-13T13:00:00Z, not "${values.at}"\n${USAGE}`);
+  }
+  if (at.getTime() > now.getTime())
+    usage(`--at ${values.at} is later than now: the schedule cannot run then yet`);
+  const timeoutSeconds = Number(values.timeout);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
+    usage(`--timeout must be a whole number of seconds\n${USAGE}`);
+
+  await connect(false).catch((error: unknown) =>
+    fail(error instanceof Error ? error.message : String(error)),
+  );
+  const { handler } = await import('#lambdas/edition/report/handler');
+  const { reportContext } = await import('#local/product');
+  const { QUEUES } = await import('#config/runtime');
+  const { DynamoEditionStore } = await import('#adapters/edition-store');
+  const { requireEnv } = await import('#config/env');
+
+  const startedAt = new Date().toISOString();
+  const scheduledTime = at.toISOString();
+  const { weeks } = await handler({ scheduledTime }, reportContext());
+  console.log(`weekly run for ${scheduledTime}: queued ${weeks.join(', ')}`);
+
+  const queueUrl = requireEnv(QUEUES.publish.envVar);
+  await waitUntilIdle(queueUrl, timeoutSeconds * 1000);
+
+  const editions = new DynamoEditionStore();
+  const marked = await editions.dirtyWeeks();
+  let pending = 0;
+  for (const week of weeks) {
+    const latest = await editions.latest(week);
+    let state: string;
+    if (latest === undefined || marked.includes(week)) {
+      state = `pending${latest ? ` (r${latest.revision} stays published)` : ''}: see npm run status and the dead-letter queue`;
+      pending += 1;
+    } else {
+      const made = latest.publishedAt >= startedAt ? 'published' : 'unchanged';
+      const email = latest.email.decision === 'send' && made === 'published' ? ', emailed' : '';
+      state = `${made} r${latest.revision}${email}`;
+    }
+    console.log(`${week} ${state}`);
+  }
+  if (pending > 0) fail(`${pending} week(s) of the run did not publish`);
+}
+
+/** Until the publish queue holds nothing visible, in flight or delayed, twice a little apart. */
+async function waitUntilIdle(queueUrl: string, timeoutMs: number): Promise<void> {
+  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const { sqs } = await import('#adapters/sqs');
+  const busy = async () => {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return Object.values(out.Attributes ?? {}).reduce((sum, n) => sum + Number(n), 0);
+  };
+  const deadline = Date.now() + timeoutMs;
+  let idleChecks = 0;
+  while (idleChecks < 2) {
+    if (Date.now() > deadline) fail('the run did not finish in time; npm run status shows where it stands');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    idleChecks = (await busy()) === 0 ? idleChecks + 1 : 0;
+  }
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
