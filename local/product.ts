@@ -7,8 +7,8 @@ import type { LocalQueue } from './stack';
 /**
  * The product's queues and schedule as the local stack runs them: the same functions the CDK
  * app deploys (publisher on the publish queue, sender on the send queue, the weekly report on
- * the schedule), from the same definitions (`#config/runtime`, `#config/schedule`), with the
- * local overrides that definition names.
+ * the schedule), from the same definitions (`#config/runtime`, `#config/schedule`): the deployed
+ * settings, with only the waits shrunk by LOCAL_TIME_SCALE.
  */
 export const PUBLISH_QUEUE = QUEUES.publish.name;
 export const SEND_QUEUE = QUEUES.send.name;
@@ -18,9 +18,10 @@ const HANDLERS: Record<keyof typeof QUEUES, LocalQueue['loadHandler']> = {
   send: async () => (await import('#lambdas/mail/send/handler')).handler,
 };
 
-export function productQueues(): LocalQueue[] {
+/** The product's queues, with waits shrunk by `timeScale` (LOCAL_TIME_SCALE). */
+export function productQueues(timeScale = 1): LocalQueue[] {
   return (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map((key) => {
-    const queue = localQueueSettings(key);
+    const queue = localQueueSettings(key, timeScale);
     return {
       name: queue.name,
       envVar: queue.envVar,

@@ -57,6 +57,12 @@ export interface LocalStackOptions {
   readonly routes?: readonly Route[];
   /** Run the weekly schedule (croner) as EventBridge Scheduler does deployed. @default false */
   readonly schedule?: boolean;
+  /**
+   * LOCAL_TIME_SCALE (contract §1): every local wait (queue visibility, never below the consumer's
+   * own timeout; message delays) is multiplied by it, so tests keep the deployed relationships and
+   * still finish. @default 1
+   */
+  readonly timeScale?: number;
   /** Headers added to every gateway response (the site's security headers, once defined). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -272,7 +278,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs: emulators.sqs.port,
     };
     const sqs = emulators.sqs;
-    const localQueues = options.queues ?? productQueues();
+    const localQueues = options.queues ?? productQueues(options.timeScale ?? 1);
     const queues = Object.fromEntries(localQueues.map((queue) => [queue.envVar, sqs.queueUrl(queue.name)]));
     // Before any SDK client exists: clients read region, endpoints and the warning switch at creation.
     const environment = applyLocalEnvironment({
@@ -403,6 +409,7 @@ async function startEmulators(dataDir: string, options: LocalStackOptions): Prom
     startSes({ port: options.sesPort ?? 0 }),
     startSqsServer({
       port: options.sqsPort ?? 0,
+      timeScale: options.timeScale ?? 1,
       ...(options.inMemory === true ? {} : { dataDir: join(dataDir, 'sqs') }),
     }),
   ]);

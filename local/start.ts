@@ -36,6 +36,19 @@ function readPort(setting: PortSetting, env: NodeJS.ProcessEnv): number {
   return port;
 }
 
+/** LOCAL_TIME_SCALE (contract §1): a number above 0 and at most 1 that shrinks every local wait. */
+function readTimeScale(env: NodeJS.ProcessEnv): number {
+  const value = env.LOCAL_TIME_SCALE;
+  if (value === undefined || value.trim() === '') return 1;
+  const scale = Number(value.trim());
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1) {
+    throw new ConfigurationError(
+      `LOCAL_TIME_SCALE=${JSON.stringify(value)} is not a time scale: use a number above 0 and at most 1 (e.g. 0.01)`,
+    );
+  }
+  return scale;
+}
+
 function explain(error: unknown): string {
   if (error instanceof PortInUseError) {
     const setting = Object.values(PORT_SETTINGS).find((candidate) => candidate.service === error.service);
@@ -89,7 +102,9 @@ function printBanner(stack: LocalStack): void {
 async function main(): Promise<void> {
   const env = process.env;
   let ports: Record<keyof typeof PORT_SETTINGS, number>;
+  let timeScale: number;
   try {
+    timeScale = readTimeScale(env);
     ports = {
       gateway: readPort(PORT_SETTINGS.gateway, env),
       dynamodb: readPort(PORT_SETTINGS.dynamodb, env),
@@ -149,6 +164,7 @@ async function main(): Promise<void> {
       sesPort: ports.ses,
       sqsPort: ports.sqs,
       schedule: true,
+      timeScale,
       ...(env.INTAKE_TOKEN === undefined || env.INTAKE_TOKEN === '' ? {} : { intakeToken: env.INTAKE_TOKEN }),
     });
   } catch (error) {

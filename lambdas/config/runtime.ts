@@ -71,19 +71,13 @@ export const QUEUES = {
 } as const satisfies Record<string, QueueSettings>;
 
 /**
- * Where the local stack still runs a queue otherwise than AWS does. Kept, named and explained
- * here so that behaviour did not change with the move to one definition; the fidelity issue
- * (#10) removes them.
+ * A queue's settings as the local stack runs it: the deployed definition, with its visibility
+ * timeout shrunk by `LOCAL_TIME_SCALE` (contract §1) but never below its consumer's own timeout,
+ * so a function still running is never handed its message a second time.
  */
-export const LOCAL_QUEUE_OVERRIDES: { readonly [K in keyof typeof QUEUES]?: Partial<QueueSettings> } = {
-  // One publication at a time, and a redelivery after 5 minutes rather than 30, so a local
-  // crash test sees its retry soon. AWS runs two at once.
-  publish: { visibilityTimeoutSeconds: 300, maxConcurrency: 1 },
-  // Long enough for a batch of 50 at a few per second, short enough to retry a busy batch soon.
-  send: { visibilityTimeoutSeconds: 60 },
-};
-
-/** A queue's settings as the local stack runs it: the definition with its local override. */
-export function localQueueSettings(queue: keyof typeof QUEUES): QueueSettings {
-  return { ...QUEUES[queue], ...LOCAL_QUEUE_OVERRIDES[queue] };
+export function localQueueSettings(queue: keyof typeof QUEUES, timeScale = 1): QueueSettings {
+  const settings: QueueSettings = QUEUES[queue];
+  const floor = FUNCTIONS[settings.consumer].timeoutSeconds;
+  const visibilityTimeoutSeconds = Math.max(Math.ceil(settings.visibilityTimeoutSeconds * timeScale), floor);
+  return { ...settings, visibilityTimeoutSeconds };
 }

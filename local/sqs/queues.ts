@@ -115,11 +115,18 @@ export class QueueStore {
   private readonly waiters = new Map<string, Set<() => void>>();
 
   /** `onChange` runs after every change that should be persisted. */
-  constructor(private readonly onChange: () => void = () => undefined) {}
+  /**
+   * `timeScale` (LOCAL_TIME_SCALE) shrinks message delays alike; visibility timeouts are set by
+   * the stack, already scaled.
+   */
+  constructor(
+    private readonly onChange: () => void = () => undefined,
+    private readonly timeScale = 1,
+  ) {}
 
-  static fromJSON(data: unknown, onChange?: () => void): QueueStore {
+  static fromJSON(data: unknown, onChange?: () => void, timeScale = 1): QueueStore {
     const parsed = persistedQueuesSchema.parse(data);
-    const store = new QueueStore(onChange);
+    const store = new QueueStore(onChange, timeScale);
     for (const queue of parsed.queues) {
       store.queues.set(queue.name, {
         ...queue,
@@ -258,7 +265,7 @@ export class QueueStore {
       sentAt: now,
       ...(message.traceHeader === undefined ? {} : { traceHeader: message.traceHeader }),
       receiveCount: 0,
-      visibleAt: now + delay * 1000,
+      visibleAt: now + delay * 1000 * this.timeScale,
     };
     queue.messages.set(stored.id, stored);
     this.onChange();

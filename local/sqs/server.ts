@@ -17,6 +17,8 @@ export interface SqsServerOptions {
   readonly dataDir?: string;
   /** Where unexpected errors are reported. @default stderr */
   readonly logError?: (message: string, error: unknown) => void;
+  /** LOCAL_TIME_SCALE: message delays are multiplied by it. @default 1 */
+  readonly timeScale?: number;
 }
 
 export interface SqsServer extends RunningEmulator {
@@ -61,7 +63,9 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
   const path = options.dataDir === undefined ? undefined : join(options.dataDir, 'queues.json');
   const persistence = path === undefined ? undefined : new Persistence(path, logError);
   const onChange = () => persistence?.markChanged();
-  const store = path === undefined ? new QueueStore() : await loadStore(path, onChange);
+  const timeScale = options.timeScale ?? 1;
+  const store =
+    path === undefined ? new QueueStore(onChange, timeScale) : await loadStore(path, onChange, timeScale);
   persistence?.attach(store);
 
   const requests = new Set<AbortController>();
@@ -115,18 +119,18 @@ export async function startSqsServer(options: SqsServerOptions = {}): Promise<Sq
   };
 }
 
-async function loadStore(path: string, onChange: () => void): Promise<QueueStore> {
+async function loadStore(path: string, onChange: () => void, timeScale: number): Promise<QueueStore> {
   await mkdir(dirname(path), { recursive: true });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new QueueStore(onChange);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new QueueStore(onChange, timeScale);
     throw error;
   }
   // A damaged file is reported, never silently replaced: it may hold unsent work.
   try {
-    return QueueStore.fromJSON(JSON.parse(text), onChange);
+    return QueueStore.fromJSON(JSON.parse(text), onChange, timeScale);
   } catch (error) {
     throw new Error(`SQS: ${path} is not a queue file this server wrote; move it away to start empty`, {
       cause: error,
