@@ -80,7 +80,7 @@ function closer(server: Server): () => Promise<void> {
   };
 }
 
-function running(server: Server, port: number): RunningEmulator {
+export function running(server: Server, port: number): RunningEmulator {
   return { port, url: `http://${LOCAL_HOST}:${port}`, close: closer(server) };
 }
 

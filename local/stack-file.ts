@@ -21,7 +21,14 @@ const port = z.number().int().min(1).max(65535);
 const runningStackSchema = z.object({
   pid: z.number().int().positive(),
   gateway: z.string(),
-  ports: z.object({ gateway: port, dynamodb: port, s3: port, ses: port, sqs: port.optional() }),
+  ports: z.object({
+    gateway: port,
+    dynamodb: port,
+    s3: port,
+    ses: port,
+    sqs: port.optional(),
+    cdn: port.optional(),
+  }),
   // Loose: later servers (SQS, the scheduler) add their URLs without breaking older readers.
   urls: z.looseObject({
     gateway: z.string(),
@@ -32,6 +39,7 @@ const runningStackSchema = z.object({
     s3: z.string(),
     dynamodb: z.string(),
     sqs: z.string().optional(),
+    cdn: z.string().optional(),
   }),
   tables: z.record(z.string(), z.string()),
   buckets: z.record(z.string(), z.string()),

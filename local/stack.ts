@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
 import { securityHeaderMap } from '#lib/security-headers';
+import { type CdnStandIn, startCdnStandIn } from './cdn';
 import {
   type BucketSpec,
   LOCAL_HOST,
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   readonly sesPort?: number;
   /** The SQS-compatible server's port. @default 0, a free port */
   readonly sqsPort?: number;
+  /** The CloudFront stand-in's port. @default 0, a free port */
+  readonly cdnPort?: number;
   /** Queues to create, each with the function that consumes it (its event source mapping). */
   readonly queues?: readonly LocalQueue[];
   /** The bootstrap token. @default env INTAKE_TOKEN, else `dataDir/intake-token`, else a new one kept there */
@@ -99,6 +102,8 @@ export interface LocalStackPorts {
   readonly s3: number;
   readonly ses: number;
   readonly sqs: number;
+  /** The CloudFront stand-in (CreateInvalidation with CloudFront's in-progress limits). */
+  readonly cdn: number;
 }
 
 export interface LocalStackUrls {
@@ -114,6 +119,8 @@ export interface LocalStackUrls {
   readonly dynamodb: string;
   /** The SQS-compatible server (AWS JSON protocol); queue URLs are under it. */
   readonly sqs: string;
+  /** The CloudFront stand-in; `GET /_local/invalidations` lists what was asked. */
+  readonly cdn: string;
 }
 
 export interface LocalStack {
@@ -147,6 +154,9 @@ export const LOCAL_BUCKETS: Readonly<Record<string, string>> = {
 };
 
 /** The functions' environment apart from endpoints and names: region and credentials every emulator accepts. */
+/** The distribution id the local publisher invalidates (the CDN stand-in takes any). */
+export const LOCAL_DISTRIBUTION_ID = 'EDDORLOCAL';
+
 const BASE_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
   // s3rver checks signatures against these; dynalite and the SES server take any credentials.
@@ -164,7 +174,11 @@ const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PR
 /** What the functions' environment is derived from: a starting stack, or a running one's stack.json. */
 export interface StackEnvironmentSource {
   /** `sqs` is absent from the stack.json of a stack older than its SQS server. */
-  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'> & { readonly sqs?: number | undefined };
+  readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'> & {
+    readonly sqs?: number | undefined;
+    /** Absent from the stack.json of a stack older than its CDN stand-in. */
+    readonly cdn?: number | undefined;
+  };
   readonly tables: Readonly<Record<string, string>>;
   readonly buckets: Readonly<Record<string, string>>;
   /** Env var → queue URL. */
@@ -189,6 +203,13 @@ export function localEnvironment(source: StackEnvironmentSource): Record<string,
     ...(source.ports.sqs === undefined
       ? {}
       : { AWS_ENDPOINT_URL_SQS: `http://${LOCAL_HOST}:${source.ports.sqs}` }),
+    // The publisher invalidates through the same code as deployed, against the stand-in's limits.
+    ...(source.ports.cdn === undefined
+      ? {}
+      : {
+          AWS_ENDPOINT_URL_CLOUDFRONT: `http://${LOCAL_HOST}:${source.ports.cdn}`,
+          DISTRIBUTION_ID: LOCAL_DISTRIBUTION_ID,
+        }),
     ...source.tables,
     ...source.buckets,
     ...source.queues,
@@ -276,6 +297,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3: emulators.s3.port,
       ses: emulators.ses.port,
       sqs: emulators.sqs.port,
+      cdn: emulators.cdn.port,
     };
     const sqs = emulators.sqs;
     const localQueues = options.queues ?? productQueues(options.timeScale ?? 1);
@@ -396,6 +418,7 @@ interface Emulators {
   readonly s3: RunningEmulator;
   readonly ses: RunningEmulator;
   readonly sqs: SqsServer;
+  readonly cdn: CdnStandIn;
 }
 
 async function startEmulators(dataDir: string, options: LocalStackOptions): Promise<Emulators> {
@@ -412,15 +435,17 @@ async function startEmulators(dataDir: string, options: LocalStackOptions): Prom
       timeScale: options.timeScale ?? 1,
       ...(options.inMemory === true ? {} : { dataDir: join(dataDir, 'sqs') }),
     }),
+    startCdnStandIn({ port: options.cdnPort ?? 0, timeScale: options.timeScale ?? 1 }),
   ]);
-  const [dynamodb, s3, ses, sqs] = started;
+  const [dynamodb, s3, ses, sqs, cdn] = started;
   if (
     dynamodb?.status === 'fulfilled' &&
     s3?.status === 'fulfilled' &&
     ses?.status === 'fulfilled' &&
-    sqs?.status === 'fulfilled'
+    sqs?.status === 'fulfilled' &&
+    cdn?.status === 'fulfilled'
   ) {
-    return { dynamodb: dynamodb.value, s3: s3.value, ses: ses.value, sqs: sqs.value };
+    return { dynamodb: dynamodb.value, s3: s3.value, ses: ses.value, sqs: sqs.value, cdn: cdn.value };
   }
   // One failed: stop the others so their ports and files are free for the next attempt.
   await closeAll(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
@@ -502,6 +527,7 @@ function stackUrls(gateway: Gateway, emulators: Emulators): LocalStackUrls {
     s3: emulators.s3.url,
     dynamodb: emulators.dynamodb.url,
     sqs: emulators.sqs.url,
+    cdn: emulators.cdn.url,
   };
 }
 
