@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EditionRecord, EditionStore } from '#core/edition/ports';
 import { changedPaths } from '#core/edition/publication';
 import { publishMessageSchema, shouldWaitForReissues } from '#core/edition/publish-message';
-import { planWeeklyRun, runMessages } from '#core/edition/weekly-run';
+import { missedWeeks, planWeeklyRun, runMessages } from '#core/edition/weekly-run';
 
 /** Only what the plan reads: the marks and the published weeks. */
 function editions(published: string[], dirty: string[]): EditionStore {
@@ -52,6 +52,22 @@ describe('the weekly run', () => {
     const plan = await planWeeklyRun(editions(['2017-02-25'], []), new Date(RUN_AT), TZ);
 
     expect(runMessages(plan, RUN_AT)).toEqual([{ week: '2017-03-04', email: true, runAt: RUN_AT }]);
+  });
+
+  it('makes good up to three weeks that failed or missed runs left unpublished, emailing only the newest', async () => {
+    // The newest published week is 2017-01-28: five ended weeks since, the latest 2017-03-04.
+    const plan = await planWeeklyRun(editions(['2017-01-21', '2017-01-28'], []), new Date(RUN_AT), TZ);
+
+    expect(plan.weeks).toEqual([
+      { week: '2017-02-11', email: false },
+      { week: '2017-02-18', email: false },
+      { week: '2017-02-25', email: false },
+      { week: '2017-03-04', email: true },
+    ]);
+    expect(missedWeeks(['2017-02-25'], '2017-03-04')).toEqual([]);
+    expect(missedWeeks(['2017-02-18'], '2017-03-04')).toEqual(['2017-02-25']);
+    // A new deployment starts with its first week, not with history.
+    expect(missedWeeks([], '2017-03-04')).toEqual([]);
   });
 
   it('lets the week to email wait for the run’s re-issues at most twice, then go', () => {
