@@ -1,6 +1,9 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 
@@ -142,6 +145,59 @@ export async function startS3(options: S3Options): Promise<RunningEmulator> {
 
 export interface SesOptions {
   readonly port?: number;
+  /**
+   * Where the mailbox is kept (`mail.jsonl`, one sent message a line, appended before the send is
+   * answered), so sent mail survives a kill of the stack; absent: in memory only (tests).
+   */
+  readonly mailboxDir?: string;
+}
+
+/** The server's store module: a plain object the server's handlers call through at each send. */
+interface SesStoreModule {
+  saveEmail: (email: unknown) => void;
+  clearStore: () => void;
+  getStoreReadonly: () => { emails: unknown[] };
+}
+
+/**
+ * Keeps aws-ses-v2-local's mailbox in a file: the messages already there are loaded, and each new
+ * one is appended (synchronously, before the server answers the send) through the store module
+ * the server itself calls; clearing the store empties the file. Appending keeps a send O(1).
+ */
+/** The mailbox file of the stack running in this process, if it keeps one. */
+let mailboxFile: string | undefined;
+
+async function persistMailbox(dir: string | undefined): Promise<void> {
+  // The same module instance as the server's: CommonJS caches it by path.
+  const store = createRequire(import.meta.url)('aws-ses-v2-local/dist/store.js') as SesStoreModule;
+  const marked = store as SesStoreModule & { persisted?: boolean };
+  if (!marked.persisted) {
+    const save = store.saveEmail;
+    const clear = store.clearStore;
+    store.saveEmail = (email) => {
+      if (mailboxFile !== undefined)
+        appendFileSync(mailboxFile, `${JSON.stringify(email)}\n`, { mode: 0o600 });
+      save(email);
+    };
+    store.clearStore = () => {
+      if (mailboxFile !== undefined) writeFileSync(mailboxFile, '', { mode: 0o600 });
+      clear();
+    };
+    marked.persisted = true;
+  }
+  mailboxFile = undefined;
+  if (dir === undefined) return;
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'mail.jsonl');
+  const kept = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+    : [];
+  const emails = store.getStoreReadonly().emails;
+  emails.length = 0;
+  for (const line of kept) emails.push(JSON.parse(line));
+  mailboxFile = file;
 }
 
 type SesServerFactory = (config?: { host?: string; port?: number }) => Promise<Server>;
@@ -182,6 +238,7 @@ export async function startSes(options: SesOptions = {}): Promise<RunningEmulato
   // a fixed port is checked first to report it properly.
   if (port !== 0) await assertPortFree('SES', port);
   const createSesServer = await loadSesServerFactory();
+  await persistMailbox(options.mailboxDir);
   const server = await createSesServer({ host: LOCAL_HOST, port });
   if (!server.listening) throw new PortInUseError('SES', port);
   return running(server, boundPort(server));

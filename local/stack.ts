@@ -429,7 +429,10 @@ async function startEmulators(dataDir: string, options: LocalStackOptions): Prom
       ...(options.inMemory === true ? {} : { path: join(dataDir, 'dynamodb') }),
     }),
     startS3({ port: options.s3Port ?? 0, directory: join(dataDir, 's3'), buckets }),
-    startSes({ port: options.sesPort ?? 0 }),
+    startSes({
+      port: options.sesPort ?? 0,
+      ...(options.inMemory === true ? {} : { mailboxDir: join(dataDir, 'ses') }),
+    }),
     startSqsServer({
       port: options.sqsPort ?? 0,
       timeScale: options.timeScale ?? 1,

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createClientBodySchema } from '#core/intake/schemas';
 import { toIssues } from '#http/json-body';
-import { connect, fail } from './stack-connection';
+import { connect, fail, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run clients -- create NAME [--role intake|admin|jurisdiction] [--jurisdiction ID]
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({ options, allowPositionals: true, strict: true });
   } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   const [command, ...rest] = parsed.positionals;
   if (parsed.values.help || command === undefined) {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
           (i) =>
             `  ${i.path === 'jurisdictionId' ? '--jurisdiction' : i.path === 'role' ? '--role' : 'NAME'}: ${i.message}`,
         );
-        fail(`cannot create the client:\n${issues.join('\n')}\n${USAGE}`);
+        usage(`cannot create the client:\n${issues.join('\n')}\n${USAGE}`);
       }
       const client = await createClient(store, valid.data, new Date());
       console.log(
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     }
     case 'revoke': {
       const id = rest[0];
-      if (id === undefined || rest.length !== 1) fail(`revoke takes one client id\n${USAGE}`);
+      if (id === undefined || rest.length !== 1) usage(`revoke takes one client id\n${USAGE}`);
       try {
         const client = await revokeClient(store, id, new Date());
         console.log(`revoked ${client.id} (${client.name})`);
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      fail(`unknown command ${command}\n${USAGE}`);
+      usage(`unknown command ${command}\n${USAGE}`);
   }
 }
 

@@ -54,11 +54,17 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** A usage error: exit 2 (contract §6). */
+function usage(message: string): never {
+  console.error(`npm run demo: ${message}`);
+  process.exit(2);
+}
+
 function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > max)
-    fail(`--${name} must be a whole number from 1 to ${max}\n${USAGE}`);
+    usage(`--${name} must be a whole number from 1 to ${max}\n${USAGE}`);
   return n;
 }
 
@@ -89,14 +95,14 @@ function readOptions(): Options {
       strict: true,
     }).values;
   } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   if (values.help === true) {
     console.log(USAGE);
     process.exit(0);
   }
   const seed = values.seed ?? DEFAULT_SEED;
-  if (seed.trim() === '') fail(`--seed must not be empty\n${USAGE}`);
+  if (seed.trim() === '') usage(`--seed must not be empty\n${USAGE}`);
   return {
     seed,
     weeks: positiveInt(values.weeks, 'weeks', DEFAULT_WEEKS, MAX_WEEKS),

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect, fail } from './stack-connection';
+import { connect, fail, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run publish -- --week YYYY-MM-DD [--no-email]
@@ -26,16 +26,16 @@ async function main(): Promise<void> {
   try {
     values = parseArgs({ options, strict: true }).values;
   } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   if (values.help) {
     console.log(USAGE);
     return;
   }
   const date = values.week;
-  if (date === undefined) fail(`--week is required\n${USAGE}`);
+  if (date === undefined) usage(`--week is required\n${USAGE}`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
-    fail(`--week must be a date written YYYY-MM-DD, not "${date}"\n${USAGE}`);
+    usage(`--week must be a date written YYYY-MM-DD, not "${date}"\n${USAGE}`);
   const connection = await connect(values.deployed).catch((error: unknown) =>
     fail(error instanceof Error ? error.message : String(error)),
   );
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const { draftEdition, publishWeek } = await import('#core/edition/publication');
   const { isCalendarDate, weekOf } = await import('#core/reporting-week');
   const { DomainError } = await import('#core/errors');
-  if (!isCalendarDate(date)) fail(`--week ${date} is not a real calendar date`);
+  if (!isCalendarDate(date)) usage(`--week ${date} is not a real calendar date`);
   const deps = publisherDeps();
 
   if (values.preview) {

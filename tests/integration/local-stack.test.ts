@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PortInUseError } from '#local/emulators';
@@ -330,7 +331,7 @@ describe('local stack', () => {
     await expect(stat(stackFilePath(dataDir))).rejects.toThrow(/ENOENT/);
   });
 
-  it('keeps DynamoDB data and the generated token on disk across stop and start', async () => {
+  it('keeps DynamoDB data, sent mail and the generated token on disk across stop and start', async () => {
     const dataDir = await temporaryDir();
     const previousToken = process.env.INTAKE_TOKEN;
     delete process.env.INTAKE_TOKEN;
@@ -349,6 +350,17 @@ describe('local stack', () => {
         }),
       );
       client.destroy();
+      // Sent mail is on disk as soon as SES answered the send (before any stop), as a kill would find it.
+      const ses = new SESv2Client({});
+      await ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: 'reports@example.org',
+          Destination: { ToAddresses: ['kept-reader@example.org'] },
+          Content: { Simple: { Subject: { Data: 'Synthetic kept mail' }, Body: { Text: { Data: 'kept' } } } },
+        }),
+      );
+      ses.destroy();
+      expect(await readFile(join(dataDir, 'ses', 'mail.jsonl'), 'utf8')).toContain('Synthetic kept mail');
       await first.stop();
 
       // The same ports, so clients created by the first run still reach the second.
@@ -370,6 +382,10 @@ describe('local stack', () => {
       );
       again.destroy();
       expect(kept.Item?.name?.S).toBe('Synthetic Kept County');
+      const mailbox = (await (await fetch(second.urls.mailStore)).json()) as {
+        emails: { subject: string }[];
+      };
+      expect(mailbox.emails.map((m) => m.subject)).toContain('Synthetic kept mail');
     } finally {
       await second?.stop();
       if (previousToken !== undefined) process.env.INTAKE_TOKEN = previousToken;

@@ -323,6 +323,19 @@ describe('publishing a week to the site', () => {
     expect((await get('/')).body).toContain('Re-issued');
   });
 
+  it('answers a usage error with exit code 2 and a message that says what to fix, changing nothing', async () => {
+    for (const [script, args, says] of [
+      ['publish.ts', ['--week', 'next-monday'], /--week must be a date/],
+      ['publish.ts', ['--week', '2017-02-30'], /not a real calendar date/],
+      ['publish.ts', [], /--week is required/],
+      ['clients.ts', ['rename', 'x'], /unknown command/],
+    ] as const) {
+      const run = await runCli(script, args, stack().dataDir);
+      expect(run.code, `${script} ${args.join(' ')}`).toBe(2);
+      expect(run.stderr).toMatch(says);
+    }
+  });
+
   it('refuses to publish a week that has not ended, with a clear error', async () => {
     const today = todayIn('America/New_York');
     const run = await runCli('publish.ts', ['--week', today], stack().dataDir);
