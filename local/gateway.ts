@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LOCAL_HOST, listen } from './emulators';
 
+/** What a call that ran past its function's timeout answers: nothing (Lambda ended it). */
+const TIMED_OUT = Symbol('timed out');
+
 /** A function behind the HTTP API, called as Lambda calls it: payload format 2.0. */
 export type HttpFunction = (
   event: APIGatewayProxyEventV2,
@@ -27,6 +30,11 @@ export interface Route {
   readonly name: string;
   /** Headers added to this route's responses (e.g. the site's security headers), over the function's own. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The function's timeout: past it the answer is lost and the caller gets API Gateway's own
+   * `500 {"message":"Internal Server Error"}`, as when Lambda ends a call. @default the gateway's timeoutMs
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -166,14 +174,29 @@ async function handleRequest(
     const route =
       routing.routes.find((candidate) => matches(candidate, { method, path })) ?? routing.fallback;
     const event = toEvent(request, { method, path, rawQueryString, body });
-    const context = fakeContext(route.name, settings.timeoutMs);
-    let result: APIGatewayProxyStructuredResultV2;
+    const timeoutMs = route.timeoutMs ?? settings.timeoutMs;
+    const context = fakeContext(route.name, timeoutMs);
+    let result: APIGatewayProxyStructuredResultV2 | typeof TIMED_OUT;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await route.handler(event, context);
+      const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+      });
+      result = await Promise.race([route.handler(event, context), timedOut]);
+      if (result === TIMED_OUT) {
+        settings.logError(
+          `[gateway] ${route.name} timed out after ${timeoutMs / 1000} s on ${method} ${path}`,
+          undefined,
+        );
+        writeJson(response, 500, { message: 'Internal Server Error' }, settings.headers);
+        return;
+      }
     } catch (error) {
       settings.logError(`[gateway] ${route.name} failed on ${method} ${path}:`, error);
       writeJson(response, 500, { error: 'internal error' }, settings.headers);
       return;
+    } finally {
+      clearTimeout(timer);
     }
     writeResult(response, result, { ...(route.headers ?? {}), ...settings.headers });
   } catch (error) {

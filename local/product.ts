@@ -31,6 +31,7 @@ export function productQueues(timeScale = 1): LocalQueue[] {
       batchSize: queue.batchSize,
       maxConcurrency: queue.maxConcurrency,
       functionName: queue.consumer,
+      timeoutSeconds: FUNCTIONS[queue.consumer].timeoutSeconds,
       loadHandler: HANDLERS[key],
     };
   });

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
+import { FUNCTIONS } from '#config/runtime';
 import { securityHeaderMap } from '#lib/security-headers';
 import { type CdnStandIn, startCdnStandIn } from './cdn';
 import {
@@ -92,6 +93,8 @@ export interface LocalQueue {
   readonly batchSize?: number;
   /** Invocations in flight at once. @default 2 */
   readonly maxConcurrency?: number;
+  /** The consuming function's timeout, past which its answer is lost. @default 30 */
+  readonly timeoutSeconds?: number;
   /** How long to gather a batch once a first message is there. @default 0 */
   readonly maxBatchingWindowMs?: number;
 }
@@ -330,6 +333,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           match: '/subscriptions',
           name: 'subscriptions',
           handler: subscriptions,
+          timeoutMs: FUNCTIONS.subscriptions.timeoutSeconds * 1000,
           headers: securityHeaderMap(),
         },
         {
@@ -339,7 +343,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           headers: securityHeaderMap(),
         },
       ],
-      fallback: { name: 'intake', handler: intake },
+      fallback: { name: 'intake', handler: intake, timeoutMs: FUNCTIONS.intake.timeoutSeconds * 1000 },
     });
     // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
     if (options.schedule === true) {
@@ -367,6 +371,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           queueUrl: sqs.queueUrl(queue.name),
           handler: await queue.loadHandler(),
           functionName: queue.functionName ?? queue.name,
+          ...(queue.timeoutSeconds === undefined ? {} : { timeoutMs: queue.timeoutSeconds * 1000 }),
           ...(queue.batchSize === undefined ? {} : { batchSize: queue.batchSize }),
           ...(queue.maxConcurrency === undefined ? {} : { maxConcurrency: queue.maxConcurrency }),
           ...(queue.maxBatchingWindowMs === undefined

@@ -9,6 +9,9 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { fakeContext } from '#local/gateway';
 
+/** What an invocation that ran past its timeout answers: nothing (Lambda ended it). */
+const TIMED_OUT = Symbol('timed out');
+
 /** A function behind an SQS event source mapping, called as Lambda calls it. */
 // biome-ignore lint/suspicious/noConfusingVoidType: Lambda's own SQSHandler type lets a function return nothing.
 export type SqsFunction = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -32,7 +35,11 @@ export interface PollerOptions {
   readonly maxConcurrency?: number;
   /** Honour `batchItemFailures` (FunctionResponseTypes: ReportBatchItemFailures). @default true */
   readonly reportBatchItemFailures?: boolean;
-  /** The Lambda timeout the fake context counts down from. @default 30000 */
+  /**
+   * The function's timeout: the fake context counts down from it, and an invocation still running
+   * at its end has its answer lost, as Lambda ends it (its batch returns after the visibility
+   * timeout). The code itself cannot be stopped in this process and runs on. @default 30000
+   */
   readonly timeoutMs?: number;
   /** Where handler and polling errors are reported. @default stderr */
   readonly logError?: (message: string, error: unknown) => void;
@@ -125,10 +132,23 @@ export async function startPoller(options: PollerOptions): Promise<Poller> {
       Records: messages.map((message) => toRecord(message, eventSourceARN, awsRegion)),
     };
     let result: unknown;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await handler(event, fakeContext(functionName, timeoutMs));
+      const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+      });
+      result = await Promise.race([handler(event, fakeContext(functionName, timeoutMs)), timedOut]);
     } catch (error) {
       logError(`${functionName} failed: its batch returns to the queue after the visibility timeout`, error);
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (result === TIMED_OUT) {
+      logError(
+        `${functionName} timed out after ${timeoutMs / 1000} s: its answer is lost and its batch returns after the visibility timeout`,
+        undefined,
+      );
       return;
     }
     const failed = reportFailures ? failedIds(result, event) : new Set<string>();

@@ -229,6 +229,32 @@ describe('gateway', () => {
   });
 });
 
+describe('gateway timeouts', () => {
+  it('answers as API Gateway does when the function runs past its timeout, and never its late answer', async () => {
+    const gateway = await startGateway({
+      logError: () => undefined,
+      routing: {
+        routes: [],
+        fallback: {
+          name: 'slow',
+          timeoutMs: 100,
+          handler: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            return { statusCode: 200, body: 'too late' };
+          },
+        },
+      },
+    });
+    try {
+      const response = await fetch(`${gateway.url}/slow`);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
 describe('gateway shutdown', () => {
   it('lets a function call in flight finish before close() resolves, and refuses new work', async () => {
     const events: string[] = [];

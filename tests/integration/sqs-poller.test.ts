@@ -313,4 +313,27 @@ describe.concurrent('SQS poller: failures', () => {
     expect(calls).toBe(2);
     expect(String(logged[0])).toContain('the first attempt fails');
   });
+
+  it('loses the answer of a call past its timeout, as Lambda ends it: the batch comes back', async () => {
+    const queue = await createQueue({ visibilityTimeout: 1 });
+    await sendAll(queue.url, ['slow']);
+    const logged: string[] = [];
+    let calls = 0;
+    const poller = await poll({
+      queueUrl: queue.url,
+      timeoutMs: 100,
+      logError: (message) => logged.push(message),
+      handler: async () => {
+        calls += 1;
+        // The first call answers "success" too late; the second in time.
+        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(isEmpty(queue.url));
+    await poller.stop();
+
+    expect(calls).toBe(2);
+    expect(logged.some((message) => message.includes('timed out after 0.1 s'))).toBe(true);
+  });
 });
