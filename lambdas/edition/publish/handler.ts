@@ -21,7 +21,9 @@ const REISSUE_WAIT_SECONDS = 60;
  */
 async function publishOne(record: SQSRecord): Promise<void> {
   const message = publishMessageSchema.parse(JSON.parse(record.body));
-  if (queueUrl !== undefined && shouldWaitForReissues(message, await deps.editions.dirtyWeeks())) {
+  // Only the week to email that names re-issues reads the marks: the others never wait.
+  const mayWait = queueUrl !== undefined && message.email && (message.after?.length ?? 0) > 0;
+  if (mayWait && queueUrl !== undefined && shouldWaitForReissues(message, await deps.editions.dirtyWeeks())) {
     const again = { ...message, waited: (message.waited ?? 0) + 1 };
     await enqueue(queueUrl, publishMessageSchema, [again], { delaySeconds: REISSUE_WAIT_SECONDS });
     return;
