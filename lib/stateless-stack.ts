@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
 import { IntakeApi } from './constructs/intake-api';
 import { Mailer } from './constructs/mailer';
+import { Operator } from './constructs/operator';
 import { Publisher } from './constructs/publisher';
 import { Site } from './constructs/site';
 import { Subscriptions } from './constructs/subscriptions';
@@ -43,6 +44,7 @@ export class StatelessStack extends Stack {
   readonly site: Site;
   readonly publisher: Publisher;
   readonly weeklyReport: WeeklyReport;
+  readonly operator: Operator;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -90,6 +92,13 @@ export class StatelessStack extends Stack {
 
     this.weeklyReport = new WeeklyReport(this, 'WeeklyReport', {
       ...common,
+      publishQueue: this.publisher.queue.queue,
+    });
+
+    this.operator = new Operator(this, 'Operator', {
+      tables,
+      publisher: this.publisher.function,
+      weeklyReport: this.weeklyReport.function,
       publishQueue: this.publisher.queue.queue,
     });
   }

@@ -13,11 +13,6 @@ import type { LocalQueue } from './stack';
 export const PUBLISH_QUEUE = QUEUES.publish.name;
 export const SEND_QUEUE = QUEUES.send.name;
 
-const HANDLERS: Record<keyof typeof QUEUES, LocalQueue['loadHandler']> = {
-  publish: async () => (await import('#lambdas/edition/publish/handler')).handler,
-  send: async () => (await import('#lambdas/mail/send/handler')).handler,
-};
-
 /** The product's queues, with waits shrunk by `timeScale` (LOCAL_TIME_SCALE). */
 export function productQueues(timeScale = 1): LocalQueue[] {
   return (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map((key) => {
@@ -32,13 +27,16 @@ export function productQueues(timeScale = 1): LocalQueue[] {
       maxConcurrency: queue.maxConcurrency,
       functionName: queue.consumer,
       timeoutSeconds: FUNCTIONS[queue.consumer].timeoutSeconds,
-      loadHandler: HANDLERS[key],
+      function: queue.consumer,
     };
   });
 }
 
-/** The weekly schedule with croner, from the one definition CDK also uses. */
-export function startWeeklySchedule(log: (line: string) => void): {
+/** The weekly schedule with croner, from the one definition CDK also uses, invoking the report function. */
+export function startWeeklySchedule(
+  log: (line: string) => void,
+  invoke: (event: { scheduledTime: string }) => Promise<{ weeks: string[] }>,
+): {
   stop(): void;
   pattern: string;
   next?: Date;
@@ -48,8 +46,7 @@ export function startWeeklySchedule(log: (line: string) => void): {
   const job = new Cron(pattern, { timezone: schedule.timeZone, protect: true }, async () => {
     const scheduledTime = new Date().toISOString();
     try {
-      const { handler } = await import('#lambdas/edition/report/handler');
-      const out = await handler({ scheduledTime }, reportContext());
+      const out = await invoke({ scheduledTime });
       log(`weekly run at ${scheduledTime}: queued ${out.weeks.join(', ')}`);
     } catch (error) {
       log(`weekly run at ${scheduledTime} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -57,22 +54,4 @@ export function startWeeklySchedule(log: (line: string) => void): {
   });
   const next = job.nextRun() ?? undefined;
   return { stop: () => job.stop(), pattern, ...(next ? { next } : {}) };
-}
-
-/** The Lambda context the weekly report function is invoked with locally (schedule and `npm run weekly`). */
-export function reportContext() {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'report',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:report',
-    memoryLimitInMB: '512',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/report',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => FUNCTIONS.report.timeoutSeconds * 1000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -28,6 +28,8 @@ const runningStackSchema = z.object({
     ses: port,
     sqs: port.optional(),
     cdn: port.optional(),
+    lambda: port.optional(),
+    secretsmanager: port.optional(),
   }),
   // Loose: later servers (SQS, the scheduler) add their URLs without breaking older readers.
   urls: z.looseObject({
@@ -45,6 +47,10 @@ const runningStackSchema = z.object({
   buckets: z.record(z.string(), z.string()),
   /** Env var → queue URL; absent from the file of a stack older than its SQS server. */
   queues: z.record(z.string(), z.string()).optional(),
+  /** Function key → its local name in the Lambda API (`npm run publish`, `npm run weekly`). */
+  functions: z.record(z.string(), z.string()).optional(),
+  /** The functions' shared variables (the template's values and the local overrides; no secrets). */
+  environment: z.record(z.string(), z.string()).optional(),
   dataDir: z.string(),
   startedAt: z.string(),
 });

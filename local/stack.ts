@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
 import { FUNCTIONS } from '#config/runtime';
 import { securityHeaderMap } from '#lib/security-headers';
+import { ensureAssembly } from './assembly';
 import { type CdnStandIn, startCdnStandIn } from './cdn';
 import {
   type BucketSpec,
@@ -17,11 +19,23 @@ import {
   startSes,
 } from './emulators';
 import { type Gateway, type HttpFunction, type Route, startGateway } from './gateway';
+import { type Gate, type Service, startGate } from './iam/gate';
+import {
+  ACCOUNT_PRINCIPAL,
+  credentialEnvironment,
+  type Principal,
+  Principals,
+  rolePrincipal,
+} from './iam/principals';
+import { startInvokeApi } from './lambda/invoke-api';
+import { LocalFunction, type Reaper, startReaper } from './lambda/runtime';
+import { type FunctionKey, type LocalAssembly, readAssembly, type Statement } from './lambda/template';
 import { productQueues, startWeeklySchedule } from './product';
+import { startSecretsStandIn } from './secrets';
 import { type SesSimulator, startSesSimulator } from './ses-simulator';
 import { isSitePath, seedEmptySite, siteOrigin } from './site-origin';
 import { type Poller, type SqsFunction, startPoller } from './sqs/poller';
-import { queueArn } from './sqs/queues';
+import { ACCOUNT_ID, queueArn } from './sqs/queues';
 import { type SqsServer, startSqsServer } from './sqs/server';
 import {
   isProcessAlive,
@@ -30,7 +44,7 @@ import {
   type StartingStackFile,
   stackFilePath,
 } from './stack-file';
-import { subscriptionEnvironment } from './subscription-environment';
+import { localOverrides, siteEnvironment, subscriptionSecretPath } from './subscription-environment';
 import { ensureTables, localTableEnvironment } from './tables';
 
 export interface LocalStackOptions {
@@ -69,6 +83,18 @@ export interface LocalStackOptions {
   readonly timeScale?: number;
   /** Headers added to every gateway response (the site's security headers, once defined). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The synthesized CDK app to run (local/assembly.ts). @default the one for the sources as they are, made if missing */
+  readonly assemblyDir?: string;
+  /**
+   * Changes a role's statements before the stack enforces them: tests of what a missing grant
+   * does (`withoutGrant` from local/iam/policy).
+   */
+  readonly editPolicy?: (
+    role: FunctionKey | 'operator',
+    statements: readonly Statement[],
+  ) => readonly Statement[];
+  /** Variables added to every function's environment (tests: the endpoint of a fault proxy). */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -85,8 +111,13 @@ export interface LocalQueue {
   readonly dlqName?: string;
   /** Receives before a message moves to `dlqName`. */
   readonly maxReceiveCount?: number;
-  /** Imports the consuming function once the environment is set, e.g. `async () => (await import('#lambdas/mail/send/handler')).handler`. */
-  readonly loadHandler: () => Promise<SqsFunction>;
+  /** The product function that consumes it, run from its deployed bundle in its own processes. */
+  readonly function?: FunctionKey;
+  /**
+   * Or a handler run in this process (tests of the queues themselves), imported once the
+   * environment is set, e.g. `async () => (await import('./my-handler')).handler`.
+   */
+  readonly loadHandler?: () => Promise<SqsFunction>;
   /** The function name in the fake Lambda context and in error logs. @default `name` */
   readonly functionName?: string;
   /** Records per invocation, 1–10. @default 10 */
@@ -107,6 +138,10 @@ export interface LocalStackPorts {
   readonly sqs: number;
   /** The CloudFront stand-in (CreateInvalidation with CloudFront's in-progress limits). */
   readonly cdn: number;
+  /** The Lambda API (Invoke) of the local functions. */
+  readonly lambda: number;
+  /** The Secrets Manager stand-in (GetSecretValue of the subscription secret). */
+  readonly secretsmanager: number;
 }
 
 export interface LocalStackUrls {
@@ -141,8 +176,25 @@ export interface LocalStack {
   readonly buckets: Readonly<Record<string, string>>;
   /** Env var → queue URL, for the queues of `options.queues`. */
   readonly queues: Readonly<Record<string, string>>;
-  /** The variables set on process.env for the functions (also what a child process needs to reach the stack). */
+  /**
+   * The variables set on process.env: every function's environment, acting as the account (the
+   * tests' direct calls), and what a child process needs to reach the stack.
+   */
   readonly environment: Readonly<Record<string, string>>;
+  /** The product's functions, each from its deployed bundle in processes of its own. */
+  readonly functions: ReadonlyMap<FunctionKey, LocalFunction>;
+  /** The role the local commands act with (the CDK app's operator role). */
+  readonly operator: Principal;
+  /**
+   * Sets a role's statements to `edit` of the template's (undefined: the template's again), for
+   * the calls that follow: tests of what a missing grant does.
+   */
+  editPolicy(
+    role: FunctionKey | 'operator',
+    edit: ((statements: readonly Statement[]) => readonly Statement[]) | undefined,
+  ): void;
+  /** Calls the IAM gates refused, oldest first: `{ service, principal, message }`. */
+  refusals(): readonly { service: Service; principal: string; message: string }[];
   /**
    * Stops the queue pollers (invocations in flight finish), closes the gateway (requests in flight
    * finish), then the emulators and the SQS server (which writes its queues), then removes stack.json.
@@ -156,13 +208,13 @@ export const LOCAL_BUCKETS: Readonly<Record<string, string>> = {
   DATA_BUCKET: 'ddor-data',
 };
 
-/** The functions' environment apart from endpoints and names: region and credentials every emulator accepts. */
 /** The distribution id the local publisher invalidates (the CDN stand-in takes any). */
 export const LOCAL_DISTRIBUTION_ID = 'EDDORLOCAL';
 
+/** Region and SDK settings of every local caller; credentials are the account's unless a caller acts as a role. */
 const BASE_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
-  // s3rver checks signatures against these; dynalite and the SES server take any credentials.
+  // The account: what the stack's own setup and the tests' direct calls act as (no IAM limit).
   AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   // s3rver stores aws-chunked framing as the object; checksums only where S3 requires them avoids it.
@@ -176,49 +228,58 @@ const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PR
 
 /** What the functions' environment is derived from: a starting stack, or a running one's stack.json. */
 export interface StackEnvironmentSource {
-  /** `sqs` is absent from the stack.json of a stack older than its SQS server. */
+  /** Every AWS port is an IAM gate's; `sqs`, `cdn`, `lambda`, `secretsmanager` are absent from an older stack.json. */
   readonly ports: Pick<LocalStackPorts, 'dynamodb' | 's3' | 'ses'> & {
     readonly sqs?: number | undefined;
-    /** Absent from the stack.json of a stack older than its CDN stand-in. */
     readonly cdn?: number | undefined;
+    readonly lambda?: number | undefined;
+    readonly secretsmanager?: number | undefined;
   };
   readonly tables: Readonly<Record<string, string>>;
   readonly buckets: Readonly<Record<string, string>>;
   /** Env var → queue URL. */
   readonly queues?: Readonly<Record<string, string>> | undefined;
-  /** With `dataDir`: the subscription functions' SITE_URL, MAIL_FROM and secret file are set too. */
+  /** With it, SITE_URL, API_URL, the secret's ARN and the configuration set are set too. */
   readonly gateway?: string;
-  readonly dataDir?: string;
+  /** The functions' other variables (the template's values: MAIL_FROM, REPORT_TIME_ZONE, …). */
+  readonly environment?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The endpoint variables, region and SDK settings of every local caller. */
+function endpointEnvironment(ports: StackEnvironmentSource['ports']): Record<string, string> {
+  const at = (port: number) => `http://${LOCAL_HOST}:${port}`;
+  return {
+    ...BASE_ENVIRONMENT,
+    AWS_ENDPOINT_URL_DYNAMODB: at(ports.dynamodb),
+    AWS_ENDPOINT_URL_S3: at(ports.s3),
+    AWS_ENDPOINT_URL_SESV2: at(ports.ses),
+    ...(ports.sqs === undefined ? {} : { AWS_ENDPOINT_URL_SQS: at(ports.sqs) }),
+    // The publisher invalidates through the same code as deployed, against the stand-in's limits.
+    ...(ports.cdn === undefined
+      ? {}
+      : { AWS_ENDPOINT_URL_CLOUDFRONT: at(ports.cdn), DISTRIBUTION_ID: LOCAL_DISTRIBUTION_ID }),
+    ...(ports.lambda === undefined ? {} : { AWS_ENDPOINT_URL_LAMBDA: at(ports.lambda) }),
+    ...(ports.secretsmanager === undefined
+      ? {}
+      : { AWS_ENDPOINT_URL_SECRETS_MANAGER: at(ports.secretsmanager) }),
+  };
 }
 
 /**
- * The environment the functions run with locally: region, credentials, the standard
- * AWS_ENDPOINT_URL_<SERVICE> variables (the SDK reads them; no code path differs), the
- * table and bucket names and the queue URLs. A command that calls the functions' code directly against a running
- * stack applies the same with `applyLocalEnvironment(await readStackFile(dataDir))`.
+ * The environment of a local caller: region, the standard AWS_ENDPOINT_URL_<SERVICE> variables
+ * (the SDK reads them; no code path differs), the table and bucket names, the queue URLs and the
+ * functions' other variables; credentials are the account's unless a caller sets its own. A
+ * command that calls the product's code directly against a running stack applies the same with
+ * `applyLocalEnvironment(await readStackFile(dataDir))`.
  */
 export function localEnvironment(source: StackEnvironmentSource): Record<string, string> {
   return {
-    ...BASE_ENVIRONMENT,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://${LOCAL_HOST}:${source.ports.dynamodb}`,
-    AWS_ENDPOINT_URL_S3: `http://${LOCAL_HOST}:${source.ports.s3}`,
-    AWS_ENDPOINT_URL_SESV2: `http://${LOCAL_HOST}:${source.ports.ses}`,
-    ...(source.ports.sqs === undefined
-      ? {}
-      : { AWS_ENDPOINT_URL_SQS: `http://${LOCAL_HOST}:${source.ports.sqs}` }),
-    // The publisher invalidates through the same code as deployed, against the stand-in's limits.
-    ...(source.ports.cdn === undefined
-      ? {}
-      : {
-          AWS_ENDPOINT_URL_CLOUDFRONT: `http://${LOCAL_HOST}:${source.ports.cdn}`,
-          DISTRIBUTION_ID: LOCAL_DISTRIBUTION_ID,
-        }),
+    ...source.environment,
+    ...endpointEnvironment(source.ports),
     ...source.tables,
     ...source.buckets,
     ...source.queues,
-    ...(source.gateway === undefined || source.dataDir === undefined
-      ? {}
-      : subscriptionEnvironment({ gateway: source.gateway, dataDir: source.dataDir })),
+    ...(source.gateway === undefined ? {} : siteEnvironment({ gateway: source.gateway })),
   };
 }
 
@@ -247,10 +308,20 @@ export class StackAlreadyRunningError extends Error {
 /** process.env is global, so the stack is one per process. */
 let runningInThisProcess = false;
 
+/** A gateway route's or an SQS event source's call of a local function. */
+function invoker<E, R>(fn: LocalFunction): (event: E) => Promise<R> {
+  return async (event) => (await fn.invoke(event)) as R;
+}
+
+/** Environments each function may have at once, where no queue or reservation says: requests beyond wait. */
+const DEFAULT_LOCAL_CONCURRENCY = 4;
+
 /**
- * Starts the local stack: emulators, tables, the intake function behind the gateway, and the
- * bootstrap client. The functions' environment is set before they are imported, so their SDK
- * clients reach the emulators through the standard AWS_ENDPOINT_URL_<SERVICE> variables alone.
+ * Starts the local stack: the emulators behind IAM gates, the tables and queues, the product's
+ * functions from the synthesized CDK app (each its deployed bundle in processes of its own,
+ * with its role's credentials), the gateway in front of them, and the bootstrap client. This
+ * process acts as the account: the functions' code imported here (tests) reaches the stack
+ * through the standard AWS_ENDPOINT_URL_<SERVICE> variables.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   if (runningInThisProcess) throw new Error('a local stack is already running in this process');
@@ -260,10 +331,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let claimed = false;
   let gateway: Gateway | undefined;
   let emulators: Emulators | undefined;
+  const gates: Partial<Record<Service, Gate>> = {};
+  let invokeApi: RunningEmulator | undefined;
   let simulator: SesSimulator | undefined;
   let weekly: { stop(): void } | undefined;
+  let reaper: Reaper | undefined;
+  const functions = new Map<FunctionKey, LocalFunction>();
   const pollers: Poller[] = [];
-  let pollerClient: SQSClient | undefined;
+  const pollerClients: SQSClient[] = [];
   const shutDown = async (): Promise<void> => {
     const failures: unknown[] = [];
     const attempt = async (step: () => Promise<void>): Promise<void> => {
@@ -276,10 +351,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The pollers and the gateway first, so that no function is mid-write when the stores close.
     weekly?.stop();
     await attempt(() => stopPollers(pollers));
-    pollerClient?.destroy();
+    for (const client of pollerClients) client.destroy();
     if (gateway !== undefined) await attempt(gateway.close);
     // Then the SES simulator, whose mail-events calls write to the stores too.
     if (simulator !== undefined) await attempt(simulator.stop);
+    await attempt(async () => {
+      await Promise.all([...functions.values()].map((fn) => fn.stop()));
+    });
+    reaper?.close();
+    if (invokeApi !== undefined) await attempt(invokeApi.close);
+    await attempt(() => closeAll(Object.values(gates)));
     if (emulators !== undefined) await attempt(() => closeAll(Object.values(emulators ?? {})));
     if (claimed) await attempt(() => releaseDataDir(dataDir));
     runningInThisProcess = false;
@@ -292,47 +373,135 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     claimed = true;
     // Listening first claims PORT at once (503 until ready), before any emulator opens data.
     gateway = await startGateway({ port: options.port ?? 0, headers: options.headers ?? {} });
+    const assemblyDir = options.assemblyDir ?? (await ensureAssembly(log));
     emulators = await startEmulators(dataDir, options);
+    invokeApi = await startInvokeApi(
+      () => new Map([...functions.values()].map((fn) => [fn.options.name, fn] as const)),
+    );
+
+    // Every AWS call goes through an IAM gate; the roles are known once the assembly is read,
+    // which needs the gates' URLs (queue URLs name the SQS gate), so the principals come late.
+    const principals = new Principals([]);
+    const gateOf = async (service: Service, target: string, port?: number) => {
+      const gate = await startGate({ service, target, principals, ...(port === undefined ? {} : { port }) });
+      gates[service] = gate;
+      return gate;
+    };
+    const dynamodbGate = await gateOf('dynamodb', emulators.dynamodb.url, options.dynamodbPort);
+    const s3Gate = await gateOf('s3', emulators.s3.url, options.s3Port);
+    const sesGate = await gateOf('sesv2', emulators.ses.url, options.sesPort);
+    const sqsGate = await gateOf('sqs', emulators.sqs.url, options.sqsPort);
+    const cdnGate = await gateOf('cloudfront', emulators.cdn.url, options.cdnPort);
+    const secretsGate = await gateOf('secretsmanager', emulators.secrets.url);
+    const lambdaGate = await gateOf('lambda', invokeApi.url);
 
     const ports: LocalStackPorts = {
       gateway: gateway.port,
-      dynamodb: emulators.dynamodb.port,
-      s3: emulators.s3.port,
-      ses: emulators.ses.port,
-      sqs: emulators.sqs.port,
-      cdn: emulators.cdn.port,
+      dynamodb: dynamodbGate.port,
+      s3: s3Gate.port,
+      ses: sesGate.port,
+      sqs: sqsGate.port,
+      cdn: cdnGate.port,
+      lambda: lambdaGate.port,
+      secretsmanager: secretsGate.port,
     };
-    const sqs = emulators.sqs;
+    const queueUrl = (name: string) => `${sqsGate.url}/${ACCOUNT_ID}/${name}`;
     const localQueues = options.queues ?? productQueues(options.timeScale ?? 1);
-    const queues = Object.fromEntries(localQueues.map((queue) => [queue.envVar, sqs.queueUrl(queue.name)]));
-    // Before any SDK client exists: clients read region, endpoints and the warning switch at creation.
+    const queues = Object.fromEntries(localQueues.map((queue) => [queue.envVar, queueUrl(queue.name)]));
+    // The product queues' URLs are the functions' even when a test runs queues of its own.
+    const productQueueUrls = Object.fromEntries(
+      productQueues().map((queue) => [queue.envVar, queueUrl(queue.name)]),
+    );
+    const names = localEnvironment({
+      ports,
+      tables: localTableEnvironment(),
+      buckets: LOCAL_BUCKETS,
+      queues: { ...productQueueUrls, ...queues },
+      gateway: gateway.url,
+    });
+    const assembly = await readAssembly(assemblyDir, names);
+    const edit = options.editPolicy ?? ((_role, statements) => statements);
+    const roles = Object.fromEntries(
+      Object.values(assembly.functions).map((definition) => [
+        definition.key,
+        rolePrincipal(definition.key, edit(definition.key, definition.statements)),
+      ]),
+    ) as Record<FunctionKey, Principal>;
+    const operator = rolePrincipal('operator', edit('operator', assembly.operator));
+    principals.add([...Object.values(roles), operator]);
+    registerS3Keys(principals.all);
+    sesGateIdentities(sesGate, assembly);
+
+    // This process: every function's variables, as the account, before any SDK client exists
+    // (clients read region, endpoints and the warning switch at creation).
+    const shared = sharedEnvironment(assembly);
     const environment = applyLocalEnvironment({
       ports,
       tables: localTableEnvironment(),
       buckets: LOCAL_BUCKETS,
       queues,
       gateway: gateway.url,
-      dataDir,
+      environment: shared,
     });
-    const tables = await createTables(emulators.dynamodb.url);
-    await createQueues(sqs, localQueues);
+    const tables = await createTables(dynamodbGate.url);
+    await createQueues(sqsGate.url, localQueues);
+
+    reaper = startReaper();
+    for (const definition of Object.values(assembly.functions)) {
+      const consumer = localQueues.find((queue) => queue.function === definition.key);
+      functions.set(
+        definition.key,
+        new LocalFunction({
+          name: definition.name,
+          bundle: definition.bundle,
+          handler: definition.handler,
+          timeoutSeconds: definition.timeoutSeconds,
+          memoryMb: definition.memoryMb,
+          concurrency:
+            consumer?.maxConcurrency ?? definition.reservedConcurrency ?? DEFAULT_LOCAL_CONCURRENCY,
+          reaper,
+          environment: {
+            ...definition.environment,
+            ...localOverrides(),
+            ...endpointEnvironment(ports),
+            ...credentialEnvironment(roles[definition.key]),
+            AWS_DEFAULT_REGION: BASE_ENVIRONMENT.AWS_REGION,
+            AWS_LAMBDA_FUNCTION_NAME: definition.name,
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMb),
+            AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+            TZ: 'UTC',
+            PATH: '/usr/local/bin:/usr/bin:/bin',
+            ...options.functionEnvironment,
+          },
+        }),
+      );
+    }
+    const fn = (key: FunctionKey): LocalFunction => {
+      const found = functions.get(key);
+      if (found === undefined) throw new Error(`the assembly has no ${key} function`);
+      return found;
+    };
 
     const { token, source: tokenSource } = await bootstrapToken(dataDir, options.intakeToken);
-    // Imported only now: the functions read their environment when first loaded and used.
-    const intake: HttpFunction = options.intake ?? (await import('#lambdas/intake/api/handler')).handler;
+    const intake: HttpFunction = options.intake ?? invoker(fn('intake'));
     const ensureBootstrapClient =
       options.ensureBootstrapClient ?? (await import('#adapters/bootstrap-client')).ensureBootstrapClient;
     await ensureBootstrapClient(token);
 
-    const urls = stackUrls(gateway, emulators);
-    const subscriptions: HttpFunction = (await import('#lambdas/subscriptions/api/handler')).handler;
+    const urls = stackUrls(gateway, {
+      dynamodb: dynamodbGate,
+      s3: s3Gate,
+      ses: sesGate,
+      sqs: sqsGate,
+      cdn: cdnGate,
+    });
     gateway.setRouting({
       routes: [
         ...(options.routes ?? []),
         {
           match: '/subscriptions',
           name: 'subscriptions',
-          handler: subscriptions,
+          handler: invoker(fn('subscriptions')),
           timeoutMs: FUNCTIONS.subscriptions.timeoutSeconds * 1000,
           headers: securityHeaderMap(),
         },
@@ -345,31 +514,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ],
       fallback: { name: 'intake', handler: intake, timeoutMs: FUNCTIONS.intake.timeoutSeconds * 1000 },
     });
-    // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
     if (options.schedule === true) {
-      const run = startWeeklySchedule(log);
+      const run = startWeeklySchedule(log, invoker(fn('report')));
       weekly = run;
       log(
         `weekly schedule: ${run.pattern} (${reportTimeZone()}), next run ${run.next?.toISOString() ?? 'none'}`,
       );
     }
     await seedEmptySite(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site');
-    simulator = startSesSimulator({
-      storeUrl: urls.mailStore,
-      handler: (await import('#lambdas/subscriptions/mail-events/handler')).handler,
-    });
-    // Last, so that each function finds the stack complete at its first message.
-    pollerClient = new SQSClient({
-      endpoint: sqs.url,
-      region: BASE_ENVIRONMENT.AWS_REGION,
-      credentials: S3RVER_CREDENTIALS,
-    });
+    // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
+    simulator = startSesSimulator({ storeUrl: urls.mailStore, handler: invoker(fn('mailEvents')) });
+    // Last, so that each function finds the stack complete at its first message. The event
+    // source mapping receives and deletes with the consumer's own role, as deployed.
     for (const queue of localQueues) {
+      const consumer = queue.function === undefined ? undefined : fn(queue.function);
+      const credentials =
+        queue.function === undefined ? ACCOUNT_PRINCIPAL : (roles[queue.function] ?? ACCOUNT_PRINCIPAL);
+      const client = new SQSClient({
+        endpoint: sqsGate.url,
+        region: BASE_ENVIRONMENT.AWS_REGION,
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      });
+      pollerClients.push(client);
+      const handler =
+        consumer === undefined
+          ? await (queue.loadHandler ?? missingHandler(queue.name))()
+          : invoker<Parameters<SqsFunction>[0], Awaited<ReturnType<SqsFunction>>>(consumer);
       pollers.push(
         await startPoller({
-          client: pollerClient,
-          queueUrl: sqs.queueUrl(queue.name),
-          handler: await queue.loadHandler(),
+          client,
+          queueUrl: queueUrl(queue.name),
+          handler,
           functionName: queue.functionName ?? queue.name,
           ...(queue.timeoutSeconds === undefined ? {} : { timeoutMs: queue.timeoutSeconds * 1000 }),
           ...(queue.batchSize === undefined ? {} : { batchSize: queue.batchSize }),
@@ -388,6 +563,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tables,
       buckets: { ...LOCAL_BUCKETS },
       queues,
+      functions: Object.fromEntries([...functions].map(([key, local]) => [key, local.options.name])),
+      environment: shared,
       dataDir,
       startedAt: new Date().toISOString(),
     });
@@ -403,6 +580,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       buckets: LOCAL_BUCKETS,
       queues,
       environment,
+      functions,
+      operator,
+      editPolicy(role, change) {
+        const original = role === 'operator' ? assembly.operator : assembly.functions[role].statements;
+        principals.add([rolePrincipal(role, change === undefined ? original : change(original))]);
+      },
+      refusals: () =>
+        (Object.entries(gates) as [Service, Gate][]).flatMap(([service, gate]) =>
+          gate.refusals.map((refusal) => ({ service, ...refusal })),
+        ),
       stop() {
         stopping ??= shutDown();
         return stopping;
@@ -418,42 +605,78 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
+function missingHandler(queue: string): () => Promise<SqsFunction> {
+  return () => Promise.reject(new Error(`queue ${queue}: give a function or a loadHandler`));
+}
+
+/**
+ * The variables every function shares with this process and the commands: the template's own
+ * values (MAIL_FROM, REPORT_TIME_ZONE, SEND_CONCURRENCY, …) and the local overrides. Names and
+ * endpoints are added by localEnvironment().
+ */
+function sharedEnvironment(assembly: LocalAssembly): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const definition of Object.values(assembly.functions)) Object.assign(merged, definition.environment);
+  delete merged.NODE_OPTIONS;
+  return { ...merged, ...localOverrides() };
+}
+
+/** s3rver checks SigV4 signatures itself: each role's key must be one it knows. */
+function registerS3Keys(principals: readonly Principal[]): void {
+  const require = createRequire(import.meta.url);
+  const account = require('s3rver/lib/models/account') as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
+  for (const principal of principals)
+    account.DUMMY_ACCOUNT.createKeyPair(principal.accessKeyId, principal.secretAccessKey);
+}
+
+/** The SES gate learns the verified identities from the templates. */
+function sesGateIdentities(gate: Gate, assembly: LocalAssembly): void {
+  gate.setIdentities(assembly.identities);
+}
+
 interface Emulators {
   readonly dynamodb: RunningEmulator;
   readonly s3: RunningEmulator;
   readonly ses: RunningEmulator;
   readonly sqs: SqsServer;
   readonly cdn: CdnStandIn;
+  readonly secrets: RunningEmulator;
 }
 
 async function startEmulators(dataDir: string, options: LocalStackOptions): Promise<Emulators> {
   const buckets: BucketSpec[] = Object.values(LOCAL_BUCKETS);
+  // Behind their IAM gates, on free ports: the configured ports are the gates'.
   const started = await Promise.allSettled([
-    startDynamoDb({
-      port: options.dynamodbPort ?? 0,
-      ...(options.inMemory === true ? {} : { path: join(dataDir, 'dynamodb') }),
-    }),
-    startS3({ port: options.s3Port ?? 0, directory: join(dataDir, 's3'), buckets }),
-    startSes({
-      port: options.sesPort ?? 0,
-      ...(options.inMemory === true ? {} : { mailboxDir: join(dataDir, 'ses') }),
-    }),
+    startDynamoDb({ port: 0, ...(options.inMemory === true ? {} : { path: join(dataDir, 'dynamodb') }) }),
+    startS3({ port: 0, directory: join(dataDir, 's3'), buckets }),
+    startSes({ port: 0, ...(options.inMemory === true ? {} : { mailboxDir: join(dataDir, 'ses') }) }),
     startSqsServer({
-      port: options.sqsPort ?? 0,
+      port: 0,
       timeScale: options.timeScale ?? 1,
       ...(options.inMemory === true ? {} : { dataDir: join(dataDir, 'sqs') }),
     }),
-    startCdnStandIn({ port: options.cdnPort ?? 0, timeScale: options.timeScale ?? 1 }),
+    startCdnStandIn({ port: 0, timeScale: options.timeScale ?? 1 }),
+    startSecretsStandIn({ path: subscriptionSecretPath(dataDir) }),
   ]);
-  const [dynamodb, s3, ses, sqs, cdn] = started;
+  const [dynamodb, s3, ses, sqs, cdn, secrets] = started;
   if (
     dynamodb?.status === 'fulfilled' &&
     s3?.status === 'fulfilled' &&
     ses?.status === 'fulfilled' &&
     sqs?.status === 'fulfilled' &&
-    cdn?.status === 'fulfilled'
+    cdn?.status === 'fulfilled' &&
+    secrets?.status === 'fulfilled'
   ) {
-    return { dynamodb: dynamodb.value, s3: s3.value, ses: ses.value, sqs: sqs.value, cdn: cdn.value };
+    return {
+      dynamodb: dynamodb.value,
+      s3: s3.value,
+      ses: ses.value,
+      sqs: sqs.value,
+      cdn: cdn.value,
+      secrets: secrets.value,
+    };
   }
   // One failed: stop the others so their ports and files are free for the next attempt.
   await closeAll(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
@@ -484,17 +707,16 @@ async function createTables(endpoint: string): Promise<Record<string, string>> {
  * Creates each queue and its dead-letter queue, then sets their attributes: a queue kept from an
  * earlier run takes the current settings and keeps its messages.
  */
-async function createQueues(sqs: SqsServer, queues: readonly LocalQueue[]): Promise<void> {
+async function createQueues(endpoint: string, queues: readonly LocalQueue[]): Promise<void> {
+  const queueUrl = (name: string) => `${endpoint}/${ACCOUNT_ID}/${name}`;
   const client = new SQSClient({
-    endpoint: sqs.url,
+    endpoint,
     region: BASE_ENVIRONMENT.AWS_REGION,
     credentials: S3RVER_CREDENTIALS,
   });
   const ensure = async (name: string, attributes: Record<string, string>): Promise<void> => {
     await client.send(new CreateQueueCommand({ QueueName: name }));
-    await client.send(
-      new SetQueueAttributesCommand({ QueueUrl: sqs.queueUrl(name), Attributes: attributes }),
-    );
+    await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl(name), Attributes: attributes }));
   };
   try {
     for (const queue of queues) {
@@ -525,17 +747,20 @@ async function stopPollers(pollers: readonly Poller[]): Promise<void> {
   if (failures.length > 0) throw new AggregateError(failures, 'a queue poller did not stop cleanly');
 }
 
-function stackUrls(gateway: Gateway, emulators: Emulators): LocalStackUrls {
+function stackUrls(
+  gateway: Gateway,
+  gates: Readonly<Record<'dynamodb' | 's3' | 'ses' | 'sqs' | 'cdn', RunningEmulator>>,
+): LocalStackUrls {
   return {
     gateway: gateway.url,
     health: `${gateway.url}/health`,
     openapi: `${gateway.url}/openapi.json`,
-    mailbox: `${emulators.ses.url}/`,
-    mailStore: `${emulators.ses.url}/store`,
-    s3: emulators.s3.url,
-    dynamodb: emulators.dynamodb.url,
-    sqs: emulators.sqs.url,
-    cdn: emulators.cdn.url,
+    mailbox: `${gates.ses.url}/`,
+    mailStore: `${gates.ses.url}/store`,
+    s3: gates.s3.url,
+    dynamodb: gates.dynamodb.url,
+    sqs: gates.sqs.url,
+    cdn: gates.cdn.url,
   };
 }
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
+import { LOCAL_SECRET_ARN } from './secrets';
 
-/** The sender of local mail (the local SES server accepts any). */
-export const LOCAL_MAIL_FROM = 'Declined Detainer Outcome Report <reports@ddor.local>';
+/** The local SES configuration set's name (the local SES server records it with each message). */
+export const LOCAL_CONFIGURATION_SET = 'ddor-local';
 
 /** Where the local stack keeps the subscription tokens' HMAC key (made on first use, mode 0600). */
 export function subscriptionSecretPath(dataDir: string): string {
@@ -9,22 +10,27 @@ export function subscriptionSecretPath(dataDir: string): string {
 }
 
 /**
- * What the subscription and mail functions read besides tables and endpoints, locally: links
- * point at the gateway, mail comes from a local sender, the token key is a file in DATA_DIR
- * (deployed: SITE_URL is the CloudFront URL and SUBSCRIPTION_SECRET_ARN names the secret).
+ * The local values of what the template names by reference, besides tables, buckets and queues:
+ * links point at the gateway (deployed: the CloudFront URL), the secret is the Secrets Manager
+ * stand-in's (its text a file in DATA_DIR), the invalidations go to the CDN stand-in.
  */
-export function subscriptionEnvironment(source: {
-  readonly gateway: string;
-  readonly dataDir: string;
-}): Record<string, string> {
+export function siteEnvironment(source: { readonly gateway: string }): Record<string, string> {
   return {
     SITE_URL: source.gateway,
-    MAIL_FROM: LOCAL_MAIL_FROM,
-    SUBSCRIPTION_SECRET_FILE: subscriptionSecretPath(source.dataDir),
-    // Only fictional demo and test data is ever loaded locally: every rendering says "synthetic".
+    API_URL: `${source.gateway}/`,
+    SUBSCRIPTION_SECRET_ARN: LOCAL_SECRET_ARN,
+    MAIL_CONFIGURATION_SET: LOCAL_CONFIGURATION_SET,
+  };
+}
+
+/**
+ * What the local functions take otherwise than the template says, and why: only fictional demo
+ * and test data is ever loaded locally, so every rendering says "synthetic"; the send rate is
+ * the local SES server's, settable for tests and benchmarks.
+ */
+export function localOverrides(): Record<string, string> {
+  return {
     SYNTHETIC_DATA: 'true',
-    // One process runs every sender invocation locally, so they share one rate limiter.
-    SEND_CONCURRENCY: '1',
     SEND_RATE_PER_SECOND: process.env.SEND_RATE_PER_SECOND ?? '50',
   };
 }

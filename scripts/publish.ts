@@ -7,7 +7,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect, fail, usage } from './stack-connection';
+import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
+import { connect, fail, invokeFunction, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run publish -- --week YYYY-MM-DD [--no-email]
@@ -41,9 +42,8 @@ async function main(): Promise<void> {
   );
 
   const { publisherDeps, renderStoredEmail } = await import('#lambdas/edition/publish/publisher');
-  const { draftEdition, publishWeek } = await import('#core/edition/publication');
+  const { draftEdition } = await import('#core/edition/publication');
   const { isCalendarDate, weekOf } = await import('#core/reporting-week');
-  const { DomainError } = await import('#core/errors');
   if (!isCalendarDate(date)) usage(`--week ${date} is not a real calendar date`);
   const deps = publisherDeps();
 
@@ -77,24 +77,22 @@ async function main(): Promise<void> {
     return;
   }
 
-  let result: Awaited<ReturnType<typeof publishWeek>>;
-  try {
-    result = await publishWeek(deps, { date, email: !values['no-email'] });
-  } catch (error) {
-    if (error instanceof DomainError) fail(error.message);
-    throw error;
-  }
-  const { week, revision, record } = result;
+  // The publisher function itself, with its own role: a grant it lacks fails this command too.
+  const result = await invokeFunction<DirectPublishResult>(connection, 'publish', {
+    date,
+    email: !values['no-email'],
+  });
+  const { week, revision } = result;
   console.log(
     result.result === 'published'
       ? `published the week of ${week}: revision ${revision}`
       : `the week of ${week} is unchanged since revision ${revision}: nothing new to publish`,
   );
   let sent = 0;
-  if (record.email.decision === 'send') {
+  if (result.email.decision === 'send') {
     sent = await waitForSend(week, revision);
   } else {
-    console.log(`no email: ${record.email.reason}`);
+    console.log(`no email: ${result.email.reason ?? 'none'}`);
   }
   console.log(`page: ${result.url}`);
   console.log(`emails sent for this edition: ${sent}`);

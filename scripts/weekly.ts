@@ -5,7 +5,7 @@
  * and prints each week's state. Finds the running local stack through $DATA_DIR/stack.json.
  */
 import { parseArgs } from 'node:util';
-import { connect, fail, usage } from './stack-connection';
+import { connect, fail, invokeFunction, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run weekly [-- --at ISO-TIME] [--timeout SECONDS]
@@ -39,18 +39,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
     usage(`--timeout must be a whole number of seconds\n${USAGE}`);
 
-  await connect(false).catch((error: unknown) =>
+  const connection = await connect(false).catch((error: unknown) =>
     fail(error instanceof Error ? error.message : String(error)),
   );
-  const { handler } = await import('#lambdas/edition/report/handler');
-  const { reportContext } = await import('#local/product');
   const { QUEUES } = await import('#config/runtime');
   const { DynamoEditionStore } = await import('#adapters/edition-store');
   const { requireEnv } = await import('#config/env');
 
   const startedAt = new Date().toISOString();
   const scheduledTime = at.toISOString();
-  const { weeks } = await handler({ scheduledTime }, reportContext());
+  // The report function itself, as the schedule invokes it, with its own role.
+  const { weeks } = await invokeFunction<{ weeks: string[] }>(connection, 'report', { scheduledTime });
   console.log(`weekly run for ${scheduledTime}: queued ${weeks.join(', ')}`);
 
   const queueUrl = requireEnv(QUEUES.publish.envVar);

@@ -225,8 +225,15 @@ async function main(plan: FanOutPlan): Promise<FanOutResult> {
       ports: { dynamodb: port(dynamo.url), s3: s3.port, ses: ses.port, sqs: sqs.port },
       tables,
       buckets: LOCAL_BUCKETS,
-      gateway: SITE_URL,
-      dataDir,
+      // The sender's variables, set by hand: this benchmark runs the sender's code in this process.
+      environment: {
+        SITE_URL,
+        MAIL_FROM: 'reports@example.org',
+        SUBSCRIPTION_SECRET_FILE: join(dataDir, 'subscription-secret'),
+        SYNTHETIC_DATA: 'true',
+        SEND_CONCURRENCY: '1',
+        SEND_RATE_PER_SECOND: process.env.SEND_RATE_PER_SECOND ?? '50',
+      },
     });
     return await measure(plan, { dynamodb: dynamo.url, s3: s3.url, ses: ses.url, sqs, environment });
   } finally {

@@ -4,6 +4,15 @@
  * Plain data with no aws-cdk import: the functions' bundles never carry the CDK.
  */
 
+/**
+ * The template metadata key under which CDK records each function's `entry`, so the local stack
+ * finds the function of the synthesized template that runs each entry.
+ */
+export const ENTRY_METADATA = 'ddor:entry';
+
+/** The template metadata key that marks the operator role (lib/constructs/operator.ts), value `operator`. */
+export const ROLE_METADATA = 'ddor:role';
+
 export interface FunctionSettings {
   /** The handler module, relative to the project root. */
   readonly entry: string;

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { FunctionSettings } from '#config/runtime';
+import { ENTRY_METADATA, type FunctionSettings } from '#config/runtime';
 import type { DataTable } from '#lib/stateful-stack';
 import { acknowledgeWildcardResource } from './acknowledgements';
 
@@ -134,6 +134,8 @@ export class AppFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     this.executionRole = role;
+    // The local stack finds each function of the synthesized template by its entry (local/lambda).
+    (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.settings.entry);
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

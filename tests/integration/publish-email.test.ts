@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { editionKey } from '#core/mail/send-ledger';
+import { subscriptionSecretPath } from '#local/subscription-environment';
 import { syntheticRecord } from '../support/api';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 import {
@@ -103,7 +104,7 @@ describe('the edition email', () => {
     expect(confirmation).toHaveLength(1);
     const { unsubscribeUrl } = await import('#core/subscriptions/links');
     const { FileSecretSource } = await import('#adapters/secret-source');
-    const key = await new FileSecretSource(stack().environment.SUBSCRIPTION_SECRET_FILE ?? '').key();
+    const key = await new FileSecretSource(subscriptionSecretPath(stack().dataDir)).key();
     const leaverRecord = await subscriber(leaver);
     if (leaverRecord === undefined) throw new Error('no leaver');
     const left = await fetch(unsubscribeUrl(stack().urls.gateway, key, leaverRecord), {

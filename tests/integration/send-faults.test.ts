@@ -20,6 +20,7 @@ import {
 } from '#core/mail/send-ledger';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 import { fakeContext } from '#local/gateway';
+import { subscriptionSecretPath } from '#local/subscription-environment';
 import { seededRandom } from '../../scripts/seeded-random';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 import { publish, subscribeAndConfirm } from '../support/publishing';
@@ -31,14 +32,16 @@ import { type SesFaultProxy, startSesFaultProxy } from '../support/ses-fault-pro
  * ledger recording it). SES is reached through a proxy that can throttle or reject calls; the
  * ledger is the real DynamoDB one.
  */
-const stack = useLocalStack();
 let proxy: SesFaultProxy;
+// The proxy starts first: every function of the stack (the subscription function and the sender
+// behind the local send queue) gets its URL as AWS_ENDPOINT_URL_SESV2.
+const stack = useLocalStack(async () => {
+  proxy = await startSesFaultProxy(() => stack().urls.mailbox);
+  return { functionEnvironment: { AWS_ENDPOINT_URL_SESV2: proxy.url } };
+});
 
-beforeAll(async () => {
-  proxy = await startSesFaultProxy(stack().urls.mailbox);
-  // Before the first SES call of this process: the SDK resolves AWS_ENDPOINT_URL_SESV2 at a
-  // client's first request and keeps it, so every function here (the subscription function and
-  // the sender behind the local send queue) goes through the proxy from now on.
+beforeAll(() => {
+  // And the senders this file runs in its own process, before their first SES call.
   process.env.AWS_ENDPOINT_URL_SESV2 = proxy.url;
 });
 
@@ -82,7 +85,7 @@ function storedEmail(subject: string): StoredEmail {
 /** The sender's dependencies as lambdas/mail/send/handler.ts builds them, with the real ledger and SES. */
 async function realSendDeps(owner: string, subject: string, now: () => Date): Promise<SendDeps> {
   const subscribers = new DynamoSubscriberStore();
-  const key = await new FileSecretSource(process.env.SUBSCRIPTION_SECRET_FILE ?? '').key();
+  const key = await new FileSecretSource(subscriptionSecretPath(stack().dataDir)).key();
   return {
     ledger: new DynamoLedgerStore(),
     subscriber: (address) => subscribers.get(address),
@@ -113,7 +116,7 @@ describe('the sender under SES throttling', () => {
       const error = await client
         .send(
           new SendEmailCommand({
-            FromEmailAddress: 'reports@ddor.local',
+            FromEmailAddress: 'reports@example.org',
             Destination: { ToAddresses: ['nobody@example.org'] },
             Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } },
           }),

@@ -1,5 +1,4 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sendEmail } from '#adapters/mailer';
 import { FileSecretSource } from '#adapters/secret-source';
@@ -7,13 +6,15 @@ import { confirmedSubscribers, DynamoSubscriberStore, SUBSCRIBER_SHARDS } from '
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 import type { Subscriber } from '#core/subscriptions/subscribers';
 import { signToken } from '#core/subscriptions/tokens';
+import { LOCAL_SECRET_ARN } from '#local/secrets';
+import { subscriptionSecretPath } from '#local/subscription-environment';
 import { type SentMail, useLocalStack } from '../support/local-stack';
 
 const stack = useLocalStack();
 
 /** The stack runs in this process: its functions' environment is ours, so the stores are too. */
 const subscribers = () => new DynamoSubscriberStore();
-const secretKey = () => new FileSecretSource(process.env.SUBSCRIPTION_SECRET_FILE ?? '').key();
+const secretKey = () => new FileSecretSource(subscriptionSecretPath(stack().dataDir)).key();
 
 let counter = 0;
 /** A fresh address per test: the stack (and its mailbox) is shared by the whole file. */
@@ -117,7 +118,8 @@ describe('POST /subscriptions', () => {
     const mails = await mailTo(address);
     expect(mails).toHaveLength(1);
     const [mail] = mails;
-    expect(mail?.from).toContain('reports@ddor.local');
+    // The template's sender, which the send grant's ses:FromAddress condition names.
+    expect(mail?.from).toContain('reports@example.org');
     expect(mail?.subject).toMatch(/confirm/i);
     expect(mail?.body.text).toContain(address);
     expect(mail?.body.text).toMatch(/not you, ignore this message/);
@@ -386,8 +388,9 @@ describe('bounces and complaints', () => {
 
 describe('the token key', () => {
   it('is a file in DATA_DIR with mode 0600, never an environment value', async () => {
-    const path = join(stack().dataDir, 'subscription-secret');
-    expect(stack().environment.SUBSCRIPTION_SECRET_FILE).toBe(path);
+    const path = subscriptionSecretPath(stack().dataDir);
+    // The functions read it through Secrets Manager (the local stand-in serves this file).
+    expect(stack().environment.SUBSCRIPTION_SECRET_ARN).toBe(LOCAL_SECRET_ARN);
     await subscribe(newAddress('key'));
 
     expect((await stat(path)).mode & 0o777).toBe(0o600);

@@ -124,10 +124,12 @@ function callApi(stack: LocalStack, path: string, request: ApiRequest): Promise<
  *   expect(response.status).toBe(201);
  * });
  */
-export function useLocalStack(options: TestStackOptions = {}): () => TestStack {
+export function useLocalStack(
+  options: TestStackOptions | (() => Promise<TestStackOptions>) = {},
+): () => TestStack {
   let running: TestStack | undefined;
   beforeAll(async () => {
-    running = await startTestStack(options);
+    running = await startTestStack(typeof options === 'function' ? await options() : options);
   });
   afterAll(async () => {
     await running?.stop();

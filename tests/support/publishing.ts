@@ -4,7 +4,9 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import type { Edition } from '#core/edition/model';
-import type { PublishResult } from '#core/edition/publication';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
+import { localFunctionName } from '#local/lambda/template';
 import { editionKey, type SendProgress } from '#core/mail/send-ledger';
 import type { Subscriber } from '#core/subscriptions/subscribers';
 import type { SentMail, TestStack } from './local-stack';
@@ -16,17 +18,39 @@ import type { SentMail, TestStack } from './local-stack';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
+/** What `publish()` answers: the publisher's own answer, and the edition as the site now serves it. */
+export interface PublishedWeek extends DirectPublishResult {
+  readonly record: { readonly email: DirectPublishResult['email'] };
+  readonly edition: Edition;
+}
+
 /**
- * Publishes the week containing `date` in this process, as the publisher function does, with the
- * real adapters (imported late: the stack sets their environment first). When the edition is
- * emailed, waits until the ledger counts every recipient, as `npm run publish` does.
+ * Publishes the week containing `date` as `npm run publish` does: the publisher function itself
+ * (its deployed bundle, with its own role) invoked through the local Lambda API. When the edition
+ * is emailed, waits until the ledger counts every recipient, as the command does.
  */
-export async function publish(date: string, email: boolean): Promise<PublishResult> {
-  const { publisherDeps } = await import('#lambdas/edition/publish/publisher');
-  const { publishWeek } = await import('#core/edition/publication');
-  const result = await publishWeek(publisherDeps(), { date, email });
-  if (result.record.email.decision === 'send') await waitForSend(result.week, result.revision);
-  return result;
+export async function publish(date: string, email: boolean): Promise<PublishedWeek> {
+  const lambda = new LambdaClient({ maxAttempts: 1 });
+  let result: DirectPublishResult;
+  try {
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: localFunctionName('publish'),
+        Payload: new TextEncoder().encode(JSON.stringify({ date, email })),
+      }),
+    );
+    const payload: unknown = JSON.parse(new TextDecoder().decode(out.Payload ?? new Uint8Array()));
+    if (out.FunctionError !== undefined) {
+      const failure = payload as { errorType?: string; errorMessage?: string };
+      throw new Error(`the publisher failed: ${failure.errorMessage ?? ''} (${failure.errorType ?? ''})`);
+    }
+    result = payload as DirectPublishResult;
+  } finally {
+    lambda.destroy();
+  }
+  if (result.email.decision === 'send') await waitForSend(result.week, result.revision);
+  const edition = await publishedReport(process.env.SITE_URL ?? '', result.week);
+  return { ...result, record: { email: result.email }, edition };
 }
 
 /** The week's latest report.json, as the site serves it. */

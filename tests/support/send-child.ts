@@ -10,11 +10,15 @@
  * (synchronous on a pipe on Linux, so what it printed before a kill arrives):
  * `ready`, `sending <address>`, `accepted <address>`, `marked <address>`, `done <json>`.
  */
+import { credentialEnvironment, rolePrincipal } from '#local/iam/principals';
+import { subscriptionSecretPath } from '#local/subscription-environment';
 import { connect } from '../../scripts/stack-connection';
 
 async function main(): Promise<void> {
   const [jobJson = '', owner = '', offset = '0', subject = '', sesEndpoint] = process.argv.slice(2);
   const connection = await connect(false);
+  // It stands in for the sender function: the sender role's credentials, as the gates know them.
+  Object.assign(process.env, credentialEnvironment(rolePrincipal('send', [])));
   if (sesEndpoint !== undefined) process.env.AWS_ENDPOINT_URL_SESV2 = sesEndpoint;
   const { DynamoLedgerStore } = await import('#adapters/ledger-store');
   const { sendEmail } = await import('#adapters/mailer');
@@ -25,7 +29,7 @@ async function main(): Promise<void> {
   const job = JSON.parse(jobJson) as { week: string; revision: number; addresses: string[] };
   const ledger = new DynamoLedgerStore();
   const subscribers = new DynamoSubscriberStore();
-  const key = await new FileSecretSource(process.env.SUBSCRIPTION_SECRET_FILE ?? '').key();
+  const key = await new FileSecretSource(subscriptionSecretPath(connection.dataDir ?? '')).key();
   const now = () => new Date(Date.now() + Number(offset));
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say('ready');

@@ -57,7 +57,8 @@ function answer(response: ServerResponse, status: number, errorType: string, mes
   response.end(body);
 }
 
-export async function startSesFaultProxy(target: string): Promise<SesFaultProxy> {
+/** `target` may be a function: the stack behind the proxy may start after it (its functions need the proxy's URL). */
+export async function startSesFaultProxy(target: string | (() => string)): Promise<SesFaultProxy> {
   const counts = { calls: 0, throttled: 0, rejected: 0, forwarded: 0 };
   const proxy: Omit<SesFaultProxy, 'url' | 'close'> = { counts, decide: () => 'pass', delayMs: 0 };
   const server = createServer((request, response) => {
@@ -84,7 +85,7 @@ export async function startSesFaultProxy(target: string): Promise<SesFaultProxy>
           continue;
         headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
-      const upstream = await fetch(new URL(path, target), {
+      const upstream = await fetch(new URL(path, typeof target === 'function' ? target() : target), {
         method: request.method ?? 'GET',
         headers,
         ...(body.length > 0 ? { body } : {}),

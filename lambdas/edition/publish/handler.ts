@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { publisherEnvironment } from '#config/functions';
@@ -42,22 +43,61 @@ async function publishOne(record: SQSRecord): Promise<void> {
   );
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    try {
-      await publishOne(record);
-    } catch (error) {
-      console.error(
-        JSON.stringify({
-          level: 'ERROR',
-          message: 'publication failed',
-          messageId: record.messageId,
-          error: error instanceof Error ? error.message : String(error),
-        }),
-      );
-      failures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures: failures };
+/**
+ * A direct invocation (`npm run publish`, with the operator role's lambda:InvokeFunction): one
+ * week, published as the queue would, its failure raised to the caller instead of retried.
+ */
+const directInvocation = z.strictObject({
+  date: z.iso.date(),
+  email: z.boolean(),
 });
+
+export interface DirectPublishResult {
+  readonly week: string;
+  readonly revision: number;
+  readonly result: 'published' | 'unchanged';
+  readonly url: string;
+  readonly email: { readonly decision: string; readonly reason?: string };
+}
+
+async function publishDirect(event: unknown): Promise<DirectPublishResult> {
+  const { date, email } = directInvocation.parse(event);
+  const seenAt = new Date().toISOString();
+  const result = await publishWeek(deps, { date, email });
+  await deps.editions.clearDirty(result.week, seenAt);
+  const decision = result.record.email;
+  return {
+    week: result.week,
+    revision: result.revision,
+    result: result.result,
+    url: result.url,
+    email: {
+      decision: decision.decision,
+      ...('reason' in decision ? { reason: String(decision.reason) } : {}),
+    },
+  };
+}
+
+export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectPublishResult>().handler(
+  async (input) => {
+    if (typeof input !== 'object' || input === null || !('Records' in input)) return publishDirect(input);
+    const event = input as SQSEvent;
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        await publishOne(record);
+      } catch (error) {
+        console.error(
+          JSON.stringify({
+            level: 'ERROR',
+            message: 'publication failed',
+            messageId: record.messageId,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  },
+);

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FileSecretSource } from '#adapters/secret-source';
+import { listen, type RunningEmulator, running } from './emulators';
+import { ACCOUNT_ID, REGION } from './sqs/queues';
+
+/**
+ * A Secrets Manager stand-in for the one call the product makes, `GetSecretValue` (AWS JSON 1.1),
+ * serving the subscription secret from its file in DATA_DIR (made on first use, mode 0600). The
+ * functions read the secret through the same SDK call as deployed, and the IAM gate in front of
+ * this server checks `secretsmanager:GetSecretValue` on its ARN.
+ */
+export const LOCAL_SECRET_NAME = 'ddor-subscription-secret';
+export const LOCAL_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:${LOCAL_SECRET_NAME}-LOCAL`;
+
+export interface SecretsOptions {
+  /** The secret's file (`subscriptionSecretPath(dataDir)`). */
+  readonly path: string;
+  readonly port?: number;
+}
+
+function answer(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+  response.end(JSON.stringify(body));
+}
+
+export async function startSecretsStandIn(options: SecretsOptions): Promise<RunningEmulator> {
+  const source = new FileSecretSource(options.path);
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      try {
+        const operation = String(request.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop();
+        const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
+        if (operation !== 'GetSecretValue') {
+          answer(response, 400, {
+            __type: 'InvalidRequestException',
+            message: `the local stand-in serves GetSecretValue only, not ${operation}`,
+          });
+          return;
+        }
+        if (input.SecretId !== LOCAL_SECRET_ARN && input.SecretId !== LOCAL_SECRET_NAME) {
+          answer(response, 400, {
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          });
+          return;
+        }
+        await source.key();
+        const text = (await readFile(options.path, 'utf8')).trim();
+        answer(response, 200, {
+          ARN: LOCAL_SECRET_ARN,
+          Name: LOCAL_SECRET_NAME,
+          SecretString: text,
+          VersionId: 'local',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: 0,
+        });
+      } catch (error) {
+        answer(response, 500, {
+          __type: 'InternalServiceError',
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+    });
+  });
+  const port = await listen(server, 'Secrets Manager stand-in', options.port ?? 0);
+  return running(server, port);
+}
