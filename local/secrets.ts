@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { FileSecretSource } from '#adapters/secret-source';
 import { listen, type RunningEmulator, running } from './emulators';
 import { ACCOUNT_ID, REGION } from './sqs/queues';
 
@@ -25,7 +24,15 @@ function answer(response: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startSecretsStandIn(options: SecretsOptions): Promise<RunningEmulator> {
-  const source = new FileSecretSource(options.path);
+  // Imported at the first request: the adapter module makes its SDK client when loaded, which
+  // must come after the stack has set the SDK's environment.
+  let source: Promise<{ key(): Promise<Uint8Array> }> | undefined;
+  const secretFile = () => {
+    source ??= import('#adapters/secret-source').then(
+      ({ FileSecretSource }) => new FileSecretSource(options.path),
+    );
+    return source;
+  };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -49,7 +56,7 @@ export async function startSecretsStandIn(options: SecretsOptions): Promise<Runn
           });
           return;
         }
-        await source.key();
+        await (await secretFile()).key();
         const text = (await readFile(options.path, 'utf8')).trim();
         answer(response, 200, {
           ARN: LOCAL_SECRET_ARN,

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import type { Edition } from '#core/edition/model';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
-import { localFunctionName } from '#local/lambda/template';
 import { editionKey, type SendProgress } from '#core/mail/send-ledger';
 import type { Subscriber } from '#core/subscriptions/subscribers';
+import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
+import { localFunctionName } from '#local/lambda/template';
 import type { SentMail, TestStack } from './local-stack';
 
 /**
