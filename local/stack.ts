@@ -18,6 +18,7 @@ import {
   startS3,
   startSes,
 } from './emulators';
+import { type FaultModes, NO_FAULTS } from './faults';
 import { type Gateway, type HttpFunction, type Route, startGateway } from './gateway';
 import { type Gate, type Service, startGate } from './iam/gate';
 import {
@@ -95,6 +96,14 @@ export interface LocalStackOptions {
   ) => readonly Statement[];
   /** Variables added to every function's environment (tests: the endpoint of a fault proxy). */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /** Fault modes to start with (local/faults.ts); `stack.faults` changes them while it runs. @default none */
+  readonly faults?: Partial<FaultModes>;
+  /**
+   * Queues whose event source mapping starts disabled (`Enabled: false`): messages wait until
+   * `stack.enableEventSource(queue)`. For tests that must stop the stack between a send and its
+   * receipt. @default none
+   */
+  readonly disabledEventSources?: readonly string[];
 }
 
 /**
@@ -193,6 +202,10 @@ export interface LocalStack {
     role: FunctionKey | 'operator',
     edit: ((statements: readonly Statement[]) => readonly Statement[]) | undefined,
   ): void;
+  /** Starts the event source mapping of a queue of `disabledEventSources`. */
+  enableEventSource(queue: string): Promise<void>;
+  /** The fault modes in force: set a field to turn one on or off (tests). */
+  readonly faults: FaultModes;
   /** Calls the IAM gates refused, oldest first: `{ service, principal, message }`. */
   refusals(): readonly { service: Service; principal: string; message: string }[];
   /**
@@ -382,8 +395,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Every AWS call goes through an IAM gate; the roles are known once the assembly is read,
     // which needs the gates' URLs (queue URLs name the SQS gate), so the principals come late.
     const principals = new Principals([]);
+    const faults: FaultModes = { ...NO_FAULTS, ...options.faults };
     const gateOf = async (service: Service, target: string, port?: number) => {
-      const gate = await startGate({ service, target, principals, ...(port === undefined ? {} : { port }) });
+      const gate = await startGate({
+        service,
+        target,
+        principals,
+        faults,
+        ...(port === undefined ? {} : { port }),
+      });
       gates[service] = gate;
       return gate;
     };
@@ -526,7 +546,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     simulator = startSesSimulator({ storeUrl: urls.mailStore, handler: invoker(fn('mailEvents')) });
     // Last, so that each function finds the stack complete at its first message. The event
     // source mapping receives and deletes with the consumer's own role, as deployed.
-    for (const queue of localQueues) {
+    const startMapping = async (queue: LocalQueue): Promise<void> => {
       const consumer = queue.function === undefined ? undefined : fn(queue.function);
       const credentials =
         queue.function === undefined ? ACCOUNT_PRINCIPAL : (roles[queue.function] ?? ACCOUNT_PRINCIPAL);
@@ -554,7 +574,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             : { maxBatchingWindowMs: queue.maxBatchingWindowMs }),
         }),
       );
+    };
+    const disabled = new Set(options.disabledEventSources ?? []);
+    for (const name of disabled) {
+      if (!localQueues.some((queue) => queue.name === name)) throw new Error(`no queue ${name} to disable`);
     }
+    for (const queue of localQueues) if (!disabled.has(queue.name)) await startMapping(queue);
     await writeStackFile(dataDir, {
       pid: process.pid,
       gateway: gateway.url,
@@ -582,6 +607,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       environment,
       functions,
       operator,
+      faults,
+      async enableEventSource(name) {
+        const queue = localQueues.find((candidate) => candidate.name === name);
+        if (queue === undefined || !disabled.delete(name))
+          throw new Error(`no disabled event source ${name}`);
+        await startMapping(queue);
+      },
       editPolicy(role, change) {
         const original = role === 'operator' ? assembly.operator : assembly.functions[role].statements;
         principals.add([rolePrincipal(role, change === undefined ? original : change(original))]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type RunningEmulator, running } from '../emulators';
+import { type FaultModes, IndexLag, NO_FAULTS, sesRefusal, writesOf } from '../faults';
 import { ACCOUNT_ID, REGION } from '../sqs/queues';
 import { type ConditionContext, isAllowed } from './policy';
 import { accessKeyOf, type Principal, type Principals } from './principals';
@@ -336,6 +337,8 @@ export interface GateOptions {
   readonly target: string;
   readonly principals: Principals;
   readonly port?: number;
+  /** The stack's fault modes, read at each request (tests change them while the stack runs). */
+  readonly faults?: FaultModes;
 }
 
 export interface Gate extends RunningEmulator {
@@ -354,12 +357,32 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** One DynamoDB call straight to the stand-in (the gate's own read of an item before a write). */
+async function rawDynamoDb(upstream: URL, operation: string, input: unknown): Promise<unknown> {
+  const response = await fetch(upstream, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `DynamoDB_20120810.${operation}`,
+      // dynalite checks the header's shape, not the signature.
+      'x-amz-date': '20000101T000000Z',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify(input),
+  });
+  const output = (await response.json()) as { __type?: string; message?: string };
+  if (!response.ok) throw new Error(`the gate's own ${operation} failed: ${output.__type} ${output.message}`);
+  return output;
+}
+
 /** Starts the gate of one service in front of `target`. */
 export async function startGate(options: GateOptions): Promise<Gate> {
   let identities: readonly string[] = [];
   const classify = classifier(options.service, () => identities);
   const upstream = new URL(options.target);
   const refusals: { principal: string; message: string }[] = [];
+  const lag = new IndexLag(() => (options.faults ?? NO_FAULTS).indexLagMs);
   const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
     try {
       const body = await readBody(request);
@@ -377,6 +400,37 @@ export async function startGate(options: GateOptions): Promise<Gate> {
         );
         return;
       }
+      const faults = options.faults ?? NO_FAULTS;
+      const operation = target(request);
+      if (
+        options.service === 'sesv2' &&
+        request.method === 'POST' &&
+        url.pathname === '/v2/email/outbound-emails'
+      ) {
+        if (faults.sesDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.sesDelayMs));
+        const refusal = sesRefusal(faults.sesRefusal);
+        if (refusal !== undefined) {
+          sendError('sesv2', response, refusal.status, refusal.type, refusal.message);
+          return;
+        }
+      }
+      const lagged = options.service === 'dynamodb' && lag.active;
+      if (lagged) {
+        const input = jsonBody(body);
+        for (const write of writesOf(operation, input)) {
+          const before = await rawDynamoDb(upstream, 'GetItem', {
+            TableName: write.table,
+            Key: write.key,
+            ConsistentRead: true,
+          });
+          lag.note(
+            write.table,
+            write.key,
+            (before as { Item?: Record<string, Record<string, unknown>> }).Item,
+          );
+        }
+      }
+      const rewriteQuery = lagged && operation === 'Query' && typeof jsonBody(body).IndexName === 'string';
       const forwarded = httpRequest(
         {
           hostname: upstream.hostname,
@@ -396,6 +450,21 @@ export async function startGate(options: GateOptions): Promise<Gate> {
             answer.resume();
             const access = { action: 's3:ListBucket', resource: needsList };
             sendError('s3', response, 403, 'AccessDeniedException', deniedMessage(outcome.principal, access));
+            return;
+          }
+          if (rewriteQuery && answer.statusCode === 200) {
+            const chunks: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+            answer.on('end', () => {
+              const output = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                Items?: [];
+                Count?: number;
+              };
+              const text = JSON.stringify(lag.rewrite(jsonBody(body), output));
+              const { 'content-length': _length, 'x-amz-crc32': _crc, ...headers } = answer.headers;
+              response.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
+              response.end(text);
+            });
             return;
           }
           response.writeHead(answer.statusCode ?? 502, answer.headers);

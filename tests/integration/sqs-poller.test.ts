@@ -284,7 +284,8 @@ describe.concurrent('SQS poller: failures', () => {
     }));
     const poller = await poll({ queueUrl: queue.url, handler });
     const dlqUrl = queue.dlqUrl ?? '';
-    await waitFor(async () => (await counts(dlqUrl)).visible === 1);
+    // Two visibility timeouts and a redrive: generous on a loaded machine.
+    await waitFor(async () => (await counts(dlqUrl)).visible === 1, 20_000);
     await poller.stop();
 
     expect(bodies().filter((body) => body === 'good')).toHaveLength(1);
