@@ -80,9 +80,10 @@ export class LocalFunction {
   private readonly waiting: ((environment: Environment) => void)[] = [];
   private readonly lines: string[] = [];
   private stopped = false;
-  /** Invocations so far, and environments started (cold starts). */
+  /** Invocations so far, environments started (cold starts), and invocations ended by the timeout. */
   invocations = 0;
   coldStarts = 0;
+  timeouts = 0;
 
   constructor(readonly options: LocalFunctionOptions) {}
 
@@ -121,6 +122,7 @@ export class LocalFunction {
     return new Promise<Result>((resolve, reject) => {
       const id = randomUUID();
       const timer = setTimeout(() => {
+        this.timeouts += 1;
         environment.settle = undefined;
         void this.end(environment);
         reject(new FunctionTimeoutError(name, timeoutSeconds));

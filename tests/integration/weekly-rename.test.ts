@@ -78,5 +78,12 @@ describe('a rename after 20 published weeks', () => {
 
     expect(await weekly()).toEqual([`${NEW_WEEK} unchanged r1`]);
     expect((await mailTo(stack(), READER)).length).toBe(mail.length);
+    // Every invocation of the run, each in its own local Lambda environment, ended within the
+    // function's deployed timeout.
+    for (const key of ['report', 'publish', 'send'] as const) {
+      const fn = stack().functions.get(key);
+      expect(fn?.invocations, key).toBeGreaterThan(0);
+      expect(fn?.timeouts, key).toBe(0);
+    }
   });
 });
