@@ -1,5 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-
 /** Calls per command and table, e.g. `{ 'GetItem ddor-Outcomes': 3, 'PutItem ddor-OutcomeHistory': 2 }`. */
 export type CallCounts = Readonly<Record<string, number>>;
 
@@ -8,32 +6,8 @@ export interface CallCounter {
   snapshot(): CallCounts;
 }
 
-/**
- * Counts the HTTP calls a DynamoDB client makes, by command and table. The middleware sits in the
- * deserialize step, inside the retry loop, so a retried call counts once per attempt. The
- * DocumentClient shares its client's middleware stack, so its calls count too.
- */
-export function countCalls(client: DynamoDBClient): CallCounter {
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      const input: unknown = args.input;
-      const table =
-        typeof input === 'object' &&
-        input !== null &&
-        'TableName' in input &&
-        typeof input.TableName === 'string'
-          ? ` ${input.TableName}`
-          : '';
-      const key = `${command}${table}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'deserialize', name: 'benchCallCounter', override: true },
-  );
-  return { snapshot: () => Object.fromEntries(counts) };
-}
+/* A function's calls are counted where they arrive: at the local stack's DynamoDB gate
+   (`stack.calls('dynamodb', role)`), one per attempt, since the function runs in processes of its own. */
 
 export function difference(after: CallCounts, before: CallCounts): CallCounts {
   const result: Record<string, number> = {};

@@ -346,6 +346,8 @@ export interface Gate extends RunningEmulator {
   readonly refusals: readonly { principal: string; message: string }[];
   /** SES: the verified identities (the templates' email identities), known once they are read. */
   setIdentities(identities: readonly string[]): void;
+  /** Calls forwarded so far by one principal, by `Operation table` (DynamoDB) or `Operation` (benchmarks). */
+  calls(principal: string): Readonly<Record<string, number>>;
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -383,6 +385,12 @@ export async function startGate(options: GateOptions): Promise<Gate> {
   const upstream = new URL(options.target);
   const refusals: { principal: string; message: string }[] = [];
   const lag = new IndexLag(() => (options.faults ?? NO_FAULTS).indexLagMs);
+  const counts = new Map<string, Map<string, number>>();
+  const count = (principal: string, key: string) => {
+    const mine = counts.get(principal) ?? new Map<string, number>();
+    counts.set(principal, mine);
+    mine.set(key, (mine.get(key) ?? 0) + 1);
+  };
   const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
     try {
       const body = await readBody(request);
@@ -402,6 +410,11 @@ export async function startGate(options: GateOptions): Promise<Gate> {
       }
       const faults = options.faults ?? NO_FAULTS;
       const operation = target(request);
+      if (outcome !== LOCAL_ONLY && outcome.principal !== undefined) {
+        const input = options.service === 'dynamodb' ? jsonBody(body) : {};
+        const table = typeof input.TableName === 'string' ? ` ${input.TableName}` : '';
+        count(outcome.principal.name, `${operation || request.method}${table}`);
+      }
       if (
         options.service === 'sesv2' &&
         request.method === 'POST' &&
@@ -495,5 +508,6 @@ export async function startGate(options: GateOptions): Promise<Gate> {
     setIdentities(list) {
       identities = list;
     },
+    calls: (principal) => Object.fromEntries(counts.get(principal) ?? []),
   };
 }
