@@ -296,17 +296,18 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
   const body = JSON.stringify(syntheticOutcome(0));
   const notes = [
     `Calls per new record by command and table (all timed phases): PUT ${perCommand(single.counts, single.records)}; ` +
-      `POST batch ${perCommand(batch.counts, batch.records)}. Counted by a middleware on the functions' ` +
-      'one DynamoDB client, once per HTTP attempt (retries included); the bearer-token lookup is cached ' +
+      `POST batch ${perCommand(batch.counts, batch.records)}. Counted at the local stack's DynamoDB gate ` +
+      'for the intake role, once per HTTP attempt (retries included); the bearer-token lookup is cached ' +
       '5 s per container, so it adds almost nothing.',
     `Each PUT body is ${body.length} bytes of JSON; the baseline's item is a stored intake record ` +
       `(${JSON.stringify(phases.template).length} bytes as AttributeValue JSON) under a new key, so ` +
       "it updates the same table and indexes; intake's other calls write the history and jurisdiction items.",
     `${JURISDICTIONS} fictional jurisdictions (ids ZZB00000–ZZB${String(JURISDICTIONS - 1).padStart(5, '0')}), ` +
       'all bound during the warm-up, so timed writes find them bound. Every timed write creates a new record.',
-    'Clients, gateway, intake handler and dynalite (in memory) share one Node process and event loop; ' +
-      'the raw baseline shares it with dynalite the same way. dynalite is single-threaded, so more ' +
-      'clients mostly add queueing: the ratios say how much of the store the API path leaves on the table.',
+    'The intake function runs from its deployed bundle in environments of its own (at most one per ' +
+      'core at once, as each Lambda environment has its own CPU); its calls and the raw baseline both ' +
+      'go through the IAM gate in front of dynalite, which is single-threaded, so more clients mostly ' +
+      'add queueing: the ratios say how much of the store the API path leaves on the table.',
     `Plan: ${plan.repetitions} repetitions; each ${plan.phaseMs} ms phase (batches ${plan.batchPhaseMs} ms) ` +
       'runs the subject and its baseline back to back, alternating which goes first.',
   ];

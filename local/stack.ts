@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -330,9 +331,11 @@ function invoker<E, R>(fn: LocalFunction): (event: E) => Promise<R> {
 
 /**
  * Environments each function may have at once where no queue or reservation says (Lambda would
- * scale on to the account's limit): requests beyond it wait for one. Started only under load.
+ * scale on to the account's limit): requests beyond it wait for one, the wait not counted in the
+ * function's timeout. As many as the machine has cores: each Lambda environment has CPU of its
+ * own, and more local ones at once would each run slower than on Lambda, their timeouts stricter.
  */
-const DEFAULT_LOCAL_CONCURRENCY = 10;
+const DEFAULT_LOCAL_CONCURRENCY = Math.max(2, availableParallelism());
 
 /**
  * Starts the local stack: the emulators behind IAM gates, the tables and queues, the product's
