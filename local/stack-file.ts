@@ -51,6 +51,8 @@ const runningStackSchema = z.object({
   functions: z.record(z.string(), z.string()).optional(),
   /** The functions' shared variables (the template's values and the local overrides; no secrets). */
   environment: z.record(z.string(), z.string()).optional(),
+  /** LOCAL_NOW: the stack's clock minus the real one, in ms (absent: the real clock). */
+  clockOffsetMs: z.number().int().optional(),
   dataDir: z.string(),
   startedAt: z.string(),
 });

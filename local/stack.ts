@@ -105,6 +105,12 @@ export interface LocalStackOptions {
    * receipt. @default none
    */
   readonly disabledEventSources?: readonly string[];
+  /**
+   * LOCAL_NOW (contract §1): the stack's clock starts at this time and runs on from it; every
+   * function's dates (windows, quotas, sweeps, "today") follow it. The schedule keeps the real
+   * clock. @default the real clock
+   */
+  readonly now?: Date;
 }
 
 /**
@@ -449,6 +455,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const assembly = await readAssembly(assemblyDir, names);
     const edit = options.editPolicy ?? ((_role, statements) => statements);
+    const clockOffsetMs = options.now === undefined ? 0 : options.now.getTime() - Date.now();
     const roles = Object.fromEntries(
       Object.values(assembly.functions).map((definition) => [
         definition.key,
@@ -499,6 +506,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
             TZ: 'UTC',
             PATH: '/usr/local/bin:/usr/bin:/bin',
+            ...(clockOffsetMs === 0 ? {} : { LOCAL_CLOCK_OFFSET_MS: String(clockOffsetMs) }),
             ...options.functionEnvironment,
           },
         }),
@@ -604,6 +612,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queues,
       functions: Object.fromEntries([...functions].map(([key, local]) => [key, local.options.name])),
       environment: shared,
+      ...(clockOffsetMs === 0 ? {} : { clockOffsetMs }),
       dataDir,
       startedAt: new Date().toISOString(),
     });

@@ -49,6 +49,19 @@ function readTimeScale(env: NodeJS.ProcessEnv): number {
   return scale;
 }
 
+/** LOCAL_NOW (contract §1): an ISO time the stack's clock starts at. */
+function readNow(env: NodeJS.ProcessEnv): Date | undefined {
+  const value = env.LOCAL_NOW;
+  if (value === undefined || value.trim() === '') return undefined;
+  const at = new Date(value.trim());
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value.trim()) || Number.isNaN(at.getTime())) {
+    throw new ConfigurationError(
+      `LOCAL_NOW=${JSON.stringify(value)} is not an ISO time: use one such as 2017-03-13T13:00:00Z`,
+    );
+  }
+  return at;
+}
+
 function explain(error: unknown): string {
   if (error instanceof PortInUseError) {
     const setting = Object.values(PORT_SETTINGS).find((candidate) => candidate.service === error.service);
@@ -103,8 +116,10 @@ async function main(): Promise<void> {
   const env = process.env;
   let ports: Record<keyof typeof PORT_SETTINGS, number>;
   let timeScale: number;
+  let now: Date | undefined;
   try {
     timeScale = readTimeScale(env);
+    now = readNow(env);
     ports = {
       gateway: readPort(PORT_SETTINGS.gateway, env),
       dynamodb: readPort(PORT_SETTINGS.dynamodb, env),
@@ -165,6 +180,7 @@ async function main(): Promise<void> {
       sqsPort: ports.sqs,
       schedule: true,
       timeScale,
+      ...(now === undefined ? {} : { now }),
       ...(env.INTAKE_TOKEN === undefined || env.INTAKE_TOKEN === '' ? {} : { intakeToken: env.INTAKE_TOKEN }),
     });
   } catch (error) {

@@ -15,6 +15,8 @@ export interface Connection {
   dataDir?: string;
   /** Function key → the name to invoke it by (locally from stack.json; deployed from the environment). */
   functions: Readonly<Record<string, string>>;
+  /** The stack's clock minus the real one (LOCAL_NOW); 0 deployed. */
+  clockOffsetMs: number;
 }
 
 /** The deployed functions' names, from the environment (`PUBLISHER_FUNCTION`, `REPORT_FUNCTION`). */
@@ -27,14 +29,20 @@ function deployedFunctions(): Record<string, string> {
 
 export async function connect(deployed: boolean): Promise<Connection> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (deployed) return { kind: 'deployed', functions: deployedFunctions() };
+  if (deployed) return { kind: 'deployed', functions: deployedFunctions(), clockOffsetMs: 0 };
   const dataDir = dataDirFromEnv();
   const stack = await readStackFile(dataDir);
   // The same names and endpoints the stack gives its functions, so the same adapters reach it,
   // with the operator role's credentials: the local IAM gates allow what it allows deployed.
   applyLocalEnvironment({ ...stack, gateway: stack.gateway, environment: stack.environment });
   Object.assign(process.env, credentialEnvironment(rolePrincipal('operator', [])));
-  return { kind: 'local', gateway: stack.gateway, dataDir, functions: stack.functions ?? {} };
+  return {
+    kind: 'local',
+    gateway: stack.gateway,
+    dataDir,
+    functions: stack.functions ?? {},
+    clockOffsetMs: stack.clockOffsetMs ?? 0,
+  };
 }
 
 /**

@@ -28,13 +28,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const now = new Date();
-  const at = values.at === undefined ? now : new Date(values.at);
-  if (values.at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.at) || Number.isNaN(at.getTime()))) {
+  const at = values.at === undefined ? undefined : new Date(values.at);
+  if (values.at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.at) || Number.isNaN(at?.getTime()))) {
     usage(`--at must be an ISO time such as 2017-03-13T13:00:00Z, not "${values.at}"\n${USAGE}`);
   }
-  if (at.getTime() > now.getTime())
-    usage(`--at ${values.at} is later than now: the schedule cannot run then yet`);
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
     usage(`--timeout must be a whole number of seconds\n${USAGE}`);
@@ -42,12 +39,16 @@ async function main(): Promise<void> {
   const connection = await connect(false).catch((error: unknown) =>
     fail(error instanceof Error ? error.message : String(error)),
   );
+  // The stack's clock (LOCAL_NOW moves it), which the schedule's "now" is.
+  const now = new Date(Date.now() + connection.clockOffsetMs);
+  if (at !== undefined && at.getTime() > now.getTime())
+    usage(`--at ${values.at} is later than now (${now.toISOString()}): the schedule cannot run then yet`);
   const { QUEUES } = await import('#config/runtime');
   const { DynamoEditionStore } = await import('#adapters/edition-store');
   const { requireEnv } = await import('#config/env');
 
-  const startedAt = new Date().toISOString();
-  const scheduledTime = at.toISOString();
+  const startedAt = now.toISOString();
+  const scheduledTime = (at ?? now).toISOString();
   // The report function itself, as the schedule invokes it, with its own role.
   const { weeks } = await invokeFunction<{ weeks: string[] }>(connection, 'report', { scheduledTime });
   console.log(`weekly run for ${scheduledTime}: queued ${weeks.join(', ')}`);

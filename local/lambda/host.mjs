@@ -8,6 +8,24 @@
 import { pathToFileURL } from 'node:url';
 
 const [bundle, exportName] = process.argv.slice(2);
+
+// LOCAL_NOW (contract §1): the stack's clock, set by the stack as an offset from the real one, so
+// every date the function makes (windows, quotas, sweeps, "today") runs from that time on. The
+// SDK corrects its signing clock from the servers' answers, as it does for any skewed clock.
+const offset = Number(process.env.LOCAL_CLOCK_OFFSET_MS ?? '0');
+if (Number.isFinite(offset) && offset !== 0) {
+  const RealDate = Date;
+  class StackDate extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(RealDate.now() + offset);
+      else super(...args);
+    }
+    static now() {
+      return RealDate.now() + offset;
+    }
+  }
+  globalThis.Date = StackDate;
+}
 if (bundle === undefined || exportName === undefined) {
   console.error('usage: host.mjs <bundle.mjs> <export name>');
   process.exit(2);
@@ -43,7 +61,9 @@ init.then(
 
 process.on('message', async (message) => {
   if (message?.type !== 'invoke') return;
-  const { id, event, deadline, requestId, functionName, memoryMb } = message;
+  const { id, event, remainingMs, requestId, functionName, memoryMb } = message;
+  // On this process's clock (LOCAL_NOW may move it), so getRemainingTimeInMillis stays true.
+  const deadline = Date.now() + remainingMs;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,

@@ -138,7 +138,7 @@ export class LocalFunction {
         type: 'invoke',
         id,
         event,
-        deadline: Date.now() + timeoutSeconds * 1000,
+        remainingMs: timeoutSeconds * 1000,
         requestId: randomUUID(),
         functionName: name,
         memoryMb,
