@@ -90,6 +90,10 @@ function printBanner(stack: LocalStack): void {
     ['S3', `${stack.urls.s3}  (buckets: ${Object.values(stack.buckets).join(', ')})`],
     ['DynamoDB', stack.urls.dynamodb],
     ['SQS', `${stack.urls.sqs}${queueNames(stack)}`],
+    [
+      'Lambda API',
+      `http://127.0.0.1:${stack.ports.lambda}  (functions: ${[...stack.functions.values()].map((fn) => fn.options.name).join(', ')})`,
+    ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const tokenNote = {

@@ -1,0 +1,54 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_METADATA } from '#config/runtime';
+import { Grants } from './grants';
+import { logicalId, resourceOf, type Synthesized, synthesize } from './synthesize';
+
+/**
+ * The operator role of the `--deployed` commands (lib/constructs/operator.ts), which the local
+ * commands act with too: exactly the invocations and reads the commands need, named one by one.
+ */
+describe('operator role', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+  let grants: Grants;
+
+  beforeAll(() => {
+    synthesized = synthesize();
+    template = Template.fromStack(synthesized.stateless);
+    const { publisher, weeklyReport } = synthesized.stateless;
+    grants = new Grants(synthesized, template)
+      .name('publisher function', publisher.function.functionArn)
+      .name('report function', weeklyReport.function.functionArn)
+      .name('publish queue', publisher.queue.queue.queueArn);
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  it('is assumable by the account only, and marked for the local stack', () => {
+    const id = logicalId(synthesized.stateless.operator.role);
+    const role = resourceOf(template, 'AWS::IAM::Role', id);
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain(':root');
+    const raw = template.toJSON() as { Resources: Record<string, { Metadata?: Record<string, unknown> }> };
+    expect(raw.Resources[id]?.Metadata?.[ROLE_METADATA]).toBe('operator');
+    grants.expectNoManagedPolicy(synthesized.stateless.operator.role);
+  });
+
+  it('invokes the publisher and the weekly report function, reads what the commands report, and manages clients', () => {
+    expect(grants.of(synthesized.stateless.operator.role)).toEqual({
+      'publisher function': ['lambda:InvokeFunction'],
+      'report function': ['lambda:InvokeFunction'],
+      'publish queue': ['sqs:GetQueueAttributes'],
+      Outcomes: ['dynamodb:GetItem'],
+      'Outcomes/index/byIssuedWeek': ['dynamodb:Query'],
+      'Outcomes/index/byDeclinedWeek': ['dynamodb:Query'],
+      OutcomeHistory: ['dynamodb:Query'],
+      Jurisdictions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+      'Jurisdictions/index/byPolicy': ['dynamodb:Query'],
+      'Disputes/index/byStatus': ['dynamodb:Query'],
+      Editions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      'Editions/index/archive': ['dynamodb:Query'],
+      SendLedger: ['dynamodb:GetItem', 'dynamodb:Query'],
+      Clients: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
+  });
+});
