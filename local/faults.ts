@@ -22,9 +22,19 @@ export interface FaultModes {
    * `paused` (sending paused for the account, SendingPausedException).
    */
   sesRefusal: 'none' | 'throttling' | 'daily-quota' | 'paused';
+  /**
+   * Writes to one table held this long before they reach it (a slow write, or one retried by the
+   * SDK): what another function reads meanwhile does not see them. Undefined: none held.
+   */
+  slowWrites: { readonly table: string; readonly ms: number } | undefined;
 }
 
-export const NO_FAULTS: FaultModes = { indexLagMs: 0, sesDelayMs: 0, sesRefusal: 'none' };
+export const NO_FAULTS: FaultModes = {
+  indexLagMs: 0,
+  sesDelayMs: 0,
+  sesRefusal: 'none',
+  slowWrites: undefined,
+};
 
 /** The SES error a refusal mode answers SendEmail with. */
 export function sesRefusal(

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
-import type { EditionRecord, EditionStore } from '#core/edition/ports';
+import type { EditionRecord, EditionStore, PendingWrite } from '#core/edition/ports';
 import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { editionsTable } from './table-definitions';
 
@@ -8,6 +8,8 @@ const revKey = (revision: number) => `r${String(revision).padStart(10, '0')}`;
 /** Control items live beside the weeks under reserved partition keys that no week can equal. */
 const META_WEEK = '_meta';
 const DIRTY = 'dirty';
+/** One partition per week for the record writes its mark stands for (`rev` is the detainer id). */
+const pendingPartition = (week: string) => `_pending#${week}`;
 
 interface EditionItem extends EditionRecord {
   rev: string;
@@ -113,6 +115,45 @@ export class DynamoEditionStore implements EditionStore {
         new PutCommand({ TableName: this.table, Item: { week: META_WEEK, rev: `${DIRTY}#${week}`, at } }),
       );
     }
+  }
+
+  async markWrite(
+    weeks: readonly string[],
+    write: { detainerId: string; revision: number },
+    at: string,
+  ): Promise<void> {
+    for (const week of new Set(weeks)) {
+      await documents.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { week: pendingPartition(week), rev: write.detainerId, revision: write.revision, at },
+        }),
+      );
+    }
+  }
+
+  async pendingWrites(week: string): Promise<PendingWrite[]> {
+    const items = await queryAll<{ rev: string; revision: number; at: string }>({
+      TableName: this.table,
+      KeyConditionExpression: '#week = :p',
+      ExpressionAttributeNames: { '#week': 'week' },
+      ExpressionAttributeValues: { ':p': pendingPartition(week) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ detainerId: item.rev, revision: item.revision, at: item.at }));
+  }
+
+  async settlePending(week: string, write: PendingWrite): Promise<void> {
+    await conditionalWrite(
+      documents.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { week: pendingPartition(week), rev: write.detainerId },
+          ConditionExpression: 'attribute_not_exists(rev) OR revision = :revision',
+          ExpressionAttributeValues: { ':revision': write.revision },
+        }),
+      ),
+    );
   }
 
   async clearDirty(week: string, seenAt: string): Promise<void> {

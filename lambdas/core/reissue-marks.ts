@@ -9,13 +9,16 @@ import { weekEnd, weekOf } from '#core/reporting-week';
 /** The re-issue mark that stands for every published week. */
 export const ALL_WEEKS = '*';
 
+/** The weeks a record counts in: the week it was issued, and the week its decline was recorded. */
+export function weeksOf(record: OutcomeRecord): string[] {
+  const weeks = [weekOf(record.issuedOn)];
+  if (record.status === 'declined' && record.learnedOn !== undefined) weeks.push(weekOf(record.learnedOn));
+  return [...new Set(weeks)];
+}
+
 /** The ended weeks a record counts in (issued, and recorded declined): re-issue candidates. */
 export function weeksTouched(records: readonly (OutcomeRecord | undefined)[], today: string): string[] {
   const weeks = new Set<string>();
-  for (const record of records) {
-    if (!record) continue;
-    weeks.add(weekOf(record.issuedOn));
-    if (record.status === 'declined' && record.learnedOn !== undefined) weeks.add(weekOf(record.learnedOn));
-  }
+  for (const record of records) if (record) for (const week of weeksOf(record)) weeks.add(week);
   return [...weeks].filter((week) => weekEnd(week) < today).sort();
 }

@@ -427,6 +427,11 @@ export async function startGate(options: GateOptions): Promise<Gate> {
           return;
         }
       }
+      const slow = faults.slowWrites;
+      if (options.service === 'dynamodb' && slow !== undefined && slow.ms > 0) {
+        const held = writesOf(operation, jsonBody(body)).some((write) => write.table === slow.table);
+        if (held) await new Promise((resolve) => setTimeout(resolve, slow.ms));
+      }
       const lagged = options.service === 'dynamodb' && lag.active;
       if (lagged) {
         const input = jsonBody(body);

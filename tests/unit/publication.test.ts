@@ -32,6 +32,9 @@ function fakeDeps() {
       dirtyWeeks: async () => [],
       markDirty: async () => undefined,
       clearDirty: async () => undefined,
+      markWrite: async () => undefined,
+      pendingWrites: async () => [],
+      settlePending: async () => undefined,
     },
     site: {
       putFile: async (key, body) => {

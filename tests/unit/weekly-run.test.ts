@@ -16,6 +16,9 @@ function editions(published: string[], dirty: string[]): EditionStore {
     markEmailed: refuse,
     markDirty: refuse,
     clearDirty: refuse,
+    markWrite: refuse,
+    pendingWrites: refuse,
+    settlePending: refuse,
   };
 }
 

@@ -29,6 +29,27 @@ export interface EditionStore {
   dirtyWeeks(): Promise<string[]>;
   markDirty(weeks: readonly string[], at: string): Promise<void>;
   clearDirty(week: string, seenAt: string): Promise<void>;
+  /**
+   * Notes, before a record write, which revision of which record each week's mark stands for, so
+   * the mark is cleared only once the week has been read with that write in it.
+   */
+  markWrite(
+    weeks: readonly string[],
+    write: { detainerId: string; revision: number },
+    at: string,
+  ): Promise<void>;
+  /** The record writes a week's mark still stands for. */
+  pendingWrites(week: string): Promise<PendingWrite[]>;
+  /** Forgets a pending write, unless a newer write of the same record has replaced it. */
+  settlePending(week: string, write: PendingWrite): Promise<void>;
+}
+
+/** A record write a week's re-issue mark stands for. */
+export interface PendingWrite {
+  readonly detainerId: string;
+  readonly revision: number;
+  /** When it was noted (before the write). */
+  readonly at: string;
 }
 
 /** The published site's files, and the stored editions' full data. */

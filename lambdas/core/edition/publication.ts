@@ -3,6 +3,7 @@ import { hasWeekEnded, isCalendarDate, weekEnd, weekOf } from '#core/reporting-w
 import { type AssemblyOptions, assembleEdition } from './assembly';
 import type { CorrectionEntry, EarlierCorrection, Edition, SectionIV } from './model';
 import type { EditionRecord, EditionStore, SiteWriter } from './ports';
+import { revisionsRead } from './reissue';
 import { latestPrefix, revisionPath, revisionPrefix, siteLink, weekPath } from './site-layout';
 import type { WeekData, WeekSource } from './week-data';
 
@@ -66,6 +67,8 @@ export interface PublishResult {
   record: EditionRecord;
   edition: Edition;
   url: string;
+  /** The revision of each record the publication read (to settle the week's re-issue mark). */
+  read: ReadonlyMap<string, number>;
 }
 
 /** The week a publish request names: a date's Saturday, refused until that week has ended. */
@@ -164,6 +167,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
         record: latest,
         edition: previous,
         url: pageUrl(deps, week),
+        read: revisionsRead(data),
       };
     }
     const previousIds = latest ? ((await deps.revisionRecords.get(week, latest.revision)) ?? []) : [];
@@ -190,7 +194,15 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     await markSuperseded(deps, week, record);
     await writeShared(deps, edition);
     if (email.decision === 'send' && deps.send) await deps.send(edition, record);
-    return { week, result: 'published', revision, record, edition, url: pageUrl(deps, week) };
+    return {
+      week,
+      result: 'published',
+      revision,
+      record,
+      edition,
+      url: pageUrl(deps, week),
+      read: revisionsRead(data),
+    };
   }
   throw new Error(`could not publish ${week}: other publications kept winning`);
 }

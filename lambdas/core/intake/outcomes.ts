@@ -26,6 +26,15 @@ export interface IntakeDeps {
    * them. Called before the write: a crash after it leaves a harmless extra check, never a miss.
    */
   markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
+  /**
+   * Notes, with the marks and before the write, the revision the write makes: a week's mark is
+   * cleared only once a publication has read that revision (see core/edition/reissue.ts).
+   */
+  markWrite?: (
+    weeks: readonly string[],
+    write: { detainerId: string; revision: number },
+    at: string,
+  ) => Promise<void>;
 }
 
 export type WriteResult = 'created' | 'updated' | 'unchanged';
@@ -111,7 +120,7 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
       await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
     }
     const dirty = weeksTouched([stored?.record, record], today);
-    if (dirty.length > 0 && deps.markDirty) await deps.markDirty(dirty, at);
+    await markWeeks(deps, dirty, { detainerId: command.detainerId, revision }, at);
     const written = stored
       ? await deps.outcomes.replace(item, stored.revision)
       : await deps.outcomes.create(item);
@@ -206,6 +215,18 @@ export interface VoidCommand {
   actor: Actor;
 }
 
+/** The weeks' re-issue marks and the write they stand for, before the write. */
+async function markWeeks(
+  deps: IntakeDeps,
+  weeks: readonly string[],
+  write: { detainerId: string; revision: number },
+  at: string,
+): Promise<void> {
+  if (weeks.length === 0) return;
+  await deps.markWrite?.(weeks, write, at);
+  await deps.markDirty?.(weeks, at);
+}
+
 /** Voids a record entered in error: it leaves every week, keeps its history; again is a no-op. */
 export async function voidOutcome(
   deps: IntakeDeps,
@@ -228,7 +249,7 @@ export async function voidOutcome(
     };
     await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
     const dirty = weeksTouched([stored.record], deps.today());
-    if (dirty.length > 0 && deps.markDirty) await deps.markDirty(dirty, at);
+    await markWeeks(deps, dirty, { detainerId: stored.detainerId, revision }, at);
     const written = await deps.outcomes.replace(
       { ...stored, revision, voided: true, updatedAt: at, lastChange },
       stored.revision,

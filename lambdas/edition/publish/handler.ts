@@ -1,14 +1,22 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { DynamoOutcomeStore } from '#adapters/outcome-store';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { publisherEnvironment } from '#config/functions';
 import { publishWeek } from '#core/edition/publication';
 import { publishMessageSchema, shouldWaitForReissues } from '#core/edition/publish-message';
+import { settleReissueMark } from '#core/edition/reissue';
 import { publisherDeps } from './publisher';
 
 const deps = publisherDeps();
+const outcomes = new DynamoOutcomeStore();
+const markDeps = {
+  editions: deps.editions,
+  currentRecord: (detainerId: string) => outcomes.get(detainerId),
+  now: () => new Date(),
+};
 const queueUrl = readEnvironment(publisherEnvironment).PUBLISH_QUEUE_URL;
 
 /** How long the week to email waits, each time, for the run's re-issues to publish. */
@@ -31,7 +39,7 @@ async function publishOne(record: SQSRecord): Promise<void> {
   }
   const seenAt = new Date().toISOString();
   const result = await publishWeek(deps, { date: message.week, email: message.email });
-  await deps.editions.clearDirty(result.week, seenAt);
+  await settleReissueMark(markDeps, result.week, seenAt, result.read);
   console.log(
     JSON.stringify({
       level: 'INFO',
@@ -64,7 +72,7 @@ async function publishDirect(event: unknown): Promise<DirectPublishResult> {
   const { date, email } = directInvocation.parse(event);
   const seenAt = new Date().toISOString();
   const result = await publishWeek(deps, { date, email });
-  await deps.editions.clearDirty(result.week, seenAt);
+  await settleReissueMark(markDeps, result.week, seenAt, result.read);
   const decision = result.record.email;
   return {
     week: result.week,

@@ -24,6 +24,7 @@ const services: IntakeServices = {
   now: () => new Date(),
   today: () => todayIn(env.REPORT_TIME_ZONE),
   markDirty: (weeks, at) => editions.markDirty(weeks, at),
+  markWrite: (weeks, write, at) => editions.markWrite(weeks, write, at),
 };
 
 const route = router(intakeRoutes(services));

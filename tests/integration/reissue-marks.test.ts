@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoEditionStore } from '#adapters/edition-store';
+import { NO_FAULTS } from '#local/faults';
+import { syntheticRecord } from '../support/api';
+import { useLocalStack } from '../support/local-stack';
+
+/**
+ * A correction never vanishes (issue 11, item 1): a week's re-issue mark outlives every record
+ * write it stands for. The publisher reads the week while a correction is still on its way, in
+ * two ways AWS makes it happen: a write held across the read (a slow call, SDK retries), and an
+ * index behind the base table (DynamoDB's indexes are eventually consistent). Either way the
+ * publication misses the correction, so the mark must stay, and the next publication shows it.
+ */
+const stack = useLocalStack();
+const county = { id: 'XQRM0101', name: 'Synthetic Markham County Sheriff’s Office', state: 'KS' };
+
+afterEach(() => {
+  Object.assign(stack().faults, NO_FAULTS);
+});
+
+function record(id: string, week: string, status: 'declined' | 'honored') {
+  return stack().api(`/outcomes/${id}`, {
+    method: 'PUT',
+    body: syntheticRecord({
+      jurisdiction: county,
+      issuedOn: week,
+      status,
+      ...(status === 'declined'
+        ? { declinedOn: week, learnedOn: week }
+        : { declinedOn: null, learnedOn: null }),
+    }),
+  });
+}
+
+async function publish(week: string): Promise<{ result: string; revision: number }> {
+  const publisher = stack().functions.get('publish');
+  if (publisher === undefined) throw new Error('no publisher');
+  return (await publisher.invoke({ date: week, email: false })) as { result: string; revision: number };
+}
+
+const marked = () => new DynamoEditionStore().dirtyWeeks();
+
+describe('a correction the publication could not see', () => {
+  it('keeps the week marked when the week’s index is behind, and the next publication shows it', async () => {
+    const week = '2017-07-01';
+    expect((await record('MARK-LAG', week, 'declined')).status).toBe(201);
+    expect(await publish(week)).toMatchObject({ result: 'published', revision: 1 });
+    expect(await marked()).not.toContain(week);
+
+    stack().faults.indexLagMs = 2_000;
+    expect((await record('MARK-LAG', week, 'honored')).status).toBe(200);
+    // Read through an index that does not show the correction yet: nothing new to publish.
+    expect(await publish(week)).toMatchObject({ result: 'unchanged', revision: 1 });
+    expect(await marked()).toContain(week);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    expect(await publish(week)).toMatchObject({ result: 'published', revision: 2 });
+    expect(await marked()).not.toContain(week);
+  });
+
+  it('keeps the week marked when the record write lands after the publication read, and the next one shows it', async () => {
+    const week = '2017-07-08';
+    expect((await record('MARK-SLOW', week, 'declined')).status).toBe(201);
+    expect(await publish(week)).toMatchObject({ result: 'published', revision: 1 });
+
+    stack().faults.slowWrites = { table: stack().tables.OUTCOMES_TABLE ?? '', ms: 2_500 };
+    const correcting = record('MARK-SLOW', week, 'honored');
+    // The mark is written at once; the record write is held in the gate.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await publish(week)).toMatchObject({ result: 'unchanged', revision: 1 });
+    expect((await correcting).status).toBe(200);
+    expect(await marked()).toContain(week);
+
+    stack().faults.slowWrites = undefined;
+    expect(await publish(week)).toMatchObject({ result: 'published', revision: 2 });
+    expect(await marked()).not.toContain(week);
+  });
+});
