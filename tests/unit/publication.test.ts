@@ -98,6 +98,50 @@ describe('publishWeek', () => {
     expect(records).toHaveLength(1);
   });
 
+  it('looks for corrections since the previous revision began its read, not since it was published', async () => {
+    const { deps, records } = fakeDeps();
+    // A clock that moves on with every reading, and a week that gains a record between runs.
+    let tick = Date.parse('2017-02-06T15:00:00Z');
+    deps.now = () => {
+      tick += 1000;
+      return new Date(tick);
+    };
+    let reads = 0;
+    deps.weeks = {
+      readWeek: async (week) => {
+        reads += 1;
+        const issued = {
+          detainerId: 'D1',
+          revision: 1,
+          voided: false,
+          ref: 'R1',
+          record: {
+            kind: 'detainer',
+            issuedOn: '2017-01-30',
+            jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
+            facility: 'Synthetic County Jail',
+            status: 'honored',
+          },
+          createdAt: '2017-02-06T14:00:00Z',
+          updatedAt: '2017-02-06T14:00:00Z',
+        } as unknown as WeekData['issued'][number];
+        return { week, issued: reads > 1 ? [issued] : [], declined: [], jurisdictions: new Map(), trend: [] };
+      },
+    };
+    const seen: string[] = [];
+    deps.corrections = async (_previous, _next, _data, _ids, since) => {
+      seen.push(since);
+      return [];
+    };
+    await publishWeek(deps, { date: '2017-01-28', email: false });
+    const second = await publishWeek(deps, { date: '2017-01-28', email: false });
+    expect(second).toMatchObject({ result: 'published', revision: 2 });
+    const first = records[0];
+    expect(first?.readAt).toBeDefined();
+    expect((first?.readAt ?? '') < (first?.publishedAt ?? '')).toBe(true);
+    expect(seen).toEqual([first?.readAt]);
+  });
+
   it('refuses a week that has not ended in the report time zone', async () => {
     const { deps } = fakeDeps();
     await expect(publishWeek(deps, { date: '2017-02-04', email: false })).rejects.toThrow(/has not ended/);

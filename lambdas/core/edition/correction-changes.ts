@@ -5,9 +5,9 @@ import type { WeekData } from './week-data';
 
 /**
  * Gathers what changed since the previous revision and hands it to the corrections log. Only
- * records and jurisdictions updated after the previous revision was published are read in full
- * (with their history); records that left the week are found through the ids the previous
- * revision was built from.
+ * records and jurisdictions updated after `since` (when the previous revision began reading the
+ * week) are read in full (with their history); records that left the week are found through the
+ * ids the previous revision was built from.
  */
 export async function correctionsSince(
   stores: { outcomes: OutcomeStore; jurisdictions: JurisdictionStore },
@@ -15,8 +15,8 @@ export async function correctionsSince(
   next: Edition,
   data: WeekData,
   previousIds: readonly string[],
+  since: string,
 ): Promise<CorrectionEntry[]> {
-  const since = previous.edition.publishedAt;
   const items = new Map<string, OutcomeItem>();
   for (const item of [...data.issued, ...data.declined]) items.set(item.detainerId, item);
   for (const id of previousIds) {

@@ -7,6 +7,12 @@ export interface EditionRecord {
   revision: number;
   contentHash: string;
   publishedAt: string;
+  /**
+   * When the publication started reading the week: a change after it may be missing from this
+   * revision, so the next revision's corrections log looks at changes since then. Absent from
+   * revisions published before it was kept (their `publishedAt` stands in).
+   */
+  readAt?: string;
   headline: Headline;
   synthetic: boolean;
   /** Corrections-log entries this revision added. */

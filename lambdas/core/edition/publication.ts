@@ -40,6 +40,7 @@ export interface PublishDeps {
     next: Edition,
     data: WeekData,
     previousIds: readonly string[],
+    since: string,
   ) => Promise<CorrectionEntry[]>;
   /** The detainer ids each revision was built from (kept privately, never published). */
   revisionRecords: {
@@ -147,6 +148,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     const earlier = earlierCorrectionsSince(all, week, deps.siteUrl);
     const previous = latest ? await deps.site.readEdition(week, latest.revision) : undefined;
     const revision = (latest?.revision ?? 0) + 1;
+    const readAt = deps.now().toISOString();
     const data = await deps.weeks.readWeek(week);
     let edition = await draftEdition(deps, data, revision, {
       corrections: previous?.corrections ?? [],
@@ -171,7 +173,10 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       };
     }
     const previousIds = latest ? ((await deps.revisionRecords.get(week, latest.revision)) ?? []) : [];
-    const added = previous ? await deps.corrections(previous, edition, data, previousIds) : [];
+    // Changes since the previous revision began its read: one that landed during that read may
+    // be missing from it, though it is older than its publication time.
+    const since = latest?.readAt ?? previous?.edition.publishedAt ?? '';
+    const added = previous ? await deps.corrections(previous, edition, data, previousIds, since) : [];
     if (added.length > 0) edition = { ...edition, corrections: [...edition.corrections, ...added] };
 
     const lastEmailed = await deps.editions.lastEmailedWeek();
@@ -182,6 +187,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       revision,
       contentHash: edition.edition.contentHash,
       publishedAt: edition.edition.publishedAt,
+      readAt,
       headline: edition.headline,
       synthetic: edition.synthetic,
       correctionsAdded: added.length,

@@ -138,8 +138,8 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
       const ageDays = Math.floor((now().getTime() - Date.parse(oldest)) / 86_400_000);
       return { count: open.length, oldestOpenedAt: oldest, oldestAgeDays: ageDays };
     },
-    corrections: (previous, next, week, previousIds) =>
-      correctionsSince({ outcomes, jurisdictions }, previous, next, week, previousIds),
+    corrections: (previous, next, week, previousIds, since) =>
+      correctionsSince({ outcomes, jurisdictions }, previous, next, week, previousIds, since),
     ...(distributionId
       ? { invalidate: (paths, reference) => invalidate(distributionId, paths, reference) }
       : {}),
