@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
-import type { JurisdictionItem, JurisdictionStore } from '#core/intake/model';
+import type { Binding, JurisdictionItem, JurisdictionStore } from '#core/intake/model';
 import { conditionalWrite, documents } from './dynamodb';
 import { jurisdictionsTable } from './table-definitions';
 
@@ -17,18 +17,28 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
     return out.Item as JurisdictionItem | undefined;
   }
 
-  async bind(id: string, state: string, name: string, at: string): Promise<string> {
+  async bind(id: string, state: string, name: string, at: string): Promise<Binding> {
     const known = await documents.send(
       new GetCommand({
         TableName: this.table,
         Key: { id },
         ConsistentRead: true,
-        ProjectionExpression: '#s',
-        ExpressionAttributeNames: { '#s': 'state' },
+        ProjectionExpression: '#s, #n, recordName, recordNameAt',
+        ExpressionAttributeNames: { '#s': 'state', '#n': 'name' },
       }),
     );
-    const knownState = known.Item?.state;
-    if (typeof knownState === 'string') return knownState;
+    const item = known.Item as
+      | { state?: unknown; name?: unknown; recordName?: unknown; recordNameAt?: unknown }
+      | undefined;
+    if (typeof item?.state === 'string') {
+      // The same rule noteRecordName applies after the write: a newer record's other name, while
+      // no PUT /jurisdictions gave one.
+      const renames =
+        item.name === undefined &&
+        item.recordName !== name &&
+        (typeof item.recordNameAt !== 'string' || item.recordNameAt <= at);
+      return { state: item.state, renames };
+    }
     // if_not_exists everywhere: a racing first write of the same id keeps whichever state won.
     const out = await documents.send(
       new UpdateCommand({
@@ -42,7 +52,8 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
       }),
     );
     const bound = out.Attributes?.state;
-    return typeof bound === 'string' ? bound : state;
+    const renames = out.Attributes?.name === undefined && out.Attributes?.recordName !== name;
+    return { state: typeof bound === 'string' ? bound : state, renames };
   }
 
   async noteRecordName(id: string, name: string, at: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type {
+  Binding,
   ClientItem,
   ClientStore,
   DisputeItem,
@@ -141,11 +142,15 @@ export class MemoryJurisdictionStore implements JurisdictionStore {
     return item && copy(item);
   }
 
-  async bind(id: string, state: string, name: string, at: string): Promise<string> {
+  async bind(id: string, state: string, name: string, at: string): Promise<Binding> {
     await Promise.resolve();
     await this.hooks.run('bind');
     const known = this.items.get(id);
-    if (known) return known.state;
+    if (known) {
+      const renames =
+        known.name === undefined && known.recordName !== name && (known.recordNameAt ?? '') <= at;
+      return { state: known.state, renames };
+    }
     this.items.set(id, {
       id,
       state,
@@ -157,7 +162,7 @@ export class MemoryJurisdictionStore implements JurisdictionStore {
       createdAt: at,
       updatedAt: at,
     });
-    return state;
+    return { state, renames: false };
   }
 
   async noteRecordName(id: string, name: string, at: string): Promise<boolean> {

@@ -132,7 +132,10 @@ export async function putJurisdiction(
       createdAt: stored?.createdAt ?? at,
       updatedAt: at,
     };
-    if (stored && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
+    // Before the write. A new jurisdiction is in no published week unless a policy of it was
+    // already in effect: then Section III of every week since changes.
+    const affectsPublished = stored !== undefined || policies.some((p) => p.enactedOn <= deps.today());
+    if (affectsPublished && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
     if (stored?.recordName !== undefined) item.recordName = stored.recordName;
     if (stored?.recordNameAt !== undefined) item.recordNameAt = stored.recordNameAt;
     if (command.aor !== undefined) item.aor = command.aor;

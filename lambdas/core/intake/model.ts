@@ -80,13 +80,21 @@ export interface JurisdictionItem {
   updatedAt: string;
 }
 
+/** What `bind` found: the state the id is bound to, and whether the write would rename it. */
+export interface Binding {
+  readonly state: string;
+  readonly renames: boolean;
+}
+
 export interface JurisdictionStore {
   get(id: string): Promise<JurisdictionItem | undefined>;
   /**
    * Binds `id` to `state` if the id is new; answers the state it is bound to (which the caller
-   * compares). Only a conditional create: never changes an existing binding.
+   * compares), and whether a record naming it `name` at `at` would change the name the report
+   * shows (so the caller marks every week before its write). Only a conditional create: never
+   * changes an existing binding.
    */
-  bind(id: string, state: string, name: string, at: string): Promise<string>;
+  bind(id: string, state: string, name: string, at: string): Promise<Binding>;
   /**
    * Records the name of the latest record that names the id (only if `at` is newer); true when
    * that changed the name the report shows.

@@ -94,7 +94,7 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
         );
       }
     }
-    await bindJurisdictions(deps.jurisdictions, record, deps.now().toISOString());
+    const renames = await bindJurisdictions(deps.jurisdictions, record, deps.now().toISOString());
 
     const at = deps.now().toISOString();
     const revision = (stored?.revision ?? 0) + 1;
@@ -121,12 +121,14 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
     }
     const dirty = weeksTouched([stored?.record, record], today);
     await markWeeks(deps, dirty, { detainerId: command.detainerId, revision }, at);
+    // Before the write too: a crash after it must not lose the re-check a new name needs.
+    if (renames && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
     const written = stored
       ? await deps.outcomes.replace(item, stored.revision)
       : await deps.outcomes.create(item);
     if (!written) continue;
     await deps.outcomes.putHistory(item.detainerId, lastChange);
-    await noteNames(deps, record, at);
+    await noteNames(deps, record, at, renames);
     return { result: stored ? 'updated' : 'created', revision, record };
   }
   throw new ConflictError(`record ${command.detainerId} is being changed by others too often: try again`);
@@ -136,10 +138,19 @@ function namedJurisdictions(record: OutcomeRecord): JurisdictionRef[] {
   return record.transferredTo ? [record.jurisdiction, record.transferredTo] : [record.jurisdiction];
 }
 
-/** A known id with another state contradicts stored facts: 409, before anything is written. */
-async function bindJurisdictions(store: JurisdictionStore, record: OutcomeRecord, at: string): Promise<void> {
+/**
+ * A known id with another state contradicts stored facts: 409, before anything is written.
+ * Answers whether the write would change a shown name.
+ */
+async function bindJurisdictions(
+  store: JurisdictionStore,
+  record: OutcomeRecord,
+  at: string,
+): Promise<boolean> {
+  let renames = false;
   for (const [index, ref] of namedJurisdictions(record).entries()) {
-    const bound = await store.bind(ref.id, ref.state, ref.name, at);
+    const { state: bound, renames: renamed } = await store.bind(ref.id, ref.state, ref.name, at);
+    if (renamed) renames = true;
     if (bound !== ref.state) {
       const path = index === 0 ? 'jurisdiction.state' : 'transferredTo.state';
       throw new ConflictError(`jurisdiction ${ref.id} is bound to state ${bound}, not ${ref.state}`, [
@@ -150,15 +161,24 @@ async function bindJurisdictions(store: JurisdictionStore, record: OutcomeRecord
       ]);
     }
   }
+  return renames;
 }
 
-/** A shown name that changed may alter every published week that names the jurisdiction. */
-async function noteNames(deps: IntakeDeps, record: OutcomeRecord, at: string): Promise<void> {
+/**
+ * A shown name that changed may alter every published week that names the jurisdiction. Marked
+ * here only when the check before the write did not foresee it (another write got in between).
+ */
+async function noteNames(
+  deps: IntakeDeps,
+  record: OutcomeRecord,
+  at: string,
+  marked: boolean,
+): Promise<void> {
   let renamed = false;
   for (const ref of namedJurisdictions(record)) {
     if (await deps.jurisdictions.noteRecordName(ref.id, ref.name, at)) renamed = true;
   }
-  if (renamed && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
+  if (renamed && !marked && deps.markDirty) await deps.markDirty([ALL_WEEKS], at);
 }
 
 /** True when a jurisdiction token may see this record: it names the token's jurisdiction. */
