@@ -8,6 +8,9 @@ import { ObjectStore } from './object-store';
  */
 export const emailKey = (week: string, revision: number) => `editions/${week}/r${revision}/email.json`;
 export const recordsKey = (week: string, revision: number) => `editions/${week}/r${revision}/records.json`;
+/** One publication attempt's edition, kept before its commit: a racing attempt never overwrites it. */
+export const draftKey = (week: string, revision: number, attempt: string) =>
+  `editions/${week}/r${revision}/drafts/${attempt}.json`;
 
 let store: ObjectStore | undefined;
 export function dataStore(): ObjectStore {

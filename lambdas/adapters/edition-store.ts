@@ -83,6 +83,20 @@ export class DynamoEditionStore implements EditionStore {
     return typeof week === 'string' ? week : undefined;
   }
 
+  async claimEmail(week: string): Promise<boolean> {
+    return conditionalWrite(
+      documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { week: META_WEEK, rev: 'lastEmailed' },
+          UpdateExpression: 'SET emailedWeek = :w',
+          ConditionExpression: 'attribute_not_exists(emailedWeek) OR emailedWeek <= :w',
+          ExpressionAttributeValues: { ':w': week },
+        }),
+      ),
+    );
+  }
+
   async markEmailed(week: string): Promise<void> {
     // A newer week was already emailed: keep it.
     await conditionalWrite(

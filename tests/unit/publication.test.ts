@@ -9,6 +9,7 @@ function fakeDeps() {
   const records: EditionRecord[] = [];
   const files = new Map<string, string>();
   const invalidations: string[][] = [];
+  const drafts = new Map<string, string>();
   const empty: WeekData = {
     week: '2017-01-28',
     issued: [],
@@ -33,6 +34,7 @@ function fakeDeps() {
       markDirty: async () => undefined,
       clearDirty: async () => undefined,
       markWrite: async () => undefined,
+      claimEmail: async () => true,
       pendingWrites: async () => [],
       settlePending: async () => undefined,
     },
@@ -60,6 +62,15 @@ function fakeDeps() {
     openDisputes: async () => ({ count: 0 }),
     corrections: async () => [],
     revisionRecords: { get: async () => [], put: async () => undefined },
+    drafts: {
+      put: async (week, revision, attempt, draft) => {
+        drafts.set(`${week}/${revision}/${attempt}`, JSON.stringify(draft));
+      },
+      get: async (week, revision, attempt) => {
+        const text = drafts.get(`${week}/${revision}/${attempt}`);
+        return text === undefined ? undefined : JSON.parse(text);
+      },
+    },
     invalidate: async (paths) => {
       invalidations.push([...paths]);
     },

@@ -17,6 +17,7 @@ function editions(published: string[], dirty: string[]): EditionStore {
     markDirty: refuse,
     clearDirty: refuse,
     markWrite: refuse,
+    claimEmail: refuse,
     pendingWrites: refuse,
     settlePending: refuse,
   };

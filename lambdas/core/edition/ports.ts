@@ -8,6 +8,11 @@ export interface EditionRecord {
   contentHash: string;
   publishedAt: string;
   /**
+   * The private draft of the attempt that won this revision (`drafts.get`), from which its
+   * public files are written, and written again identically if a publication stopped before.
+   */
+  draft?: string;
+  /**
    * When the publication started reading the week: a change after it may be missing from this
    * revision, so the next revision's corrections log looks at changes since then. Absent from
    * revisions published before it was kept (their `publishedAt` stands in).
@@ -29,6 +34,12 @@ export interface EditionStore {
   listAll(): Promise<EditionRecord[]>;
   /** The newest week whose edition has been emailed. */
   lastEmailedWeek(): Promise<string | undefined>;
+  /**
+   * Claims the email for `week` before its revision 1 is committed: false when a later week was
+   * claimed first (the week is then a backfill and stays quiet). Racers of one week all pass; only
+   * the one whose commit wins sends.
+   */
+  claimEmail(week: string): Promise<boolean>;
   /** Records that `week` was emailed (keeps the newest). */
   markEmailed(week: string): Promise<void>;
   /** Weeks whose records changed since they were published (re-issue candidates). */

@@ -42,6 +42,14 @@ export interface PublishDeps {
     previousIds: readonly string[],
     since: string,
   ) => Promise<CorrectionEntry[]>;
+  /**
+   * Each attempt's edition and record ids, kept privately before its commit under a key of its
+   * own, so that a racing attempt never overwrites what the winner publishes.
+   */
+  drafts: {
+    put(week: string, revision: number, attempt: string, draft: Draft): Promise<void>;
+    get(week: string, revision: number, attempt: string): Promise<Draft | undefined>;
+  };
   /** The detainer ids each revision was built from (kept privately, never published). */
   revisionRecords: {
     get(week: string, revision: number): Promise<string[] | undefined>;
@@ -59,6 +67,12 @@ export interface PublishRequest {
   /** Any date in the week; the edition is named by the week's Saturday. */
   date: string;
   email: boolean;
+}
+
+/** What an attempt keeps before its commit: the edition it would publish, and the ids it was built from. */
+export interface Draft {
+  readonly edition: Edition;
+  readonly ids: readonly string[];
 }
 
 export interface PublishResult {
@@ -146,7 +160,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     const latest = await deps.editions.latest(week);
     const all = await deps.editions.listAll();
     const earlier = earlierCorrectionsSince(all, week, deps.siteUrl);
-    const previous = latest ? await deps.site.readEdition(week, latest.revision) : undefined;
+    const previous = latest ? await committedEdition(deps, latest) : undefined;
     const revision = (latest?.revision ?? 0) + 1;
     const readAt = deps.now().toISOString();
     const data = await deps.weeks.readWeek(week);
@@ -180,7 +194,13 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     if (added.length > 0) edition = { ...edition, corrections: [...edition.corrections, ...added] };
 
     const lastEmailed = await deps.editions.lastEmailedWeek();
-    const email = emailDecision(revision, request.email, week, lastEmailed);
+    let email = emailDecision(revision, request.email, week, lastEmailed);
+    // The claim settles a race with a later week's first publication: whichever claims first
+    // is emailed; the other, earlier week is then a backfill and stays quiet.
+    if (email.decision === 'send' && !(await deps.editions.claimEmail(week))) {
+      email = { decision: 'none', reason: 'a later week was emailed first: backfills stay quiet' };
+    }
+    const draft = crypto.randomUUID();
     const record: EditionRecord = {
       week,
       weekEnd: weekEnd(week),
@@ -188,14 +208,19 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       contentHash: edition.edition.contentHash,
       publishedAt: edition.edition.publishedAt,
       readAt,
+      draft,
       headline: edition.headline,
       synthetic: edition.synthetic,
       correctionsAdded: added.length,
       email,
     };
-    await deps.revisionRecords.put(week, revision, recordIds(data));
-    await writeRevision(deps, edition);
+    // Kept under this attempt's own key, then committed: only the winner's files are published,
+    // and a committed revision's files are written from its draft alone, so they never change.
+    const ids = recordIds(data);
+    await deps.drafts.put(week, revision, draft, { edition, ids });
     if (!(await deps.editions.commit(record))) continue; // another publication made this revision first
+    await deps.revisionRecords.put(week, revision, ids);
+    await writeRevision(deps, edition);
     if (email.decision === 'send') await deps.editions.markEmailed(week);
     await markSuperseded(deps, week, record);
     await writeShared(deps, edition);
@@ -252,9 +277,9 @@ export function emailDecision(
   return { decision: 'send', reason: 'first publication of the week' };
 }
 
+/** A revision's files; `report.json` last, so that its presence means the others are there. */
 async function writeRevision(deps: PublishDeps, edition: Edition): Promise<void> {
   const prefix = revisionPrefix(edition.edition.week, edition.edition.revision);
-  await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'immutable');
   await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(edition), 'csv', 'immutable');
   await deps.site.putFile(
     `${prefix}index.html`,
@@ -262,31 +287,69 @@ async function writeRevision(deps: PublishDeps, edition: Edition): Promise<void>
     'html',
     'short',
   );
+  await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'immutable');
 }
 
-/** The week's latest files, the archive and the feed: rebuilt from the committed records. */
+/**
+ * The edition a committed revision published; when its publication stopped between the commit
+ * and its files, they are written now from the winner's draft (the same bytes it would have
+ * written).
+ */
+async function committedEdition(deps: PublishDeps, record: EditionRecord): Promise<Edition | undefined> {
+  const published = await deps.site.readEdition(record.week, record.revision);
+  if (published || record.draft === undefined) return published;
+  const draft = await deps.drafts.get(record.week, record.revision, record.draft);
+  if (!draft) return undefined;
+  await deps.revisionRecords.put(record.week, record.revision, draft.ids);
+  await writeRevision(deps, draft.edition);
+  return draft.edition;
+}
+
+/** The archive's state: every revision of every week, in order. */
+const archiveState = (records: readonly EditionRecord[]) =>
+  records.map((r) => `${r.week}#${r.revision}`).join();
+
+/**
+ * The week's latest files, the archive and the feed, rebuilt from the committed records. They
+ * never go back to an older revision: each round writes the newest committed revision of the
+ * week and the archive as it stands, then looks again, and writes again if a newer revision or
+ * week was committed meanwhile (a slower publication finishing last still leaves the newest).
+ */
 async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
-  const prefix = latestPrefix(edition.edition.week);
-  await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'short');
-  await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(edition), 'csv', 'short');
-  await deps.site.putFile(
-    `${prefix}index.html`,
-    deps.render.page(edition, { location: 'latest' }),
-    'html',
-    'short',
-  );
-  await deps.uploadAssets?.();
-  const all = await deps.editions.listAll();
-  const newestWeek = all[0]?.week;
-  const latestEdition =
-    newestWeek === edition.edition.week
-      ? edition
-      : newestWeek && all[0]
-        ? await deps.site.readEdition(newestWeek, all[0].revision)
-        : undefined;
-  await deps.site.putFile('index.html', deps.render.index(all, latestEdition), 'html', 'short');
-  await deps.site.putFile('feed.xml', deps.render.feed(all), 'atom', 'short');
-  const { week, revision } = edition.edition;
+  const { week } = edition.edition;
+  let showing = edition;
+  for (let round = 0; round < 5; round++) {
+    const newest = await deps.editions.latest(week);
+    if (newest && newest.revision > showing.edition.revision) {
+      showing = (await committedEdition(deps, newest)) ?? showing;
+    }
+    const prefix = latestPrefix(week);
+    await deps.site.putFile(`${prefix}report.json`, deps.render.json(showing), 'json', 'short');
+    await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(showing), 'csv', 'short');
+    await deps.site.putFile(
+      `${prefix}index.html`,
+      deps.render.page(showing, { location: 'latest' }),
+      'html',
+      'short',
+    );
+    await deps.uploadAssets?.();
+    const all = await deps.editions.listAll();
+    const head = all[0];
+    const latestEdition =
+      head === undefined
+        ? undefined
+        : head.week === week && head.revision === showing.edition.revision
+          ? showing
+          : await committedEdition(deps, head);
+    await deps.site.putFile('index.html', deps.render.index(all, latestEdition), 'html', 'short');
+    await deps.site.putFile('feed.xml', deps.render.feed(all), 'atom', 'short');
+    const after = await deps.editions.latest(week);
+    const stable =
+      (after?.revision ?? 0) <= showing.edition.revision &&
+      archiveState(await deps.editions.listAll()) === archiveState(all);
+    if (stable) break;
+  }
+  const { revision } = showing.edition;
   await deps.invalidate?.(changedPaths(week, revision), `${week}-r${revision}-${deps.now().getTime()}`);
 }
 

@@ -1,6 +1,6 @@
 import { invalidate } from '#adapters/cdn';
 import { DynamoDisputeStore } from '#adapters/dispute-store';
-import { dataStore, emailKey, putPrivateJson, recordsKey } from '#adapters/edition-data';
+import { dataStore, draftKey, emailKey, putPrivateJson, recordsKey } from '#adapters/edition-data';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
@@ -15,7 +15,7 @@ import { nextEditionOn, scheduleFor } from '#config/schedule';
 import { correctionsSince } from '#core/edition/correction-changes';
 import type { Edition } from '#core/edition/model';
 import type { EditionRecord } from '#core/edition/ports';
-import type { EditionRenderer, PublishDeps } from '#core/edition/publication';
+import type { Draft, EditionRenderer, PublishDeps } from '#core/edition/publication';
 import { siteLink, weekPath } from '#core/edition/site-layout';
 import { fanOut } from '#core/mail/fan-out';
 import { type SendJob, sendJobSchema } from '#core/mail/send-job';
@@ -145,6 +145,13 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
       : {}),
     uploadAssets: async () => {
       for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
+    },
+    drafts: {
+      put: (week, revision, attempt, draft) => putPrivateJson(draftKey(week, revision, attempt), draft),
+      get: async (week, revision, attempt) => {
+        const text = await data.getText(draftKey(week, revision, attempt));
+        return text === undefined ? undefined : (JSON.parse(text) as Draft);
+      },
     },
     revisionRecords: {
       get: async (week, revision) => {
