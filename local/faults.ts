@@ -19,9 +19,10 @@ export interface FaultModes {
   /**
    * SES refusing sends: `throttling` (the sending rate, 429 TooManyRequestsException),
    * `daily-quota` (the 24-hour quota, which SES also reports as TooManyRequestsException),
-   * `paused` (sending paused for the account, SendingPausedException).
+   * `paused` (sending paused for the account, SendingPausedException), `error` (a 500 before SES
+   * accepted anything: the caller cannot tell that from a 500 after).
    */
-  sesRefusal: 'none' | 'throttling' | 'daily-quota' | 'paused';
+  sesRefusal: 'none' | 'throttling' | 'daily-quota' | 'paused' | 'error';
   /**
    * Writes to one table held this long before they reach it (a slow write, or one retried by the
    * SDK): what another function reads meanwhile does not see them. Undefined: none held.
@@ -47,6 +48,12 @@ export function sesRefusal(
       return { status: 429, type: 'TooManyRequestsException', message: 'Daily message quota exceeded.' };
     case 'paused':
       return { status: 400, type: 'SendingPausedException', message: 'Sending is paused for this account.' };
+    case 'error':
+      return {
+        status: 500,
+        type: 'InternalFailure',
+        message: 'We encountered an internal error. Please try again.',
+      };
     case 'none':
       return undefined;
   }

@@ -148,8 +148,35 @@ export function snsEventFor(message: Record<string, unknown>): SNSEvent {
   };
 }
 
-/** The SNS events one stored message produces: one per outcome, covering its simulator recipients. */
-export function simulatedEvents(mail: StoredMail): SNSEvent[] {
+/**
+ * The Send event SES publishes through the configuration set for every message it accepts, with
+ * the message's own tags (the SES server does not keep them: the SES gate does, `tags`).
+ */
+export function sendEventFor(
+  mail: StoredMail,
+  tags: Readonly<Record<string, readonly string[]>>,
+): Record<string, unknown> {
+  const destination = [
+    ...(mail.destination.to ?? []),
+    ...(mail.destination.cc ?? []),
+    ...(mail.destination.bcc ?? []),
+  ];
+  const base = mailObject(mail, destination);
+  return {
+    eventType: 'Send',
+    mail: { ...base, tags: { ...(base.tags as Record<string, string[]>), ...tags } },
+    send: {},
+  };
+}
+
+/**
+ * The SNS events one stored message produces: its Send event, then one per outcome covering its
+ * simulator recipients.
+ */
+export function simulatedEvents(
+  mail: StoredMail,
+  tags: Readonly<Record<string, readonly string[]>> = {},
+): SNSEvent[] {
   const byOutcome = new Map<SimulatedOutcome, string[]>();
   const all = [
     ...(mail.destination.to ?? []),
@@ -162,7 +189,10 @@ export function simulatedEvents(mail: StoredMail): SNSEvent[] {
     if (outcome === undefined) continue;
     byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), address]);
   }
-  return [...byOutcome].map(([outcome, recipients]) => snsEventFor(sesEventFor(mail, outcome, recipients)));
+  return [
+    snsEventFor(sendEventFor(mail, tags)),
+    ...[...byOutcome].map(([outcome, recipients]) => snsEventFor(sesEventFor(mail, outcome, recipients))),
+  ];
 }
 
 export interface SesSimulatorOptions {
@@ -170,6 +200,8 @@ export interface SesSimulatorOptions {
   readonly storeUrl: string;
   /** The mail-events function, invoked with one SNS event at a time (as Lambda would). */
   readonly handler: (event: SNSEvent, context: Context) => Promise<unknown>;
+  /** The tags a message was sent with, by SES message id (the SES gate records them). */
+  readonly tagsOf?: (messageId: string) => Readonly<Record<string, readonly string[]>> | undefined;
   /** @default 250 */
   readonly intervalMs?: number;
   /** @default stderr */
@@ -209,7 +241,7 @@ export function startSesSimulator(options: SesSimulatorOptions): SesSimulator {
 
   const handle = async (mail: StoredMail): Promise<void> => {
     try {
-      for (const event of simulatedEvents(mail))
+      for (const event of simulatedEvents(mail, options.tagsOf?.(mail.messageId) ?? {}))
         await options.handler(event, fakeContext('mail-events', 30_000));
       handled.set(mail.messageId, mail.at);
       attempts.delete(mail.messageId);

@@ -565,7 +565,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     await seedEmptySite(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site');
     // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
-    simulator = startSesSimulator({ storeUrl: urls.mailStore, handler: invoker(fn('mailEvents')) });
+    simulator = startSesSimulator({
+      storeUrl: urls.mailStore,
+      handler: invoker(fn('mailEvents')),
+      tagsOf: (messageId) => sesGate.tagsOf(messageId),
+    });
     // Last, so that each function finds the stack complete at its first message. The event
     // source mapping receives and deletes with the consumer's own role, as deployed.
     const startMapping = async (queue: LocalQueue): Promise<void> => {

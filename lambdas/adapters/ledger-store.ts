@@ -18,29 +18,97 @@ export class DynamoLedgerStore implements LedgerStore {
     now: Date,
     leaseMs: number,
   ): Promise<ClaimResult> {
+    // New, a lease that expired, or a send whose answer never came once its hour is up (that
+    // second send is counted in `resends`).
     const claimed = await conditionalWrite(
-      documents.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { edition, address },
-          UpdateExpression: 'SET #s = :sending, #owner = :owner, leaseUntil = :until ADD attempts :one',
-          ConditionExpression: 'attribute_not_exists(address) OR (#s = :sending AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':sending': 'sending',
-            ':owner': owner,
-            ':until': new Date(now.getTime() + leaseMs).toISOString(),
-            ':now': now.toISOString(),
-            ':one': 1,
-          },
+      documents
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { edition, address },
+            UpdateExpression:
+              'SET #s = :sending, #owner = :owner, leaseUntil = :until ADD attempts :one, resends :resend',
+            ConditionExpression:
+              'attribute_not_exists(address) OR (#s = :sending AND leaseUntil < :now) OR (#s = :unknown AND resendAfter < :now)',
+            ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
+            ExpressionAttributeValues: {
+              ':sending': 'sending',
+              ':unknown': 'unknown',
+              ':owner': owner,
+              ':until': new Date(now.getTime() + leaseMs).toISOString(),
+              ':now': now.toISOString(),
+              ':one': 1,
+              ':resend': 0,
+            },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        )
+        .then(async (out) => {
+          if (out.Attributes?.status === 'unknown') {
+            await documents.send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: { edition, address },
+                UpdateExpression: 'ADD resends :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              }),
+            );
+          }
         }),
-      ),
     );
     if (claimed) return 'claimed';
     const current = await documents.send(
       new GetCommand({ TableName: this.table, Key: { edition, address }, ConsistentRead: true }),
     );
-    return current.Item?.status === 'sending' ? 'busy' : 'done';
+    const status = current.Item?.status;
+    return status === 'sending' || status === 'unknown' ? 'busy' : 'done';
+  }
+
+  async markUnknown(
+    edition: string,
+    address: string,
+    owner: string,
+    at: Date,
+    resendAfter: Date,
+  ): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { edition, address },
+        UpdateExpression: 'SET #s = :unknown, unknownSince = :at, resendAfter = :after REMOVE leaseUntil',
+        ConditionExpression: '#owner = :owner AND #s = :sending',
+        ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':unknown': 'unknown',
+          ':sending': 'sending',
+          ':at': at.toISOString(),
+          ':after': resendAfter.toISOString(),
+          ':owner': owner,
+        },
+      }),
+    );
+  }
+
+  async reconcile(edition: string, address: string, messageId: string, at: Date): Promise<boolean> {
+    return conditionalWrite(
+      documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { edition, address },
+          UpdateExpression:
+            'SET #s = :sent, messageId = :id, sentAt = :at, reconciled = :yes REMOVE resendAfter',
+          ConditionExpression: '#s = :unknown',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':unknown': 'unknown',
+            ':id': messageId,
+            ':at': at.toISOString(),
+            ':yes': true,
+          },
+        }),
+      ),
+    );
   }
 
   async markSent(

@@ -4,11 +4,13 @@ import { mailEnvironment } from '#config/functions';
 import type { OutgoingEmail, SentEmail } from '#core/mail/outgoing-email';
 
 /**
- * The one SES v2 client, created once per container. A request that hangs (the local SES server
- * never answers some calls) fails after 10 s instead of holding the function until its timeout.
- * Locally only `AWS_ENDPOINT_URL_SESV2` differs.
+ * The one SES v2 client, created once per container. A request that hangs fails after 10 s
+ * instead of holding the function until its timeout. One attempt only: a timeout, a reset or a
+ * 5xx can follow a send SES accepted, so the SDK must never repeat a send (the sender records
+ * such a send as unknown instead; contract §5). Locally only `AWS_ENDPOINT_URL_SESV2` differs.
  */
 export const ses = new SESv2Client({
+  maxAttempts: 1,
   requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
 });
 
@@ -77,6 +79,9 @@ export async function sendEmail(email: OutgoingEmail): Promise<SentEmail> {
       ...(configurationSet === undefined || configurationSet === ''
         ? {}
         : { ConfigurationSetName: configurationSet }),
+      ...(email.tags === undefined
+        ? {}
+        : { EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) }),
     }),
   );
   if (out.MessageId === undefined) throw new Error('SES accepted the message but gave no MessageId');

@@ -109,7 +109,8 @@ export class Mailer extends Construct {
     });
     this.configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: EventDestination.snsTopic(this.eventsTopic),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+      // SEND: a send whose answer never came is reconciled from it (contract §5).
+      events: [EmailSendingEvent.SEND, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
     });
 
     this.failedEvents = new DeadLetterQueue(this, 'FailedEvents', {
@@ -120,12 +121,15 @@ export class Mailer extends Construct {
     });
     this.eventsFunction = new AppFunction(this, 'EventsFunction', {
       settings: FUNCTIONS.mailEvents,
-      description: 'Mail events: suppresses addresses that bounce for good or complain',
+      description:
+        'Mail events: suppresses addresses that bounce for good or complain; reconciles unknown sends',
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
     })
       // Reads the subscriber and writes it back conditionally (a put on the version read).
-      .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem', 'PutItem'] });
+      .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem', 'PutItem'] })
+      // Records a send event for a send the sender left unknown (a conditional update only).
+      .bindTableAccess(tables.get(sendLedgerTable), { table: ['UpdateItem'] });
     this.eventsFunction.configureAsyncInvoke({ onFailure: this.failedEvents.asFailureDestination() });
     this.eventsTopic.addSubscription(new LambdaSubscription(this.eventsFunction));
 

@@ -346,6 +346,8 @@ export interface Gate extends RunningEmulator {
   readonly refusals: readonly { principal: string; message: string }[];
   /** SES: the verified identities (the templates' email identities), known once they are read. */
   setIdentities(identities: readonly string[]): void;
+  /** SES: the tags an accepted message was sent with, by its message id (for its Send event). */
+  tagsOf(messageId: string): Readonly<Record<string, readonly string[]>> | undefined;
   /** Calls forwarded so far by one principal, by `Operation table` (DynamoDB) or `Operation` (benchmarks). */
   calls(principal: string): Readonly<Record<string, number>>;
 }
@@ -357,6 +359,15 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** A SendEmail request's EmailTags, as SES events list them (name → values). */
+function tagsOfRequest(input: Record<string, unknown>): Record<string, string[]> {
+  const tags: Record<string, string[]> = {};
+  for (const tag of (input.EmailTags as { Name?: unknown; Value?: unknown }[] | undefined) ?? []) {
+    if (typeof tag.Name === 'string' && typeof tag.Value === 'string') tags[tag.Name] = [tag.Value];
+  }
+  return tags;
 }
 
 /** One DynamoDB call straight to the stand-in (the gate's own read of an item before a write). */
@@ -386,6 +397,7 @@ export async function startGate(options: GateOptions): Promise<Gate> {
   const refusals: { principal: string; message: string }[] = [];
   const lag = new IndexLag(() => (options.faults ?? NO_FAULTS).indexLagMs);
   const counts = new Map<string, Map<string, number>>();
+  const sentTags = new Map<string, Record<string, string[]>>();
   const count = (principal: string, key: string) => {
     const mine = counts.get(principal) ?? new Map<string, number>();
     counts.set(principal, mine);
@@ -449,6 +461,12 @@ export async function startGate(options: GateOptions): Promise<Gate> {
         }
       }
       const rewriteQuery = lagged && operation === 'Query' && typeof jsonBody(body).IndexName === 'string';
+      const sendTags =
+        options.service === 'sesv2' &&
+        request.method === 'POST' &&
+        url.pathname === '/v2/email/outbound-emails'
+          ? tagsOfRequest(jsonBody(body))
+          : undefined;
       const forwarded = httpRequest(
         {
           hostname: upstream.hostname,
@@ -468,6 +486,21 @@ export async function startGate(options: GateOptions): Promise<Gate> {
             answer.resume();
             const access = { action: 's3:ListBucket', resource: needsList };
             sendError('s3', response, 403, 'AccessDeniedException', deniedMessage(outcome.principal, access));
+            return;
+          }
+          if (sendTags !== undefined && answer.statusCode === 200) {
+            const chunks: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+            answer.on('end', () => {
+              const bytes = Buffer.concat(chunks);
+              const messageId = (jsonBody(bytes) as { MessageId?: unknown }).MessageId;
+              if (typeof messageId === 'string') {
+                sentTags.set(messageId, sendTags);
+                if (sentTags.size > 100_000) sentTags.delete(sentTags.keys().next().value ?? '');
+              }
+              response.writeHead(200, answer.headers);
+              response.end(bytes);
+            });
             return;
           }
           if (rewriteQuery && answer.statusCode === 200) {
@@ -514,5 +547,6 @@ export async function startGate(options: GateOptions): Promise<Gate> {
       identities = list;
     },
     calls: (principal) => Object.fromEntries(counts.get(principal) ?? []),
+    tagsOf: (messageId) => sentTags.get(messageId),
   };
 }

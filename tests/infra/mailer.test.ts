@@ -127,12 +127,12 @@ describe('mail: sender, mail events and subscriptions', () => {
   });
 
   describe('mail events', () => {
-    it('sends SES bounces and complaints of the configuration set to an encrypted, TLS-only topic', () => {
+    it('sends SES send, bounce and complaint events of the configuration set to an encrypted, TLS-only topic', () => {
       template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
         ConfigurationSetName: { Ref: logicalId(mailer().configurationSet) },
         EventDestination: {
           Enabled: true,
-          MatchingEventTypes: ['bounce', 'complaint'],
+          MatchingEventTypes: ['send', 'bounce', 'complaint'],
           SnsDestination: { TopicARN: { Ref: logicalId(mailer().eventsTopic) } },
         },
       });
@@ -200,16 +200,18 @@ describe('mail: sender, mail events and subscriptions', () => {
       });
     });
 
-    it('gets only the subscribers table, to read and rewrite one subscriber', () => {
+    it('gets the subscribers table to rewrite one subscriber, and the send ledger to reconcile an unknown send', () => {
       expect(environmentOf(template, mailer().eventsFunction)).toEqual({
         REPORT_TIME_ZONE: 'America/New_York',
         NODE_OPTIONS: '--enable-source-maps',
         SUBSCRIBERS_TABLE: tableName(subscribersTable),
+        SEND_LEDGER_TABLE: tableName(sendLedgerTable),
       });
       expect(grants.ofFunction(mailer().eventsFunction)).toEqual({
         '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        SendLedger: ['dynamodb:UpdateItem'],
         'failed events queue': ['sqs:SendMessage'],
       });
     });

@@ -97,6 +97,7 @@ async function realSendDeps(owner: string, subject: string, now: () => Date): Pr
     now,
     owner,
     leaseMs: LEASE_MS,
+    isUnknownOutcome: () => false,
     isThrottling: (error) => error instanceof Error && THROTTLES.has(error.name),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
   };
@@ -228,6 +229,8 @@ describe('the sender crashing at any point', () => {
         progress: (edition) => realLedger.progress(edition),
         startQueueing: (...args) => realLedger.startQueueing(...args),
         finishQueueing: (...args) => realLedger.finishQueueing(...args),
+        markUnknown: (...args) => realLedger.markUnknown(...args),
+        reconcile: (...args) => realLedger.reconcile(...args),
       };
       const deps: SendDeps = {
         ...real,

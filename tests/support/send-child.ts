@@ -46,6 +46,8 @@ async function main(): Promise<void> {
         progress: (edition) => ledger.progress(edition),
         startQueueing: (...args) => ledger.startQueueing(...args),
         finishQueueing: (...args) => ledger.finishQueueing(...args),
+        markUnknown: (...args) => ledger.markUnknown(...args),
+        reconcile: (...args) => ledger.reconcile(...args),
       },
       subscriber: (address) => subscribers.get(address),
       email: async () => ({
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
       owner,
       leaseMs: 60_000,
       isThrottling: () => false,
+      isUnknownOutcome: () => false,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     },
     job,

@@ -27,6 +27,8 @@ function recordingLedger(initial?: QueueState) {
       calls.push('startQueueing');
       state = { status: 'queueing', total: 0 };
     },
+    markUnknown: refuse('markUnknown'),
+    reconcile: refuse('reconcile'),
     finishQueueing: async (_edition, total) => {
       calls.push('finishQueueing');
       state = { status: 'queued', total };

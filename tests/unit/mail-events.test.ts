@@ -79,8 +79,13 @@ describe('the local SES mailbox simulator', () => {
   });
 
   it('wraps the SES event in an SNS notification that the mail-events parser reads', () => {
-    const [event, ...more] = simulatedEvents(mail);
+    const [send, event, ...more] = simulatedEvents(mail, { 'ddor-edition': ['2017-03-04_r1'] });
     expect(more).toEqual([]);
+    expect(parseMailEvent(send?.Records[0]?.Sns.Message ?? '')).toMatchObject({
+      ok: true,
+      type: 'Send',
+      send: { messageId: mail.messageId, tags: { 'ddor-edition': ['2017-03-04_r1'] } },
+    });
     const record = event?.Records[0];
     expect(record?.EventSource).toBe('aws:sns');
     expect(record?.Sns.Type).toBe('Notification');
@@ -104,7 +109,10 @@ describe('the local SES mailbox simulator', () => {
     });
   });
 
-  it('produces nothing for ordinary recipients', () => {
-    expect(simulatedEvents({ ...mail, destination: { to: ['reader@example.org'] } })).toEqual([]);
+  it('produces only the Send event for ordinary recipients', () => {
+    const events = simulatedEvents({ ...mail, destination: { to: ['reader@example.org'] } });
+    expect(events.map((event) => parseMailEvent(event.Records[0]?.Sns.Message ?? ''))).toMatchObject([
+      { ok: true, type: 'Send', suppressions: [] },
+    ]);
   });
 });

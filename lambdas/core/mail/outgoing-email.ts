@@ -13,6 +13,8 @@ export interface OutgoingEmail {
    * of those two once; names must be unique.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /** SES message tags (names and values: letters, digits, `_` and `-`), carried back in SES's events. */
+  readonly tags?: Readonly<Record<string, string>>;
   /** The SES configuration set (event publishing). @default env MAIL_CONFIGURATION_SET, if set */
   readonly configurationSet?: string;
 }

@@ -12,6 +12,21 @@ export interface StoredEmail {
 
 export const editionKey = (week: string, revision: number) => `${week}#r${revision}`;
 
+/**
+ * The edition as an SES message tag (letters, digits, `_` and `-` only): SES's own send event
+ * carries it back, so a send whose answer never came is reconciled with the ledger.
+ */
+export const EDITION_TAG = 'ddor-edition';
+export const editionTag = (week: string, revision: number) => `${week}_r${revision}`;
+/** The ledger's edition key of a tag value; undefined for a value that is not one. */
+export function editionOfTag(value: string): string | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})_r(\d+)$/.exec(value);
+  return match ? editionKey(match[1] ?? '', Number(match[2])) : undefined;
+}
+
+/** How long a send whose answer never came waits for SES's send event before it is sent once more. */
+export const UNKNOWN_RESEND_AFTER_MS = 60 * 60 * 1000;
+
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
 /** Where an edition's fan-out stands: one item, read with one GetItem. */
@@ -31,6 +46,13 @@ export interface LedgerStore {
   /** Takes the recipient for sending: new, or whose previous lease has expired. */
   claim(edition: string, address: string, owner: string, now: Date, leaseMs: number): Promise<ClaimResult>;
   markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void>;
+  /**
+   * Records that the send's answer never came (a timeout, a reset, a 5xx): SES may have accepted
+   * it. Not claimable again until `resendAfter`; SES's send event for it reconciles it first.
+   */
+  markUnknown(edition: string, address: string, owner: string, at: Date, resendAfter: Date): Promise<void>;
+  /** Records SES's send event for a send whose answer never came; true if it was unknown. */
+  reconcile(edition: string, address: string, messageId: string, at: Date): Promise<boolean>;
   /** Records that the reader was no longer confirmed at send time; true if this call recorded it. */
   markSkipped(edition: string, address: string, reason: string, at: Date): Promise<boolean>;
   /** The fan-out's state only: what the publisher needs to decide whether to queue again. */
@@ -49,6 +71,8 @@ export interface SendDeps {
   headers: (unsubscribeUrl: string) => Record<string, string>;
   send: (message: {
     to: string;
+    /** SES message tags, carried back in SES's events. */
+    tags: Record<string, string>;
     subject: string;
     html: string;
     text: string;
@@ -60,12 +84,18 @@ export interface SendDeps {
   /** Longer than one SES call can take (its request timeout), so a live lease means a live sender. */
   leaseMs: number;
   isThrottling: (error: unknown) => boolean;
+  /** The send's answer never came: SES may or may not have accepted the message. */
+  isUnknownOutcome: (error: unknown) => boolean;
+  /** @default UNKNOWN_RESEND_AFTER_MS */
+  unknownResendAfterMs?: number;
   sleep: (ms: number) => Promise<void>;
 }
 
 export interface BatchOutcome {
   sent: number;
   skipped: number;
+  /** Sends whose answer never came: recorded unknown, never repeated until reconciled or an hour on. */
+  unknown: number;
   /** Recipients another worker is sending to right now, or that failed: retry the batch later. */
   pending: string[];
 }
@@ -87,7 +117,7 @@ const THROTTLE_RETRIES = 6;
  */
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutcome> {
   const edition = editionKey(job.week, job.revision);
-  const outcome: BatchOutcome = { sent: 0, skipped: 0, pending: [] };
+  const outcome: BatchOutcome = { sent: 0, skipped: 0, unknown: 0, pending: [] };
   for (const address of job.addresses) {
     const subscriber = await deps.subscriber(address);
     if (subscriber?.status !== 'confirmed') {
@@ -105,12 +135,24 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     const link = await deps.unsubscribeUrl(subscriber);
     const message = {
       to: address,
+      tags: { [EDITION_TAG]: editionTag(job.week, job.revision) },
       subject: stored.subject,
       html: stored.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
       text: stored.text.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
       headers: deps.headers(link),
     };
-    const messageId = await sendWithBackoff(deps, message);
+    let messageId: string | undefined;
+    try {
+      messageId = await sendWithBackoff(deps, message);
+    } catch (error) {
+      if (!deps.isUnknownOutcome(error)) throw error;
+      // SES may have accepted it: never sent again at once; its send event settles it.
+      const after = new Date(deps.now().getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
+      await deps.ledger.markUnknown(edition, address, deps.owner, deps.now(), after);
+      outcome.unknown++;
+      outcome.pending.push(address);
+      continue;
+    }
     if (messageId === undefined) {
       // Throttled throughout: SES accepted nothing, so the lease may simply expire and retry.
       outcome.pending.push(address);

@@ -11,13 +11,27 @@ const recipients = z.array(z.looseObject({ emailAddress: z.string() }));
 
 const sesEventSchema = z.looseObject({
   eventType: z.string().optional(),
+  mail: z
+    .looseObject({
+      messageId: z.string().optional(),
+      destination: z.array(z.string()).optional(),
+      tags: z.record(z.string(), z.array(z.string())).optional(),
+    })
+    .optional(),
   notificationType: z.string().optional(),
   bounce: z.looseObject({ bounceType: z.string(), bouncedRecipients: recipients }).optional(),
   complaint: z.looseObject({ complainedRecipients: recipients }).optional(),
 });
 
+/** A Send event: SES accepted the message (its id, recipients and tags). */
+export interface AcceptedSend {
+  readonly messageId: string;
+  readonly recipients: readonly string[];
+  readonly tags: Readonly<Record<string, readonly string[]>>;
+}
+
 export type ParsedMailEvent =
-  | { ok: true; type: string; suppressions: Suppression[] }
+  | { ok: true; type: string; suppressions: Suppression[]; send?: AcceptedSend }
   | { ok: false; problem: string };
 
 /** A recipient as SES writes it: usually bare, sometimes `Name <address>`. */
@@ -72,6 +86,15 @@ export function parseMailEvent(message: string): ParsedMailEvent {
         reason: 'complaint' as const,
       })),
     };
+  }
+  const mail = event.mail;
+  if (type === 'Send' && mail?.messageId !== undefined && mail.destination !== undefined) {
+    const send: AcceptedSend = {
+      messageId: mail.messageId,
+      recipients: mail.destination.map(bareAddress),
+      tags: mail.tags ?? {},
+    };
+    return { ok: true, type, suppressions: [], send };
   }
   return { ok: true, type, suppressions: [] };
 }

@@ -28,6 +28,19 @@ const emails = new Map<string, Promise<StoredEmail>>();
 export type SenderDeps = Omit<SendDeps, 'owner'>;
 
 /**
+ * Whether a SendEmail error leaves it unknown if SES accepted the message: a 5xx, a timeout after
+ * the request went out, or a connection reset. A refusal (4xx) and a connection never made are
+ * known not to have sent.
+ */
+export function isUnknownOutcome(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500;
+  const code = (error as { code?: string }).code;
+  return error.name === 'TimeoutError' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+}
+
+/**
  * The sender's adapters, built once per container from the environment: the handler uses them
  * as they are; the fan-out benchmark swaps only `send`.
  */
@@ -53,6 +66,7 @@ export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): Sen
     // Longer than the SES client's request timeout (10 s) with its retries.
     leaseMs: 120_000,
     isThrottling: (error) => error instanceof Error && THROTTLES.has(error.name),
+    isUnknownOutcome,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };

@@ -1,10 +1,13 @@
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
+import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import { reconcileSend } from '#core/mail/reconcile';
 import { parseMailEvent } from '#core/subscriptions/mail-events';
 import { type SuppressionDeps, suppress } from '#core/subscriptions/subscriber-lifecycle';
 
 const services: SuppressionDeps = { subscribers: new DynamoSubscriberStore(), now: () => new Date() };
+const ledger = new DynamoLedgerStore();
 
 function log(level: 'INFO' | 'WARN', message: string, fields: Record<string, unknown> = {}): void {
   // Never an address: the log keeps what happened, not to whom.
@@ -12,8 +15,8 @@ function log(level: 'INFO' | 'WARN', message: string, fields: Record<string, unk
 }
 
 /**
- * SES bounce and complaint events, from a configuration set through SNS: a permanent bounce or a
- * complaint suppresses the address for good. A message that is not an SES event is logged and
+ * SES events, from a configuration set through SNS: a permanent bounce or a complaint suppresses
+ * the address for good; a Send event settles an edition send whose answer never came. A message that is not an SES event is logged and
  * skipped (retrying cannot fix it); a storage error fails the invocation so Lambda retries it
  * (suppressing is idempotent).
  */
@@ -26,6 +29,10 @@ export const handler = middy<SNSEvent, void>().handler(async (event) => {
         messageId: record.Sns.MessageId,
       });
       continue;
+    }
+    if (parsed.send !== undefined) {
+      const reconciled = await reconcileSend(ledger, parsed.send, new Date());
+      if (reconciled > 0) log('INFO', 'unknown send reconciled from its send event', { reconciled });
     }
     for (const suppression of parsed.suppressions) {
       const result = await suppress(services, suppression.address, suppression.reason);

@@ -1,0 +1,97 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { documents } from '#adapters/dynamodb';
+import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { editionKey } from '#core/mail/send-ledger';
+import { NO_FAULTS } from '#local/faults';
+import { syntheticRecord } from '../support/api';
+import { useLocalStack } from '../support/local-stack';
+import { eventually, mailTo, subscribeAndConfirm } from '../support/publishing';
+
+/**
+ * A send whose answer never came (issue 11, item 4; contract §5): the SDK never repeats a send;
+ * the sender records it as unknown, and SES's own Send event (through the configuration set; here
+ * the local SES stand-in's) reconciles it, so the reader gets the edition exactly once.
+ */
+const stack = useLocalStack();
+const county = { id: 'XQSU0101', name: 'Synthetic Sumter County Sheriff’s Office', state: 'SC' };
+
+afterEach(() => {
+  Object.assign(stack().faults, NO_FAULTS);
+});
+
+async function ledgerItem(week: string, address: string): Promise<Record<string, unknown> | undefined> {
+  const out = await documents.send(
+    new GetCommand({
+      TableName: stack().tables.SEND_LEDGER_TABLE,
+      Key: { edition: editionKey(week, 1), address },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item;
+}
+
+describe('a send whose answer never came', () => {
+  it('is sent once: SES answered after the client’s timeout, and its send event reconciles the ledger', async () => {
+    const week = '2017-09-02';
+    const reader = 'unknown-reader@example.org';
+    await subscribeAndConfirm(stack(), reader);
+    const recorded = await stack().api('/outcomes/UNKNOWN-1', {
+      method: 'PUT',
+      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
+    });
+    expect(recorded.status).toBe(201);
+
+    // SES takes 11 s to answer; the client gives up after 10 s. SES has accepted the message.
+    stack().faults.sesDelayMs = 11_000;
+    const publisher = stack().functions.get('publish');
+    await publisher?.invoke({ date: week, email: true });
+
+    const item = await eventually(
+      () => ledgerItem(week, reader),
+      (found) => found?.status === 'sent',
+      'the reader’s ledger item reconciled as sent',
+      40_000,
+    );
+    expect(item).toMatchObject({ status: 'sent', reconciled: true });
+    const editions = async () =>
+      (await mailTo(stack(), reader)).filter((mail) => mail.body.text?.includes(`/reports/${week}/`));
+    expect(await editions()).toHaveLength(1);
+    expect(item?.messageId).toBe((await editions())[0]?.messageId);
+    // The SDK made one attempt only: one message reached SES.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await editions()).toHaveLength(1);
+  }, 60_000);
+
+  it('waits an hour before sending once more when SES failed before accepting it', async () => {
+    const week = '2017-09-09';
+    const reader = 'failed-reader@example.org';
+    await subscribeAndConfirm(stack(), reader);
+    const recorded = await stack().api('/outcomes/UNKNOWN-2', {
+      method: 'PUT',
+      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
+    });
+    expect(recorded.status).toBe(201);
+
+    stack().faults.sesRefusal = 'error';
+    await stack().functions.get('publish')?.invoke({ date: week, email: true });
+    const item = await eventually(
+      () => ledgerItem(week, reader),
+      (found) => found?.status === 'unknown',
+      'the reader’s ledger item recorded unknown',
+      20_000,
+    );
+    const wait = Date.parse(String(item?.resendAfter)) - Date.parse(String(item?.unknownSince));
+    expect(wait).toBe(60 * 60 * 1000);
+    expect(await mailTo(stack(), reader)).toHaveLength(1); // the confirmation only
+
+    // Within the hour nobody may claim it; after it, one claim may, and the second send is counted.
+    const ledger = new DynamoLedgerStore();
+    const edition = editionKey(week, 1);
+    const soon = new Date(Date.parse(String(item?.unknownSince)) + 60_000);
+    expect(await ledger.claim(edition, reader, 'test-owner', soon, 120_000)).toBe('busy');
+    const later = new Date(Date.parse(String(item?.resendAfter)) + 1000);
+    expect(await ledger.claim(edition, reader, 'test-owner', later, 120_000)).toBe('claimed');
+    expect(await ledgerItem(week, reader)).toMatchObject({ status: 'sending', resends: 1 });
+  }, 60_000);
+});
