@@ -100,6 +100,7 @@ export class StatelessStack extends Stack {
       publisher: this.publisher.function,
       weeklyReport: this.weeklyReport.function,
       publishQueue: this.publisher.queue.queue,
+      workQueues: [this.publisher.queue, this.mailer.sendQueue],
     });
   }
 }

@@ -15,6 +15,7 @@ import {
 } from '#adapters/table-definitions';
 import { ROLE_METADATA } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
+import type { WorkQueue } from './queues';
 
 export interface OperatorProps {
   readonly tables: DataTables;
@@ -24,6 +25,8 @@ export interface OperatorProps {
   readonly weeklyReport: IFunction;
   /** `npm run weekly` waits until it is empty. */
   readonly publishQueue: IQueue;
+  /** `npm run redrive` moves their dead-lettered messages back. */
+  readonly workQueues: readonly WorkQueue[];
 }
 
 /**
@@ -51,6 +54,16 @@ export class Operator extends Construct {
       }),
     );
     props.publishQueue.grant(this.role, 'sqs:GetQueueAttributes');
+    // npm run redrive: receive and delete from each dead-letter queue, send back to its queue.
+    for (const work of props.workQueues) {
+      work.deadLetters.queue.grant(
+        this.role,
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      );
+      work.queue.grant(this.role, 'sqs:SendMessage');
+    }
     const grant = (
       definition: TableDefinition,
       actions: readonly string[],

@@ -152,6 +152,18 @@ class Resolver {
       `${target.stack}/${target.logicalId}`,
       localResource(resource.Type, ref, resource.Properties),
     );
+    // A queue's dead-letter queue is, locally, the queue's name with `-dlq` (local/stack.ts).
+    const redrive = resource.Properties?.RedrivePolicy;
+    const dlq = isObject(redrive)
+      ? this.target(target.stack, redrive.deadLetterTargetArn ?? null)
+      : undefined;
+    const dlqResource = dlq === undefined ? undefined : this.template(dlq.stack).Resources[dlq.logicalId];
+    if (resource.Type === 'AWS::SQS::Queue' && dlq !== undefined && dlqResource !== undefined) {
+      this.resources.set(
+        `${dlq.stack}/${dlq.logicalId}`,
+        localResource(dlqResource.Type, `${ref}-dlq`, dlqResource.Properties),
+      );
+    }
   }
 
   resource(stack: string, logicalId: string): LocalResource {

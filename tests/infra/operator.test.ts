@@ -20,7 +20,10 @@ describe('operator role', () => {
     grants = new Grants(synthesized, template)
       .name('publisher function', publisher.function.functionArn)
       .name('report function', weeklyReport.function.functionArn)
-      .name('publish queue', publisher.queue.queue.queueArn);
+      .name('publish queue', publisher.queue.queue.queueArn)
+      .name('publish dead letters', publisher.queue.deadLetters.queue.queueArn)
+      .name('send queue', synthesized.stateless.mailer.sendQueue.queue.queueArn)
+      .name('send dead letters', synthesized.stateless.mailer.sendQueue.deadLetters.queue.queueArn);
   });
   afterAll(() => synthesized.cleanUp());
 
@@ -33,11 +36,14 @@ describe('operator role', () => {
     grants.expectNoManagedPolicy(synthesized.stateless.operator.role);
   });
 
-  it('invokes the publisher and the weekly report function, reads what the commands report, and manages clients', () => {
+  it('invokes the publisher and the weekly report function, reads what the commands report, redrives dead letters, and manages clients', () => {
     expect(grants.of(synthesized.stateless.operator.role)).toEqual({
       'publisher function': ['lambda:InvokeFunction'],
       'report function': ['lambda:InvokeFunction'],
-      'publish queue': ['sqs:GetQueueAttributes'],
+      'publish queue': ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+      'send queue': ['sqs:SendMessage'],
+      'publish dead letters': ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+      'send dead letters': ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
       Outcomes: ['dynamodb:GetItem'],
       'Outcomes/index/byIssuedWeek': ['dynamodb:Query'],
       'Outcomes/index/byDeclinedWeek': ['dynamodb:Query'],
