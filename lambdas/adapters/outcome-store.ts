@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
+import { inHistoryOrder } from '#core/intake/history-order';
 import type { HistoryEntry, OutcomeItem, OutcomeStore } from '#core/intake/model';
 import { weekKeys } from '#core/intake/outcome-record';
 import { conditionalWrite, documents, queryAll } from './dynamodb';
@@ -90,12 +91,6 @@ export class DynamoOutcomeStore implements OutcomeStore {
       ExpressionAttributeValues: { ':id': detainerId },
       ConsistentRead: true,
     });
-    return items
-      .map((item) => item.entry)
-      .sort(
-        (a, b) =>
-          a.at.localeCompare(b.at) ||
-          (a.revision ?? Number.MAX_SAFE_INTEGER) - (b.revision ?? Number.MAX_SAFE_INTEGER),
-      );
+    return inHistoryOrder(items.map((item) => item.entry));
   }
 }

@@ -1,3 +1,4 @@
+import { inHistoryOrder } from '#core/intake/history-order';
 import type {
   Binding,
   ClientItem,
@@ -106,13 +107,8 @@ export class MemoryOutcomeStore implements OutcomeStore {
   async listHistory(detainerId: string): Promise<HistoryEntry[]> {
     await Promise.resolve();
     this.calls.push(`listHistory:${detainerId}`);
-    return [...(this.history.get(detainerId)?.values() ?? [])]
-      .map(copy)
-      .sort(
-        (a, b) =>
-          a.at.localeCompare(b.at) ||
-          (a.revision ?? Number.MAX_SAFE_INTEGER) - (b.revision ?? Number.MAX_SAFE_INTEGER),
-      );
+    // The adapter's own order, so the use cases see what they see deployed.
+    return inHistoryOrder([...(this.history.get(detainerId)?.values() ?? [])].map(copy));
   }
 
   /** The stored revisions of a record's history, in order (dispute steps left out). */
