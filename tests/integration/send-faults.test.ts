@@ -331,7 +331,7 @@ describe('the sender crashing at any point', () => {
     proxy.decide = () => 'pass';
     const later = new Date(Date.now() + LEASE_MS + 1_000);
     const second = await realSendDeps('second', subject, () => later);
-    expect(await sendBatch(second, job)).toEqual({ sent: 3, skipped: 0, pending: [] });
+    expect(await sendBatch(second, job)).toEqual({ sent: 3, skipped: 0, unknown: 0, pending: [] });
 
     const received = countBy(await mailWithSubject(subject), (mail) => mail.destination.to.join(','));
     expect([...received.keys()].sort()).toEqual([...job.addresses].sort());
@@ -430,8 +430,8 @@ describe('a redelivered batch while another worker holds a live lease', () => {
     release();
     const outcomeA = await workerA;
 
-    expect(outcomeB).toEqual({ sent: addresses.length - 1, skipped: 0, pending: [blocked] });
-    expect(outcomeA).toEqual({ sent: 1, skipped: 0, pending: [] });
+    expect(outcomeB).toEqual({ sent: addresses.length - 1, skipped: 0, unknown: 0, pending: [blocked] });
+    expect(outcomeA).toEqual({ sent: 1, skipped: 0, unknown: 0, pending: [] });
     const received = countBy(await mailWithSubject(subject), (mail) => mail.destination.to.join(','));
     expect([...received.keys()].sort()).toEqual([...addresses].sort());
     expect([...received.values()].every((n) => n === 1)).toBe(true);
