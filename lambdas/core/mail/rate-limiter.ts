@@ -30,10 +30,9 @@ export class RateLimiter {
   private async wait(): Promise<void> {
     for (;;) {
       const now = this.clock();
-      this.tokens = Math.min(
-        this.ratePerSecond,
-        this.tokens + ((now - this.last) / 1000) * this.ratePerSecond,
-      );
+      // One token at most, even after an idle spell: a second's worth saved up would let one
+      // second see twice the rate.
+      this.tokens = Math.min(1, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
       this.last = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;
