@@ -24,6 +24,11 @@ export interface FaultModes {
    */
   sesRefusal: 'none' | 'throttling' | 'daily-quota' | 'paused' | 'error';
   /**
+   * Recipients SES refuses as the sandbox refuses an unverified address (400 MessageRejected
+   * naming the address), while it accepts mail to every other.
+   */
+  sesRejectedAddresses: readonly string[];
+  /**
    * Writes to one table held this long before they reach it (a slow write, or one retried by the
    * SDK): what another function reads meanwhile does not see them. Undefined: none held.
    */
@@ -34,6 +39,7 @@ export const NO_FAULTS: FaultModes = {
   indexLagMs: 0,
   sesDelayMs: 0,
   sesRefusal: 'none',
+  sesRejectedAddresses: [],
   slowWrites: undefined,
 };
 

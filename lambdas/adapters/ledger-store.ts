@@ -64,6 +64,31 @@ export class DynamoLedgerStore implements LedgerStore {
     return status === 'sending' || status === 'unknown' ? 'busy' : 'done';
   }
 
+  async markRejected(
+    edition: string,
+    address: string,
+    owner: string,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { edition, address },
+        UpdateExpression: 'SET #s = :rejected, rejectedBecause = :why, rejectedAt = :at REMOVE leaseUntil',
+        ConditionExpression: '#owner = :owner AND #s = :sending',
+        ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':rejected': 'rejected',
+          ':sending': 'sending',
+          ':why': reason,
+          ':at': at.toISOString(),
+          ':owner': owner,
+        },
+      }),
+    );
+  }
+
   async markUnknown(
     edition: string,
     address: string,
@@ -169,11 +194,12 @@ export class DynamoLedgerStore implements LedgerStore {
     return {
       ...state,
       sent: await this.countStatus(edition, 'sent'),
-      skipped: await this.countStatus(edition, 'skipped'),
+      // A reader SES refused is done too: not sent, never tried again for this edition.
+      skipped: (await this.countStatus(edition, 'skipped')) + (await this.countStatus(edition, 'rejected')),
     };
   }
 
-  private async countStatus(edition: string, status: 'sent' | 'skipped'): Promise<number> {
+  private async countStatus(edition: string, status: 'sent' | 'skipped' | 'rejected'): Promise<number> {
     let count = 0;
     const pages = paginateQuery(
       { client: documents },

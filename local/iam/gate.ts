@@ -433,7 +433,18 @@ export async function startGate(options: GateOptions): Promise<Gate> {
         url.pathname === '/v2/email/outbound-emails'
       ) {
         if (faults.sesDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.sesDelayMs));
-        const refusal = sesRefusal(faults.sesRefusal);
+        const to = (
+          (jsonBody(body).Destination as { ToAddresses?: string[] } | undefined)?.ToAddresses ?? []
+        ).map((address) => address.toLowerCase());
+        const rejected = to.find((address) => faults.sesRejectedAddresses.includes(address));
+        const refusal =
+          rejected === undefined
+            ? sesRefusal(faults.sesRefusal)
+            : {
+                status: 400,
+                type: 'MessageRejected',
+                message: `Email address is not verified. The following identities failed the check in region ${REGION.toUpperCase()}: ${rejected}`,
+              };
         if (refusal !== undefined) {
           sendError('sesv2', response, refusal.status, refusal.type, refusal.message);
           return;

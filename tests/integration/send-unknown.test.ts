@@ -95,3 +95,51 @@ describe('a send whose answer never came', () => {
     expect(await ledgerItem(week, reader)).toMatchObject({ status: 'sending', resends: 1 });
   }, 60_000);
 });
+
+describe('one address SES rejects', () => {
+  it('is recorded with its reason, and every other reader of its batch is mailed', async () => {
+    const week = '2017-09-16';
+    const readers = [
+      'batch-a@example.org',
+      'batch-b@example.org',
+      'batch-c@example.org',
+      'batch-d@example.org',
+    ];
+    const refused = 'batch-refused@example.org';
+    for (const reader of [...readers, refused]) await subscribeAndConfirm(stack(), reader);
+    const recorded = await stack().api('/outcomes/UNKNOWN-3', {
+      method: 'PUT',
+      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
+    });
+    expect(recorded.status).toBe(201);
+
+    stack().faults.sesRejectedAddresses = [refused];
+    await stack().functions.get('publish')?.invoke({ date: week, email: true });
+    const editionsTo = async (reader: string) =>
+      (await mailTo(stack(), reader)).filter((mail) => mail.body.text?.includes(`/reports/${week}/`));
+    for (const reader of readers) {
+      await eventually(
+        () => editionsTo(reader),
+        (mails) => mails.length === 1,
+        `the edition to ${reader}`,
+        20_000,
+      );
+    }
+    const item = await eventually(
+      () => ledgerItem(week, refused),
+      (found) => found?.status === 'rejected',
+      'the refused reader recorded rejected',
+      10_000,
+    );
+    expect(String(item?.rejectedBecause)).toContain('MessageRejected');
+    expect(await editionsTo(refused)).toHaveLength(0);
+    // Done, as `npm run publish` counts it: every reader sent or not to be sent.
+    const progress = await eventually(
+      () => new DynamoLedgerStore().progress(editionKey(week, 1)),
+      (found) => found !== undefined && found.sent + found.skipped === found.total,
+      'every reader of the edition sent or not to be sent',
+      20_000,
+    );
+    expect(progress?.skipped).toBe(1);
+  });
+});

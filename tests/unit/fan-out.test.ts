@@ -28,6 +28,7 @@ function recordingLedger(initial?: QueueState) {
       state = { status: 'queueing', total: 0 };
     },
     markUnknown: refuse('markUnknown'),
+    markRejected: refuse('markRejected'),
     reconcile: refuse('reconcile'),
     finishQueueing: async (_edition, total) => {
       calls.push('finishQueueing');

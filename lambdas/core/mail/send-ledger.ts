@@ -46,6 +46,8 @@ export interface LedgerStore {
   /** Takes the recipient for sending: new, or whose previous lease has expired. */
   claim(edition: string, address: string, owner: string, now: Date, leaseMs: number): Promise<ClaimResult>;
   markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void>;
+  /** Records that SES refused the message for this reader (an address it rejects): done, not sent. */
+  markRejected(edition: string, address: string, owner: string, reason: string, at: Date): Promise<void>;
   /**
    * Records that the send's answer never came (a timeout, a reset, a 5xx): SES may have accepted
    * it. Not claimable again until `resendAfter`; SES's send event for it reconciles it first.
@@ -86,6 +88,11 @@ export interface SendDeps {
   isThrottling: (error: unknown) => boolean;
   /** The send's answer never came: SES may or may not have accepted the message. */
   isUnknownOutcome: (error: unknown) => boolean;
+  /**
+   * SES refused this one message because of its recipient (an address it rejects), with the
+   * reason; undefined for any other error (a refusal of every message stops the batch).
+   */
+  rejection?: (error: unknown, address: string) => string | undefined;
   /** @default UNKNOWN_RESEND_AFTER_MS */
   unknownResendAfterMs?: number;
   sleep: (ms: number) => Promise<void>;
@@ -96,6 +103,8 @@ export interface BatchOutcome {
   skipped: number;
   /** Sends whose answer never came: recorded unknown, never repeated until reconciled or an hour on. */
   unknown: number;
+  /** Readers SES refused (recorded with the reason; the rest of the batch went on). */
+  rejected?: number;
   /** Recipients another worker is sending to right now, or that failed: retry the batch later. */
   pending: string[];
 }
@@ -145,6 +154,12 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     try {
       messageId = await sendWithBackoff(deps, message);
     } catch (error) {
+      const rejected = deps.rejection?.(error, address);
+      if (rejected !== undefined) {
+        await deps.ledger.markRejected(edition, address, deps.owner, rejected, deps.now());
+        outcome.rejected = (outcome.rejected ?? 0) + 1;
+        continue;
+      }
       if (!deps.isUnknownOutcome(error)) throw error;
       // SES may have accepted it: never sent again at once; its send event settles it.
       const after = new Date(deps.now().getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));

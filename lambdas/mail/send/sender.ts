@@ -41,6 +41,19 @@ export function isUnknownOutcome(error: unknown): boolean {
 }
 
 /**
+ * The reason SES refused this message because of its recipient, or undefined. Only a refusal that
+ * names the recipient (the sandbox's unverified address) or a malformed address counts: one that
+ * names the sender, or nothing, would refuse every message, so it stops the batch instead.
+ */
+export function rejection(error: unknown, address: string): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const aboutRecipient =
+    (error.name === 'MessageRejected' && error.message.toLowerCase().includes(address.toLowerCase())) ||
+    (error.name === 'BadRequestException' && /address/i.test(error.message));
+  return aboutRecipient ? `${error.name}: ${error.message}`.slice(0, 500) : undefined;
+}
+
+/**
  * The sender's adapters, built once per container from the environment: the handler uses them
  * as they are; the fan-out benchmark swaps only `send`.
  */
@@ -67,6 +80,7 @@ export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): Sen
     leaseMs: 120_000,
     isThrottling: (error) => error instanceof Error && THROTTLES.has(error.name),
     isUnknownOutcome,
+    rejection,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };
