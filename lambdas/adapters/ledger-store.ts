@@ -64,6 +64,25 @@ export class DynamoLedgerStore implements LedgerStore {
     return status === 'sending' || status === 'unknown' ? 'busy' : 'done';
   }
 
+  async release(edition: string, address: string, owner: string, at: Date): Promise<void> {
+    await conditionalWrite(
+      documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { edition, address },
+          UpdateExpression: 'SET leaseUntil = :past',
+          ConditionExpression: '#owner = :owner AND #s = :sending',
+          ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':past': new Date(at.getTime() - 1).toISOString(),
+            ':owner': owner,
+            ':sending': 'sending',
+          },
+        }),
+      ),
+    );
+  }
+
   async markRejected(
     edition: string,
     address: string,

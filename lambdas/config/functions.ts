@@ -75,6 +75,8 @@ export const senderEnvironment = z.object({
   SEND_RATE_PER_SECOND: positive.default(10),
   /** Containers sending at once; each takes its share of the rate. Locally one process runs them all. */
   SEND_CONCURRENCY: positive.default(1),
+  /** Its own queue: a deferred batch (throttled, at the quota, sending paused) is queued again. */
+  SEND_QUEUE_URL: url.optional(),
   ...secretEnvironment,
 });
 

@@ -151,6 +151,13 @@ export class Mailer extends Construct {
       .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem'] })
       .bindBucket('DATA_BUCKET', props.dataBucket, { objects: ['GetObject'], keys: `${EDITIONS_PREFIX}*` })
       // The rate for the whole queue and how many invocations share it: each takes rate / concurrency.
+      // Its own queue: a batch SES throttles, or refuses at the daily quota or while sending is
+      // paused, is queued again (delayed) with the readers not yet sent, using up no receive.
+      .bind(
+        'SEND_QUEUE_URL',
+        this.sendQueue.queue.queueUrl,
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.sendQueue.queue.queueArn] }),
+      )
       .bind('SEND_RATE_PER_SECOND', String(mail.sendRatePerSecond))
       .bind('SEND_CONCURRENCY', String(mail.sendConcurrency))
       .bind(

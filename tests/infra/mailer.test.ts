@@ -105,12 +105,13 @@ describe('mail: sender, mail events and subscriptions', () => {
         MAIL_CONFIGURATION_SET: grants.resolve(mailer().configurationSet.configurationSetName),
         SEND_RATE_PER_SECOND: '10',
         SEND_CONCURRENCY: '2',
+        SEND_QUEUE_URL: grants.resolve(mailer().sendQueue.queue.queueUrl),
         SUBSCRIPTION_SECRET_ARN: grants.resolve(synthesized.stateful.subscriptionSecret.secretArn),
         SITE_URL: grants.resolve(synthesized.stateless.site.url),
       });
     });
 
-    it('may only claim and mark ledger entries, read subscribers, edition mail and the key, and send mail', () => {
+    it('may only claim and mark ledger entries, read subscribers, edition mail and the key, send mail, and queue a deferred batch again', () => {
       expect(grants.ofFunction(mailer().sendFunction)).toEqual({
         '*': XRAY,
         'function log group': LOG_WRITE,
@@ -120,7 +121,7 @@ describe('mail: sender, mail events and subscriptions', () => {
         'subscription secret': ['secretsmanager:GetSecretValue'],
         'mail identity': ['ses:SendEmail'],
         'mail configuration set': ['ses:SendEmail'],
-        'send queue': SQS_CONSUME,
+        'send queue': [...SQS_CONSUME, 'sqs:SendMessage'].sort(),
       });
       grants.expectNoManagedPolicy(mailer().sendFunction.executionRole);
     });

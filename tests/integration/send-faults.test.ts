@@ -230,6 +230,7 @@ describe('the sender crashing at any point', () => {
         startQueueing: (...args) => realLedger.startQueueing(...args),
         finishQueueing: (...args) => realLedger.finishQueueing(...args),
         markUnknown: (...args) => realLedger.markUnknown(...args),
+        release: (...args) => realLedger.release(...args),
         markRejected: (...args) => realLedger.markRejected(...args),
         reconcile: (...args) => realLedger.reconcile(...args),
       };

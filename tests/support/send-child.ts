@@ -47,6 +47,7 @@ async function main(): Promise<void> {
         startQueueing: (...args) => ledger.startQueueing(...args),
         finishQueueing: (...args) => ledger.finishQueueing(...args),
         markUnknown: (...args) => ledger.markUnknown(...args),
+        release: (...args) => ledger.release(...args),
         markRejected: (...args) => ledger.markRejected(...args),
         reconcile: (...args) => ledger.reconcile(...args),
       },

@@ -29,6 +29,7 @@ function recordingLedger(initial?: QueueState) {
     },
     markUnknown: refuse('markUnknown'),
     markRejected: refuse('markRejected'),
+    release: refuse('release'),
     reconcile: refuse('reconcile'),
     finishQueueing: async (_edition, total) => {
       calls.push('finishQueueing');

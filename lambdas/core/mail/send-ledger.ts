@@ -24,6 +24,11 @@ export function editionOfTag(value: string): string | undefined {
   return match ? editionKey(match[1] ?? '', Number(match[2])) : undefined;
 }
 
+export type DeferReason = 'throttled' | 'daily-quota' | 'paused';
+
+/** How long a deferred batch waits before it is tried again, by reason (SQS allows 15 minutes at most). */
+export const DEFER_SECONDS: Record<DeferReason, number> = { throttled: 60, 'daily-quota': 900, paused: 900 };
+
 /** How long a send whose answer never came waits for SES's send event before it is sent once more. */
 export const UNKNOWN_RESEND_AFTER_MS = 60 * 60 * 1000;
 
@@ -46,6 +51,8 @@ export interface LedgerStore {
   /** Takes the recipient for sending: new, or whose previous lease has expired. */
   claim(edition: string, address: string, owner: string, now: Date, leaseMs: number): Promise<ClaimResult>;
   markSent(edition: string, address: string, owner: string, messageId: string, at: Date): Promise<void>;
+  /** Gives up this owner's lease at once (a deferred batch), so the reader can be claimed again. */
+  release(edition: string, address: string, owner: string, at: Date): Promise<void>;
   /** Records that SES refused the message for this reader (an address it rejects): done, not sent. */
   markRejected(edition: string, address: string, owner: string, reason: string, at: Date): Promise<void>;
   /**
@@ -86,6 +93,8 @@ export interface SendDeps {
   /** Longer than one SES call can take (its request timeout), so a live lease means a live sender. */
   leaseMs: number;
   isThrottling: (error: unknown) => boolean;
+  /** Why SES will not send now, for errors that are about the account, not this message. */
+  deferReason?: (error: unknown) => DeferReason | undefined;
   /** The send's answer never came: SES may or may not have accepted the message. */
   isUnknownOutcome: (error: unknown) => boolean;
   /**
@@ -105,6 +114,11 @@ export interface BatchOutcome {
   unknown: number;
   /** Readers SES refused (recorded with the reason; the rest of the batch went on). */
   rejected?: number;
+  /**
+   * The readers not yet tried when SES kept throttling, reached the daily quota or said sending
+   * is paused: queued again, delayed, as a batch of their own (no receive of this one used up).
+   */
+  deferred?: { addresses: string[]; reason: DeferReason };
   /** Recipients another worker is sending to right now, or that failed: retry the batch later. */
   pending: string[];
 }
@@ -127,7 +141,7 @@ const THROTTLE_RETRIES = 6;
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutcome> {
   const edition = editionKey(job.week, job.revision);
   const outcome: BatchOutcome = { sent: 0, skipped: 0, unknown: 0, pending: [] };
-  for (const address of job.addresses) {
+  for (const [index, address] of job.addresses.entries()) {
     const subscriber = await deps.subscriber(address);
     if (subscriber?.status !== 'confirmed') {
       if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
@@ -151,9 +165,17 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
       headers: deps.headers(link),
     };
     let messageId: string | undefined;
+    const defer = async (reason: DeferReason): Promise<BatchOutcome> => {
+      // SES accepted nothing: this reader and the rest wait as a batch of their own.
+      await deps.ledger.release(edition, address, deps.owner, deps.now());
+      outcome.deferred = { addresses: job.addresses.slice(index), reason };
+      return outcome;
+    };
     try {
       messageId = await sendWithBackoff(deps, message);
     } catch (error) {
+      const reason = deps.deferReason?.(error);
+      if (reason !== undefined) return defer(reason);
       const rejected = deps.rejection?.(error, address);
       if (rejected !== undefined) {
         await deps.ledger.markRejected(edition, address, deps.owner, rejected, deps.now());
@@ -168,11 +190,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
       outcome.pending.push(address);
       continue;
     }
-    if (messageId === undefined) {
-      // Throttled throughout: SES accepted nothing, so the lease may simply expire and retry.
-      outcome.pending.push(address);
-      continue;
-    }
+    if (messageId === undefined) return defer('throttled');
     await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
     outcome.sent++;
   }
@@ -188,7 +206,8 @@ async function sendWithBackoff(
     try {
       return await deps.send(message);
     } catch (error) {
-      if (!deps.isThrottling(error)) throw error;
+      // The daily quota and a paused account do not pass in seconds: no retry here.
+      if (!deps.isThrottling(error) || deps.deferReason?.(error) !== undefined) throw error;
       await deps.sleep(Math.min(5_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
     }
   }

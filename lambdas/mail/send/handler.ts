@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { enqueue } from '#adapters/sqs';
+import { readEnvironment } from '#config/env';
+import { senderEnvironment } from '#config/functions';
 import { sendJobSchema } from '#core/mail/send-job';
-import { sendBatch } from '#core/mail/send-ledger';
+import { DEFER_SECONDS, sendBatch } from '#core/mail/send-ledger';
 import { senderDeps } from './sender';
 
 const deps = senderDeps();
+const queueUrl = readEnvironment(senderEnvironment).SEND_QUEUE_URL;
 
 /**
  * The sender: works through queued batches of recipients, each exactly once through the ledger.
- * A batch with recipients another worker is still sending to, or that stayed throttled, goes
- * back to the queue and is retried after its visibility timeout.
+ * A batch with recipients another worker is still sending to goes back to the queue and is
+ * retried after its visibility timeout. When SES keeps throttling, reaches the daily quota or says
+ * sending is paused, the readers not yet tried are queued again as a batch of their own, delayed,
+ * so that waiting for SES never uses up a receive and never sends a batch to the dead-letter queue.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -20,6 +26,23 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event)
       // Each delivery of a batch holds its leases under a name of its own.
       const owner = `${record.messageId}:${randomUUID()}`;
       const outcome = await sendBatch({ ...deps, owner }, job);
+      if (outcome.deferred !== undefined && queueUrl !== undefined) {
+        const { addresses, reason } = outcome.deferred;
+        await enqueue(queueUrl, sendJobSchema, [{ ...job, addresses }], {
+          delaySeconds: DEFER_SECONDS[reason],
+        });
+        console.log(
+          JSON.stringify({
+            level: reason === 'paused' ? 'ERROR' : 'WARN',
+            message: 'send batch deferred',
+            reason,
+            readers: addresses.length,
+            delaySeconds: DEFER_SECONDS[reason],
+          }),
+        );
+      } else if (outcome.deferred !== undefined) {
+        failures.push({ itemIdentifier: record.messageId });
+      }
       if (outcome.pending.length > 0) failures.push({ itemIdentifier: record.messageId });
     } catch (error) {
       console.error(

@@ -6,7 +6,7 @@ import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { readEnvironment } from '#config/env';
 import { senderEnvironment } from '#config/functions';
 import { RateLimiter } from '#core/mail/rate-limiter';
-import type { SendDeps, StoredEmail } from '#core/mail/send-ledger';
+import type { DeferReason, SendDeps, StoredEmail } from '#core/mail/send-ledger';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 
 /** SES's throttling errors, including "daily message quota exceeded". */
@@ -38,6 +38,14 @@ export function isUnknownOutcome(error: unknown): boolean {
   if (status !== undefined) return status >= 500;
   const code = (error as { code?: string }).code;
   return error.name === 'TimeoutError' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+}
+
+/** SES errors about the account rather than a message: the batch waits instead of failing. */
+export function deferReason(error: unknown): DeferReason | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === 'SendingPausedException' || error.name === 'AccountSuspendedException') return 'paused';
+  if (THROTTLES.has(error.name) && /daily message quota/i.test(error.message)) return 'daily-quota';
+  return undefined;
 }
 
 /**
@@ -81,6 +89,7 @@ export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): Sen
     isThrottling: (error) => error instanceof Error && THROTTLES.has(error.name),
     isUnknownOutcome,
     rejection,
+    deferReason,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };
