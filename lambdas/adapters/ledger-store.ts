@@ -90,22 +90,10 @@ export class DynamoLedgerStore implements LedgerStore {
     reason: string,
     at: Date,
   ): Promise<void> {
-    await documents.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { edition, address },
-        UpdateExpression: 'SET #s = :rejected, rejectedBecause = :why, rejectedAt = :at REMOVE leaseUntil',
-        ConditionExpression: '#owner = :owner AND #s = :sending',
-        ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
-        ExpressionAttributeValues: {
-          ':rejected': 'rejected',
-          ':sending': 'sending',
-          ':why': reason,
-          ':at': at.toISOString(),
-          ':owner': owner,
-        },
-      }),
-    );
+    await this.settleOwned(edition, address, owner, 'rejected', 'rejectedBecause = :why, rejectedAt = :at', {
+      ':why': reason,
+      ':at': at.toISOString(),
+    });
   }
 
   async markUnknown(
@@ -115,20 +103,29 @@ export class DynamoLedgerStore implements LedgerStore {
     at: Date,
     resendAfter: Date,
   ): Promise<void> {
+    await this.settleOwned(edition, address, owner, 'unknown', 'unknownSince = :at, resendAfter = :after', {
+      ':at': at.toISOString(),
+      ':after': resendAfter.toISOString(),
+    });
+  }
+
+  /** Ends this owner's live claim (`sending`) with another status and its fields, dropping the lease. */
+  private async settleOwned(
+    edition: string,
+    address: string,
+    owner: string,
+    status: 'rejected' | 'unknown',
+    fields: string,
+    values: Record<string, unknown>,
+  ): Promise<void> {
     await documents.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { edition, address },
-        UpdateExpression: 'SET #s = :unknown, unknownSince = :at, resendAfter = :after REMOVE leaseUntil',
+        UpdateExpression: `SET #s = :status, ${fields} REMOVE leaseUntil`,
         ConditionExpression: '#owner = :owner AND #s = :sending',
         ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
-        ExpressionAttributeValues: {
-          ':unknown': 'unknown',
-          ':sending': 'sending',
-          ':at': at.toISOString(),
-          ':after': resendAfter.toISOString(),
-          ':owner': owner,
-        },
+        ExpressionAttributeValues: { ':status': status, ':sending': 'sending', ':owner': owner, ...values },
       }),
     );
   }
