@@ -6,11 +6,11 @@ import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { readEnvironment } from '#config/env';
 import { senderEnvironment } from '#config/functions';
 import { RateLimiter } from '#core/mail/rate-limiter';
-import type { DeferReason, SendDeps, StoredEmail } from '#core/mail/send-ledger';
+import type { SendDeps, StoredEmail } from '#core/mail/send-ledger';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
+import { deferReason, isUnknownOutcome, rejection, THROTTLES } from './ses-errors';
 
 /** SES's throttling errors, including "daily message quota exceeded". */
-const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'LimitExceededException']);
 
 /**
  * The account's send rate (with headroom) shared by the sender's concurrent containers:
@@ -26,40 +26,6 @@ const emails = new Map<string, Promise<StoredEmail>>();
 
 /** Everything a batch needs but the lease holder's name, which is one per batch delivery. */
 export type SenderDeps = Omit<SendDeps, 'owner'>;
-
-/**
- * Whether a SendEmail error leaves it unknown if SES accepted the message: a 5xx, a timeout after
- * the request went out, or a connection reset. A refusal (4xx) and a connection never made are
- * known not to have sent.
- */
-export function isUnknownOutcome(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500;
-  const code = (error as { code?: string }).code;
-  return error.name === 'TimeoutError' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
-}
-
-/** SES errors about the account rather than a message: the batch waits instead of failing. */
-export function deferReason(error: unknown): DeferReason | undefined {
-  if (!(error instanceof Error)) return undefined;
-  if (error.name === 'SendingPausedException' || error.name === 'AccountSuspendedException') return 'paused';
-  if (THROTTLES.has(error.name) && /daily message quota/i.test(error.message)) return 'daily-quota';
-  return undefined;
-}
-
-/**
- * The reason SES refused this message because of its recipient, or undefined. Only a refusal that
- * names the recipient (the sandbox's unverified address) or a malformed address counts: one that
- * names the sender, or nothing, would refuse every message, so it stops the batch instead.
- */
-export function rejection(error: unknown, address: string): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const aboutRecipient =
-    (error.name === 'MessageRejected' && error.message.toLowerCase().includes(address.toLowerCase())) ||
-    (error.name === 'BadRequestException' && /address/i.test(error.message));
-  return aboutRecipient ? `${error.name}: ${error.message}`.slice(0, 500) : undefined;
-}
 
 /**
  * The sender's adapters, built once per container from the environment: the handler uses them
