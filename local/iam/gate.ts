@@ -422,9 +422,11 @@ export async function startGate(options: GateOptions): Promise<Gate> {
       }
       const faults = options.faults ?? NO_FAULTS;
       const operation = target(request);
+      // The request's JSON, parsed once (S3 bodies are objects, never parsed).
+      const input = options.service === 's3' || options.service === 'cloudfront' ? {} : jsonBody(body);
       if (outcome !== LOCAL_ONLY && outcome.principal !== undefined) {
-        const input = options.service === 'dynamodb' ? jsonBody(body) : {};
-        const table = typeof input.TableName === 'string' ? ` ${input.TableName}` : '';
+        const table =
+          options.service === 'dynamodb' && typeof input.TableName === 'string' ? ` ${input.TableName}` : '';
         count(outcome.principal.name, `${operation || request.method}${table}`);
       }
       if (
@@ -433,9 +435,9 @@ export async function startGate(options: GateOptions): Promise<Gate> {
         url.pathname === '/v2/email/outbound-emails'
       ) {
         if (faults.sesDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.sesDelayMs));
-        const to = (
-          (jsonBody(body).Destination as { ToAddresses?: string[] } | undefined)?.ToAddresses ?? []
-        ).map((address) => address.toLowerCase());
+        const to = ((input.Destination as { ToAddresses?: string[] } | undefined)?.ToAddresses ?? []).map(
+          (address) => address.toLowerCase(),
+        );
         const rejected = to.find((address) => faults.sesRejectedAddresses.includes(address));
         const refusal =
           rejected === undefined
@@ -452,12 +454,11 @@ export async function startGate(options: GateOptions): Promise<Gate> {
       }
       const slow = faults.slowWrites;
       if (options.service === 'dynamodb' && slow !== undefined && slow.ms > 0) {
-        const held = writesOf(operation, jsonBody(body)).some((write) => write.table === slow.table);
+        const held = writesOf(operation, input).some((write) => write.table === slow.table);
         if (held) await new Promise((resolve) => setTimeout(resolve, slow.ms));
       }
       const lagged = options.service === 'dynamodb' && lag.active;
       if (lagged) {
-        const input = jsonBody(body);
         for (const write of writesOf(operation, input)) {
           const before = await rawDynamoDb(upstream, 'GetItem', {
             TableName: write.table,
@@ -471,12 +472,12 @@ export async function startGate(options: GateOptions): Promise<Gate> {
           );
         }
       }
-      const rewriteQuery = lagged && operation === 'Query' && typeof jsonBody(body).IndexName === 'string';
+      const rewriteQuery = lagged && operation === 'Query' && typeof input.IndexName === 'string';
       const sendTags =
         options.service === 'sesv2' &&
         request.method === 'POST' &&
         url.pathname === '/v2/email/outbound-emails'
-          ? tagsOfRequest(jsonBody(body))
+          ? tagsOfRequest(input)
           : undefined;
       const forwarded = httpRequest(
         {
@@ -522,7 +523,7 @@ export async function startGate(options: GateOptions): Promise<Gate> {
                 Items?: [];
                 Count?: number;
               };
-              const text = JSON.stringify(lag.rewrite(jsonBody(body), output));
+              const text = JSON.stringify(lag.rewrite(input, output));
               const { 'content-length': _length, 'x-amz-crc32': _crc, ...headers } = answer.headers;
               response.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
               response.end(text);

@@ -20,6 +20,15 @@ afterEach(() => {
   Object.assign(stack().faults, NO_FAULTS);
 });
 
+/** One decline recorded in `week` (its first day), so the week's edition has something to send. */
+async function recordDecline(id: string, week: string): Promise<void> {
+  const recorded = await stack().api(`/outcomes/${id}`, {
+    method: 'PUT',
+    body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
+  });
+  expect(recorded.status).toBe(201);
+}
+
 async function ledgerItem(week: string, address: string): Promise<Record<string, unknown> | undefined> {
   const out = await documents.send(
     new GetCommand({
@@ -36,11 +45,7 @@ describe('a send whose answer never came', () => {
     const week = '2017-09-02';
     const reader = 'unknown-reader@example.org';
     await subscribeAndConfirm(stack(), reader);
-    const recorded = await stack().api('/outcomes/UNKNOWN-1', {
-      method: 'PUT',
-      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
-    });
-    expect(recorded.status).toBe(201);
+    await recordDecline('UNKNOWN-1', week);
 
     // SES takes 11 s to answer; the client gives up after 10 s. SES has accepted the message.
     stack().faults.sesDelayMs = 11_000;
@@ -67,11 +72,7 @@ describe('a send whose answer never came', () => {
     const week = '2017-09-09';
     const reader = 'failed-reader@example.org';
     await subscribeAndConfirm(stack(), reader);
-    const recorded = await stack().api('/outcomes/UNKNOWN-2', {
-      method: 'PUT',
-      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
-    });
-    expect(recorded.status).toBe(201);
+    await recordDecline('UNKNOWN-2', week);
 
     stack().faults.sesRefusal = 'error';
     await stack().functions.get('publish')?.invoke({ date: week, email: true });
@@ -107,11 +108,7 @@ describe('one address SES rejects', () => {
     ];
     const refused = 'batch-refused@example.org';
     for (const reader of [...readers, refused]) await subscribeAndConfirm(stack(), reader);
-    const recorded = await stack().api('/outcomes/UNKNOWN-3', {
-      method: 'PUT',
-      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
-    });
-    expect(recorded.status).toBe(201);
+    await recordDecline('UNKNOWN-3', week);
 
     stack().faults.sesRejectedAddresses = [refused];
     await stack().functions.get('publish')?.invoke({ date: week, email: true });
@@ -149,11 +146,7 @@ describe('the daily quota reached', () => {
     const week = '2017-09-23';
     const reader = 'quota-reader@example.org';
     await subscribeAndConfirm(stack(), reader);
-    const recorded = await stack().api('/outcomes/UNKNOWN-4', {
-      method: 'PUT',
-      body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
-    });
-    expect(recorded.status).toBe(201);
+    await recordDecline('UNKNOWN-4', week);
 
     const sender = stack().functions.get('send');
     const failedBefore = sender?.logs().filter((line) => line.includes('send batch failed')).length ?? 0;
