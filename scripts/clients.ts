@@ -7,7 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { createClientBodySchema } from '#core/intake/schemas';
-import { toIssues } from '#http/json-body';
+import { toIssues } from '#core/issues';
 import { connect, fail, usage } from './stack-connection';
 
 const USAGE = `usage:

@@ -5,9 +5,22 @@ import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { editionsTable } from './table-definitions';
 
 const revKey = (revision: number) => `r${String(revision).padStart(10, '0')}`;
-/** Control items live beside the weeks under reserved partition keys that no week can equal. */
+/** Control items live beside the weeks under reserved partition keys (`_…`) that no week can equal. */
 const META_WEEK = '_meta';
-const DIRTY = 'dirty';
+/**
+ * Re-issue marks, spread over a few partitions by week: every record write to an ended week puts
+ * one, and a single partition takes about 1,000 writes a second. The weekly run reads them all.
+ */
+const DIRTY_SHARDS = 8;
+const dirtyPartition = (shard: number) => `_dirty#${shard}`;
+const dirtyKey = (week: string) => ({ week: dirtyPartition(shardOf(week)), rev: week });
+
+/** FNV-1a of the week, so consecutive weeks (a backfill) land in different partitions. */
+function shardOf(week: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < week.length; i++) hash = Math.imul(hash ^ week.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % DIRTY_SHARDS;
+}
 /** One partition per week for the record writes its mark stands for (`rev` is the detainer id). */
 const pendingPartition = (week: string) => `_pending#${week}`;
 
@@ -113,21 +126,26 @@ export class DynamoEditionStore implements EditionStore {
   }
 
   async dirtyWeeks(): Promise<string[]> {
-    const items = await queryAll<{ rev: string }>({
-      TableName: this.table,
-      KeyConditionExpression: '#week = :m AND begins_with(rev, :d)',
-      ExpressionAttributeNames: { '#week': 'week' },
-      ExpressionAttributeValues: { ':m': META_WEEK, ':d': `${DIRTY}#` },
-      ConsistentRead: true,
-    });
-    return items.map((item) => item.rev.slice(DIRTY.length + 1)).sort();
+    const shards = await Promise.all(
+      Array.from({ length: DIRTY_SHARDS }, (_, shard) =>
+        queryAll<{ rev: string }>({
+          TableName: this.table,
+          KeyConditionExpression: '#week = :d',
+          ExpressionAttributeNames: { '#week': 'week' },
+          ExpressionAttributeValues: { ':d': dirtyPartition(shard) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return shards
+      .flat()
+      .map((item) => item.rev)
+      .sort();
   }
 
   async markDirty(weeks: readonly string[], at: string): Promise<void> {
     for (const week of new Set(weeks)) {
-      await documents.send(
-        new PutCommand({ TableName: this.table, Item: { week: META_WEEK, rev: `${DIRTY}#${week}`, at } }),
-      );
+      await documents.send(new PutCommand({ TableName: this.table, Item: { ...dirtyKey(week), at } }));
     }
   }
 
@@ -176,7 +194,7 @@ export class DynamoEditionStore implements EditionStore {
       documents.send(
         new DeleteCommand({
           TableName: this.table,
-          Key: { week: META_WEEK, rev: `${DIRTY}#${week}` },
+          Key: dirtyKey(week),
           ConditionExpression: 'attribute_not_exists(rev) OR #at <= :seen',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':seen': seenAt },

@@ -73,3 +73,13 @@ export class UnsupportedMediaTypeError extends DomainError {
     super(415, 'request body must be JSON: send Content-Type: application/json');
   }
 }
+
+/**
+ * The call ran out of time before the work began (its deadline, see lambdas/http/deadline.ts):
+ * nothing was written, and sending the same request again is safe.
+ */
+export class OutOfTimeError extends DomainError {
+  constructor(message = 'the service is busy and did not get to this request: send it again') {
+    super(503, message, [], { 'retry-after': '1' });
+  }
+}

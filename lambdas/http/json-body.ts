@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Issue } from '#core/errors';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#core/errors';
+import { toIssues } from '#core/issues';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -80,23 +80,4 @@ export function stripNulls(value: unknown, keepTopLevel: readonly string[] = [])
     return out;
   }
   return value;
-}
-
-/** zod issues as the contract's `{path, message}` list. */
-export function toIssues(error: z.ZodError, prefix = ''): Issue[] {
-  const issues: Issue[] = [];
-  for (const issue of error.issues) {
-    const base = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        issues.push({
-          path: base === '' ? key : `${base}.${key}`,
-          message: `unknown field ${key}: remove it`,
-        });
-      }
-    } else {
-      issues.push({ path: base, message: issue.message });
-    }
-  }
-  return issues;
 }

@@ -72,6 +72,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'body over 256 KiB',
   415: 'body is not JSON',
   429: 'throttled',
+  503: 'the call ran out of time before it wrote anything: send it again (Retry-After)',
 };
 
 const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
@@ -119,7 +120,7 @@ export function openApiDocument(): unknown {
           responses: {
             '201': ok('created'),
             '200': ok('updated or unchanged'),
-            ...errors(400, 401, 403, 409, 412, 413, 415, 429),
+            ...errors(400, 401, 403, 409, 412, 413, 415, 429, 503),
           },
         },
         get: {
@@ -130,6 +131,8 @@ export function openApiDocument(): unknown {
       '/outcomes': {
         post: {
           summary: 'A batch of 1–100 records; valid items are stored even when others are not',
+          description:
+            'A result "conflict" means the item was not written: it contradicts stored facts, or the record was voided, or the call ran out of time before the item (its issue says so; send that item again, which is safe: a write equal to the stored record is "unchanged").',
           requestBody: body(batchBodySchema),
           responses: { '200': ok('one result per item, in order'), ...errors(400, 401, 403, 413, 415, 429) },
         },
@@ -139,7 +142,7 @@ export function openApiDocument(): unknown {
         post: {
           summary: 'Void a record entered in error',
           requestBody: body(voidBodySchema),
-          responses: { '200': ok('voided'), ...errors(400, 401, 403, 404, 413, 415, 429) },
+          responses: { '200': ok('voided'), ...errors(400, 401, 403, 404, 413, 415, 429, 503) },
         },
       },
       '/outcomes/{detainerId}/disputes': {

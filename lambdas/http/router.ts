@@ -6,6 +6,8 @@ export interface RouteRequest<A> {
   params: Record<string, string>;
   query: URLSearchParams;
   actor: A;
+  /** Aborts when the call must start no more work (its deadline, lambdas/http/deadline.ts). */
+  signal: AbortSignal;
 }
 
 export interface Route<A> {
@@ -37,7 +39,11 @@ function compile<A>(route: Route<A>): CompiledRoute<A> {
 /** A small method-and-path router: unknown paths are 404, known paths with another method 405. */
 export function router<A>(routes: readonly Route<A>[]) {
   const compiled = routes.map(compile);
-  return async (event: APIGatewayProxyEventV2, actor: A): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (
+    event: APIGatewayProxyEventV2,
+    actor: A,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method.toUpperCase();
     const path = event.rawPath;
     const allowed: string[] = [];
@@ -59,7 +65,8 @@ export function router<A>(routes: readonly Route<A>[]) {
           ]);
         }
       }
-      return route.handle({ event, params, query: new URLSearchParams(event.rawQueryString ?? ''), actor });
+      const query = new URLSearchParams(event.rawQueryString ?? '');
+      return route.handle({ event, params, query, actor, signal });
     }
     if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
     throw new NotFoundError(`no such endpoint: ${method} ${path}`);

@@ -1,4 +1,6 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { documents } from '#adapters/dynamodb';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { NO_FAULTS } from '#local/faults';
 import { syntheticRecord } from '../support/api';
@@ -74,5 +76,26 @@ describe('a correction the publication could not see', () => {
     stack().faults.slowWrites = undefined;
     expect(await publish(week)).toMatchObject({ result: 'published', revision: 2 });
     expect(await marked()).not.toContain(week);
+  });
+});
+
+describe('re-issue marks under load', () => {
+  it('spread over partitions, so a backfill of many ended weeks does not write to one', async () => {
+    const weeks = Array.from({ length: 24 }, (_, index) =>
+      new Date(Date.UTC(2016, 0, 2 + 7 * index)).toISOString().slice(0, 10),
+    );
+    await new DynamoEditionStore().markDirty(weeks, new Date().toISOString());
+    expect(await marked()).toEqual(expect.arrayContaining(weeks));
+
+    const scan = await documents.send(
+      new ScanCommand({ TableName: stack().tables.EDITIONS_TABLE ?? '', ProjectionExpression: 'week, rev' }),
+    );
+    const partitions = new Map<string, number>();
+    for (const item of scan.Items ?? []) {
+      if (!weeks.includes(String(item.rev))) continue;
+      partitions.set(String(item.week), (partitions.get(String(item.week)) ?? 0) + 1);
+    }
+    expect(partitions.size).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...partitions.values())).toBeLessThanOrEqual(weeks.length / 2);
   });
 });

@@ -7,7 +7,8 @@ import {
   weekKeys,
 } from '#core/intake/outcome-record';
 import { type OutcomeInput, putOutcomeBodySchema, recordRuleIssues } from '#core/intake/schemas';
-import { stripNulls, toIssues } from '#http/json-body';
+import { toIssues } from '#core/issues';
+import { stripNulls } from '#http/json-body';
 
 const base: OutcomeInput = {
   issuedOn: '2017-01-30',

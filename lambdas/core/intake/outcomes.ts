@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '#core/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  OutOfTimeError,
+  PreconditionFailedError,
+  ValidationError,
+} from '#core/errors';
 import { ALL_WEEKS, weeksTouched } from '#core/reissue-marks';
 import { backoff } from '#core/retry';
 import type { Actor, HistoryEntry, JurisdictionStore, OutcomeItem, OutcomeStore } from './model';
@@ -52,6 +58,16 @@ export interface PutOutcomeCommand {
   /** The revision the client last saw (If-Match), or '*' for "must exist". */
   ifMatch?: number | '*';
   actor: Actor;
+  /**
+   * Aborted when the call must stop starting work (its deadline, or a batch that failed): no write
+   * begins after it, and a write already begun runs to its end, so nothing lands after the answer.
+   */
+  signal?: AbortSignal;
+}
+
+/** Throws when the call may start no more writes. Checked before each attempt's first write. */
+function checkTime(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new OutOfTimeError();
 }
 
 /** A lost race is retried with jittered backoff; this bounds a call under extreme contention. */
@@ -77,6 +93,7 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
+    checkTime(command.signal);
     const stored = await deps.outcomes.get(command.detainerId);
     if (stored?.voided) {
       throw new ConflictError(`record ${command.detainerId} was voided and cannot be written`);
@@ -94,6 +111,8 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
         );
       }
     }
+    // The attempt's first write is the binding: past this point it runs to the record write.
+    checkTime(command.signal);
     const renames = await bindJurisdictions(deps.jurisdictions, record, deps.now().toISOString());
 
     const at = deps.now().toISOString();
@@ -233,6 +252,8 @@ export interface VoidCommand {
   detainerId: string;
   reason: string;
   actor: Actor;
+  /** As PutOutcomeCommand's. */
+  signal?: AbortSignal;
 }
 
 /** The weeks' re-issue marks and the write they stand for, before the write. */
@@ -254,6 +275,7 @@ export async function voidOutcome(
 ): Promise<WriteOutcome & { voided: true }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
+    checkTime(command.signal);
     const stored = await deps.outcomes.get(command.detainerId);
     if (!stored) throw new NotFoundError(`no record ${command.detainerId}`);
     if (stored.voided)
@@ -267,6 +289,7 @@ export async function voidOutcome(
       reason: command.reason,
       changes: [{ field: 'voided', before: false, after: true }],
     };
+    checkTime(command.signal);
     await deps.outcomes.putHistory(stored.detainerId, stored.lastChange);
     const dirty = weeksTouched([stored.record], deps.today());
     await markWeeks(deps, dirty, { detainerId: stored.detainerId, revision }, at);

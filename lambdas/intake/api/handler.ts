@@ -10,6 +10,7 @@ import { intakeEnvironment } from '#config/functions';
 import { UnauthorizedError } from '#core/errors';
 import { todayIn } from '#core/reporting-week';
 import { type AuthContext, bearerAuth } from '#http/auth';
+import { callDeadline } from '#http/deadline';
 import { errorHandler } from '#http/error-handler';
 import { router } from '#http/router';
 import { type IntakeServices, intakeRoutes } from './routes';
@@ -39,5 +40,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .handler(async (event, context): Promise<APIGatewayProxyStructuredResultV2> => {
     if (isPublic(event)) return route(event, { id: 'public', name: 'public', role: 'intake' });
     if (!context.actor) throw new UnauthorizedError();
-    return route(event, context.actor);
+    return route(event, context.actor, callDeadline(context));
   });

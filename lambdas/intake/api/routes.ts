@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { ConflictError, DomainError, ValidationError } from '#core/errors';
+import { ValidationError } from '#core/errors';
+import { writeBatch } from '#core/intake/batch';
 import { createClient, publicClient, revokeClient } from '#core/intake/clients';
 import { listDisputes, openDispute, resolveDispute } from '#core/intake/disputes';
 import { putJurisdiction } from '#core/intake/jurisdictions';
@@ -8,7 +9,6 @@ import type { Actor, ClientStore, DisputeStore } from '#core/intake/model';
 import { getOutcome, type IntakeDeps, putOutcome, voidOutcome } from '#core/intake/outcomes';
 import {
   batchBodySchema,
-  batchItemSchema,
   createClientBodySchema,
   detainerIdSchema,
   disputeBodySchema,
@@ -19,8 +19,9 @@ import {
   resolutionBodySchema,
   voidBodySchema,
 } from '#core/intake/schemas';
+import { toIssues } from '#core/issues';
 import { forgetCachedTokens, requireRole } from '#http/auth';
-import { parseBody, requestHeader, toIssues, validate } from '#http/json-body';
+import { parseBody, requestHeader, validate } from '#http/json-body';
 import { openApiDocument } from '#http/openapi';
 import { json } from '#http/responses';
 import type { Route } from '#http/router';
@@ -71,7 +72,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
     {
       method: 'PUT',
       path: '/outcomes/{detainerId}',
-      handle: async ({ event, params, actor }) => {
+      handle: async ({ event, params, actor, signal }) => {
         requireRole(actor, WRITERS, 'write records');
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason, ...input } = parseBody(event, putOutcomeBodySchema);
@@ -80,6 +81,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
           detainerId,
           input,
           actor,
+          signal,
           ...(reason === undefined ? {} : { reason }),
           ...(condition === undefined ? {} : { ifMatch: condition }),
         });
@@ -89,10 +91,10 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
     {
       method: 'POST',
       path: '/outcomes',
-      handle: async ({ event, actor }) => {
+      handle: async ({ event, actor, signal }) => {
         requireRole(actor, WRITERS, 'write records');
         const { outcomes } = parseBody(event, batchBodySchema);
-        return json(200, { results: await writeBatch(services, outcomes, actor) });
+        return json(200, { results: await writeBatch(services, outcomes, actor, signal) });
       },
     },
     {
@@ -107,11 +109,11 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
     {
       method: 'POST',
       path: '/outcomes/{detainerId}/void',
-      handle: async ({ event, params, actor }) => {
+      handle: async ({ event, params, actor, signal }) => {
         requireRole(actor, WRITERS, 'void records');
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason } = parseBody(event, voidBodySchema);
-        const out = await voidOutcome(services, { detainerId, reason, actor });
+        const out = await voidOutcome(services, { detainerId, reason, actor, signal });
         return json(200, out, etag(out.revision));
       },
     },
@@ -206,76 +208,4 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       },
     },
   ];
-}
-
-type BatchResult =
-  | { detainerId: string; result: 'created' | 'updated' | 'unchanged'; revision: number }
-  | { detainerId: string; result: 'invalid' | 'conflict'; issues: { path: string; message: string }[] };
-
-const BATCH_CONCURRENCY = 8;
-
-/**
- * Writes a batch: each item is validated and written on its own, so valid items are stored
- * even when others are not. Items for one detainer run in order; different detainers in parallel.
- */
-async function writeBatch(deps: IntakeDeps, items: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
-  const results: BatchResult[] = new Array(items.length);
-  const chains = new Map<string, number[]>();
-  for (const [index, raw] of items.entries()) {
-    const prefix = `outcomes.${index}`;
-    const label =
-      typeof (raw as { detainerId?: unknown })?.detainerId === 'string'
-        ? String((raw as { detainerId: string }).detainerId)
-        : '';
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      results[index] = {
-        detainerId: label,
-        result: 'invalid',
-        issues: [{ path: prefix, message: 'each item must be an object' }],
-      };
-      continue;
-    }
-    const parsed = batchItemSchema.safeParse(raw);
-    if (!parsed.success) {
-      results[index] = { detainerId: label, result: 'invalid', issues: toIssues(parsed.error, prefix) };
-      continue;
-    }
-    const chain = chains.get(parsed.data.detainerId) ?? [];
-    chain.push(index);
-    chains.set(parsed.data.detainerId, chain);
-  }
-  const queue = [...chains.values()];
-  const worker = async () => {
-    for (let chain = queue.shift(); chain; chain = queue.shift()) {
-      for (const index of chain) {
-        const parsed = batchItemSchema.parse(items[index]);
-        const { detainerId, reason, ...input } = parsed;
-        try {
-          const out = await putOutcome(deps, {
-            detainerId,
-            input,
-            actor,
-            ...(reason === undefined ? {} : { reason }),
-          });
-          results[index] = { detainerId, result: out.result, revision: out.revision };
-        } catch (error) {
-          if (!(error instanceof DomainError) || (error.status !== 400 && error.status !== 409)) throw error;
-          const prefix = `outcomes.${index}`;
-          const issues = (
-            error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]
-          ).map((i) => ({
-            path: i.path === '' ? prefix : `${prefix}.${i.path}`,
-            message: i.message,
-          }));
-          results[index] = {
-            detainerId,
-            result: error instanceof ConflictError ? 'conflict' : 'invalid',
-            issues,
-          };
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, worker));
-  return results;
 }
