@@ -17,12 +17,18 @@ export interface FaultModes {
   /** SES answering slowly (ms added before each SendEmail answer). */
   sesDelayMs: number;
   /**
-   * SES refusing sends: `throttling` (the sending rate, 429 TooManyRequestsException),
-   * `daily-quota` (the 24-hour quota, which SES also reports as TooManyRequestsException),
-   * `paused` (sending paused for the account, SendingPausedException), `error` (a 500 before SES
-   * accepted anything: the caller cannot tell that from a 500 after).
+   * SES refusing sends: `throttling` (the sending rate, 429 TooManyRequestsException), `paused`
+   * (sending paused for the account, SendingPausedException; GetAccount then says
+   * `SendingEnabled: false`), `error` (a 500 before SES accepted anything: the caller cannot tell
+   * that from a 500 after).
    */
-  sesRefusal: 'none' | 'throttling' | 'daily-quota' | 'paused' | 'error';
+  sesRefusal: 'none' | 'throttling' | 'paused' | 'error';
+  /**
+   * The account's 24-hour quota: each send SES accepts counts in `sent`; at `max24HourSend` SES
+   * refuses with "Daily message quota exceeded" (a TooManyRequestsException) and GetAccount reports
+   * the quota used. Setting `sent` lower is the rolling 24 hours passing. Undefined: no quota.
+   */
+  sesQuota: { max24HourSend: number; sent: number } | undefined;
   /**
    * Recipients SES refuses as the sandbox refuses an unverified address (400 MessageRejected
    * naming the address), while it accepts mail to every other.
@@ -39,9 +45,17 @@ export const NO_FAULTS: FaultModes = {
   indexLagMs: 0,
   sesDelayMs: 0,
   sesRefusal: 'none',
+  sesQuota: undefined,
   sesRejectedAddresses: [],
   slowWrites: undefined,
 };
+
+/** SES's answer at the 24-hour quota. */
+export const DAILY_QUOTA_REFUSAL = {
+  status: 429,
+  type: 'TooManyRequestsException',
+  message: 'Daily message quota exceeded.',
+} as const;
 
 /** The SES error a refusal mode answers SendEmail with. */
 export function sesRefusal(
@@ -50,8 +64,6 @@ export function sesRefusal(
   switch (mode) {
     case 'throttling':
       return { status: 429, type: 'TooManyRequestsException', message: 'Maximum sending rate exceeded.' };
-    case 'daily-quota':
-      return { status: 429, type: 'TooManyRequestsException', message: 'Daily message quota exceeded.' };
     case 'paused':
       return { status: 400, type: 'SendingPausedException', message: 'Sending is paused for this account.' };
     case 'error':

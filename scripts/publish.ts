@@ -114,6 +114,22 @@ async function waitForSend(week: string, revision: number): Promise<number> {
       if (line !== last) console.log(line);
       last = line;
       if (done >= progress.total) return progress.sent;
+      if (progress.paused !== undefined) {
+        const left = progress.total - done;
+        const next = progress.paused.nextCheckAt;
+        if (progress.paused.reason === 'paused') {
+          fail(
+            `SES has paused sending for the account: ${progress.sent} sent, ${left} waiting. ` +
+              `Nobody is lost: the sender asks SES again every 15 minutes (next by ${next}) and goes on when ` +
+              'sending is enabled. Find out why in the SES console (reputation, bounces, complaints).',
+          );
+        }
+        console.log(
+          `paused at SES's daily quota: ${progress.sent} sent, ${left} waiting; sending resumes on its own ` +
+            `as the rolling 24-hour quota allows (next check by ${next}). \`npm run status\` follows it.`,
+        );
+        return progress.sent;
+      }
     }
     if (Date.now() - started > 30 * 60_000)
       fail('the send did not finish within 30 minutes; run the command again to resume');

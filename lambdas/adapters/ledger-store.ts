@@ -1,6 +1,6 @@
 import { GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
-import type { ClaimResult, LedgerStore, QueueState, SendProgress } from '#core/mail/send-ledger';
+import type { ClaimResult, LedgerStore, QueueState, SendPause, SendProgress } from '#core/mail/send-ledger';
 import { conditionalWrite, documents } from './dynamodb';
 import { sendLedgerTable } from './table-definitions';
 
@@ -201,7 +201,42 @@ export class DynamoLedgerStore implements LedgerStore {
     );
     const item = out.Item;
     if (!item) return undefined;
-    return { status: item.queueStatus === 'queued' ? 'queued' : 'queueing', total: Number(item.total ?? 0) };
+    const state: QueueState = {
+      status: item.queueStatus === 'queued' ? 'queued' : 'queueing',
+      total: Number(item.total ?? 0),
+    };
+    if (item.pausedFor === 'daily-quota' || item.pausedFor === 'paused') {
+      state.paused = { reason: item.pausedFor, nextCheckAt: String(item.nextCheckAt ?? '') };
+    }
+    return state;
+  }
+
+  async notePause(edition: string, pause: SendPause): Promise<void> {
+    // Only an edition whose fan-out began has a progress item: never make one up.
+    await conditionalWrite(
+      documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { edition, address: PROGRESS },
+          UpdateExpression: 'SET pausedFor = :r, nextCheckAt = :n',
+          ConditionExpression: 'attribute_exists(address)',
+          ExpressionAttributeValues: { ':r': pause.reason, ':n': pause.nextCheckAt },
+        }),
+      ),
+    );
+  }
+
+  async clearPause(edition: string): Promise<void> {
+    await conditionalWrite(
+      documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { edition, address: PROGRESS },
+          UpdateExpression: 'REMOVE pausedFor, nextCheckAt',
+          ConditionExpression: 'attribute_exists(pausedFor)',
+        }),
+      ),
+    );
   }
 
   async progress(edition: string): Promise<SendProgress | undefined> {

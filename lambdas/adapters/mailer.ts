@@ -1,4 +1,4 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { readEnvironment } from '#config/env';
 import { mailEnvironment } from '#config/functions';
 import type { OutgoingEmail, SentEmail } from '#core/mail/outgoing-email';
@@ -86,4 +86,14 @@ export async function sendEmail(email: OutgoingEmail): Promise<SentEmail> {
   );
   if (out.MessageId === undefined) throw new Error('SES accepted the message but gave no MessageId');
   return { messageId: out.MessageId };
+}
+
+/** SES's GetAccount, reduced to what the sender decides on: may it send now, and how many more. */
+export async function accountState(): Promise<{ sendingEnabled: boolean; quotaLeft: number }> {
+  const out = await ses.send(new GetAccountCommand({}));
+  const quota = out.SendQuota;
+  const max = quota?.Max24HourSend ?? 0;
+  // -1 is SES's "unlimited".
+  const left = max < 0 ? Number.POSITIVE_INFINITY : max - (quota?.SentLast24Hours ?? 0);
+  return { sendingEnabled: out.SendingEnabled !== false, quotaLeft: left };
 }

@@ -145,7 +145,7 @@ export class AppFunction extends NodejsFunction {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions. Every other statement names its resources (tests/infra asserts them).',
+        'Only actions that support no resource-level permissions have "*": xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) and, for the sender alone, ses:GetAccount. Every other statement names its resources (tests/infra asserts them).',
     });
   }
 

@@ -169,6 +169,9 @@ export class Mailer extends Construct {
         }),
       );
     this.grantSendEmail(this.sendFunction);
+    // A batch that waited for the daily quota or a pause asks SES whether it may send now.
+    // GetAccount has no resource to name: IAM takes only "*" for it.
+    this.sendFunction.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
     this.sendFunction.addEventSource(
       new SqsEventSource(this.sendQueue.queue, {
         batchSize: QUEUES.send.batchSize,

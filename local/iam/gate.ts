@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type RunningEmulator, running } from '../emulators';
-import { type FaultModes, IndexLag, NO_FAULTS, sesRefusal, writesOf } from '../faults';
+import { DAILY_QUOTA_REFUSAL, type FaultModes, IndexLag, NO_FAULTS, sesRefusal, writesOf } from '../faults';
 import { ACCOUNT_ID, REGION } from '../sqs/queues';
 import { type ConditionContext, isAllowed } from './policy';
 import { accessKeyOf, type Principal, type Principals } from './principals';
@@ -181,6 +181,9 @@ function sesv2(identities: () => readonly string[]): Classifier {
         ],
         context: { 'ses:FromAddress': from },
       };
+    }
+    if (request.method === 'GET' && url.pathname === '/v2/email/account') {
+      return { accesses: [{ action: 'ses:GetAccount', resource: '*' }] };
     }
     const operation = url.pathname.split('/').filter(Boolean).slice(2).join('-') || 'Unknown';
     return { accesses: [{ action: `ses:${request.method ?? 'GET'}-${operation}`, resource: '*' }] };
@@ -389,6 +392,40 @@ async function rawDynamoDb(upstream: URL, operation: string, input: unknown): Pr
   return output;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * SES v2 GetAccount as the gate knows the account: sending enabled unless the `paused` fault is
+ * on; the 24-hour quota of the `sesQuota` fault, or a large one that counts the sends accepted in
+ * the last 24 hours. MaxSendRate is not enforced locally (the `throttling` fault stands for it).
+ */
+function sesAccount(faults: FaultModes, accepted: number[]): Record<string, unknown> {
+  while (accepted.length > 0 && (accepted[0] ?? 0) < Date.now() - DAY_MS) accepted.shift();
+  const quota = faults.sesQuota;
+  return {
+    DedicatedIpAutoWarmupEnabled: false,
+    EnforcementStatus: 'HEALTHY',
+    ProductionAccessEnabled: true,
+    SendingEnabled: faults.sesRefusal !== 'paused',
+    SendQuota: {
+      Max24HourSend: quota?.max24HourSend ?? 1_000_000,
+      MaxSendRate: 1_000,
+      SentLast24Hours: quota?.sent ?? accepted.length,
+    },
+    SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+  };
+}
+
+function writeJsonAnswer(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(text);
+}
+
 /** Starts the gate of one service in front of `target`. */
 export async function startGate(options: GateOptions): Promise<Gate> {
   let identities: readonly string[] = [];
@@ -398,6 +435,8 @@ export async function startGate(options: GateOptions): Promise<Gate> {
   const lag = new IndexLag(() => (options.faults ?? NO_FAULTS).indexLagMs);
   const counts = new Map<string, Map<string, number>>();
   const sentTags = new Map<string, Record<string, string[]>>();
+  /** When SES accepted each send of the last 24 hours (GetAccount's SentLast24Hours). */
+  const accepted: number[] = [];
   const count = (principal: string, key: string) => {
     const mine = counts.get(principal) ?? new Map<string, number>();
     counts.set(principal, mine);
@@ -439,18 +478,24 @@ export async function startGate(options: GateOptions): Promise<Gate> {
           (address) => address.toLowerCase(),
         );
         const rejected = to.find((address) => faults.sesRejectedAddresses.includes(address));
+        const quota = faults.sesQuota;
         const refusal =
-          rejected === undefined
-            ? sesRefusal(faults.sesRefusal)
-            : {
+          rejected !== undefined
+            ? {
                 status: 400,
                 type: 'MessageRejected',
                 message: `Email address is not verified. The following identities failed the check in region ${REGION.toUpperCase()}: ${rejected}`,
-              };
+              }
+            : (sesRefusal(faults.sesRefusal) ??
+              (quota !== undefined && quota.sent >= quota.max24HourSend ? DAILY_QUOTA_REFUSAL : undefined));
         if (refusal !== undefined) {
           sendError('sesv2', response, refusal.status, refusal.type, refusal.message);
           return;
         }
+      }
+      if (options.service === 'sesv2' && request.method === 'GET' && url.pathname === '/v2/email/account') {
+        writeJsonAnswer(response, 200, sesAccount(faults, accepted));
+        return;
       }
       const slow = faults.slowWrites;
       if (options.service === 'dynamodb' && slow !== undefined && slow.ms > 0) {
@@ -507,6 +552,8 @@ export async function startGate(options: GateOptions): Promise<Gate> {
               const bytes = Buffer.concat(chunks);
               const messageId = (jsonBody(bytes) as { MessageId?: unknown }).MessageId;
               if (typeof messageId === 'string') {
+                accepted.push(Date.now());
+                if (faults.sesQuota !== undefined) faults.sesQuota.sent += 1;
                 sentTags.set(messageId, sendTags);
                 if (sentTags.size > 100_000) sentTags.delete(sentTags.keys().next().value ?? '');
               }

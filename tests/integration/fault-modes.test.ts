@@ -1,5 +1,5 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_FAULTS } from '#local/faults';
 import { syntheticRecord } from '../support/api';
@@ -75,6 +75,14 @@ describe('index lag', () => {
 });
 
 describe('SES faults', () => {
+  const account = async () => {
+    const client = new SESv2Client({ maxAttempts: 1 });
+    try {
+      return await client.send(new GetAccountCommand({}));
+    } finally {
+      client.destroy();
+    }
+  };
   const send = async () => {
     const client = new SESv2Client({ maxAttempts: 1 });
     const started = Date.now();
@@ -99,13 +107,27 @@ describe('SES faults', () => {
       name: 'TooManyRequestsException',
       message: 'Maximum sending rate exceeded.',
     });
-    stack().faults.sesRefusal = 'daily-quota';
+    stack().faults.sesRefusal = 'paused';
+    await expect(send()).rejects.toMatchObject({ name: 'SendingPausedException' });
+    await expect(account()).resolves.toMatchObject({ SendingEnabled: false });
+  });
+
+  it('keeps a 24-hour quota: counts accepted sends, refuses past it, and reports it in GetAccount', async () => {
+    stack().faults.sesQuota = { max24HourSend: 2, sent: 0 };
+    await expect(account()).resolves.toMatchObject({
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 2, SentLast24Hours: 0 },
+    });
+    await expect(send()).resolves.toMatchObject({ ok: true });
+    await expect(send()).resolves.toMatchObject({ ok: true });
     await expect(send()).rejects.toMatchObject({
       name: 'TooManyRequestsException',
       message: 'Daily message quota exceeded.',
     });
-    stack().faults.sesRefusal = 'paused';
-    await expect(send()).rejects.toMatchObject({ name: 'SendingPausedException' });
+    await expect(account()).resolves.toMatchObject({ SendQuota: { Max24HourSend: 2, SentLast24Hours: 2 } });
+    // The rolling 24 hours pass.
+    stack().faults.sesQuota = { max24HourSend: 2, sent: 0 };
+    await expect(send()).resolves.toMatchObject({ ok: true });
   });
 
   it('answers slowly', async () => {

@@ -233,6 +233,8 @@ describe('the sender crashing at any point', () => {
         release: (...args) => realLedger.release(...args),
         markRejected: (...args) => realLedger.markRejected(...args),
         reconcile: (...args) => realLedger.reconcile(...args),
+        notePause: (...args) => realLedger.notePause(...args),
+        clearPause: (...args) => realLedger.clearPause(...args),
       };
       const deps: SendDeps = {
         ...real,

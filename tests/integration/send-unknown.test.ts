@@ -140,36 +140,3 @@ describe('one address SES rejects', () => {
     expect(progress?.skipped).toBe(1);
   });
 });
-
-describe('the daily quota reached', () => {
-  it('defers the batch without using up a receive, and mails each reader once when the quota allows', async () => {
-    const week = '2017-09-23';
-    const reader = 'quota-reader@example.org';
-    await subscribeAndConfirm(stack(), reader);
-    await recordDecline('UNKNOWN-4', week);
-
-    const sender = stack().functions.get('send');
-    const failedBefore = sender?.logs().filter((line) => line.includes('send batch failed')).length ?? 0;
-    stack().faults.sesRefusal = 'daily-quota';
-    await stack().functions.get('publish')?.invoke({ date: week, email: true });
-    await eventually(
-      async () =>
-        sender
-          ?.logs()
-          .filter((line) => line.includes('send batch deferred') && line.includes('daily-quota')) ?? [],
-      (lines) => lines.length > 0,
-      'the batch deferred at the quota',
-      20_000,
-    );
-    const editionsTo = async () =>
-      (await mailTo(stack(), reader)).filter((mail) => mail.body.text?.includes(`/reports/${week}/`));
-    expect(await editionsTo()).toHaveLength(0);
-
-    // The quota resets: the deferred batch (15 minutes, shrunk by LOCAL_TIME_SCALE) goes through.
-    stack().faults.sesRefusal = 'none';
-    await eventually(editionsTo, (mails) => mails.length === 1, 'the edition after the quota reset', 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await editionsTo()).toHaveLength(1);
-    expect(sender?.logs().filter((line) => line.includes('send batch failed')).length).toBe(failedBefore);
-  }, 60_000);
-});

@@ -50,6 +50,8 @@ async function main(): Promise<void> {
         release: (...args) => ledger.release(...args),
         markRejected: (...args) => ledger.markRejected(...args),
         reconcile: (...args) => ledger.reconcile(...args),
+        notePause: (...args) => ledger.notePause(...args),
+        clearPause: (...args) => ledger.clearPause(...args),
       },
       subscriber: (address) => subscribers.get(address),
       email: async () => ({

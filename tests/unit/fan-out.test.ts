@@ -31,6 +31,8 @@ function recordingLedger(initial?: QueueState) {
     markRejected: refuse('markRejected'),
     release: refuse('release'),
     reconcile: refuse('reconcile'),
+    notePause: refuse('notePause'),
+    clearPause: refuse('clearPause'),
     finishQueueing: async (_edition, total) => {
       calls.push('finishQueueing');
       state = { status: 'queued', total };

@@ -12,6 +12,11 @@ export const sendJobSchema = z.strictObject({
   week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   revision: z.number().int().positive(),
   addresses: z.array(z.string().min(3).max(254)).min(1).max(RECIPIENTS_PER_MESSAGE),
+  /**
+   * Set on a batch queued again because SES reached the daily quota or paused the account's
+   * sending: the sender asks SES (GetAccount) whether it may send before it tries anyone.
+   */
+  waitingFor: z.enum(['daily-quota', 'paused']).optional(),
 });
 
 export type SendJob = z.infer<typeof sendJobSchema>;

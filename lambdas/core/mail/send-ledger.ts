@@ -26,8 +26,12 @@ export function editionOfTag(value: string): string | undefined {
 
 export type DeferReason = 'throttled' | 'daily-quota' | 'paused';
 
-/** How long a deferred batch waits before it is tried again, by reason (SQS allows 15 minutes at most). */
-export const DEFER_SECONDS: Record<DeferReason, number> = { throttled: 60, 'daily-quota': 900, paused: 900 };
+/**
+ * How long a deferred batch waits before it is tried again, by reason (SQS allows 15 minutes at
+ * most). The daily quota is a rolling 24 hours, so room comes back bit by bit: asked every 5
+ * minutes (GetAccount, no send). A paused account needs a person: every 15 minutes.
+ */
+export const DEFER_SECONDS: Record<DeferReason, number> = { throttled: 60, 'daily-quota': 300, paused: 900 };
 
 /** How long a send whose answer never came waits for SES's send event before it is sent once more. */
 export const UNKNOWN_RESEND_AFTER_MS = 60 * 60 * 1000;
@@ -39,6 +43,21 @@ export interface QueueState {
   status: 'queueing' | 'queued';
   /** Recipients queued (known once `queued`). */
   total: number;
+  /** Set while sending waits for SES: the daily quota, or the account's sending paused. */
+  paused?: SendPause;
+}
+
+/** Why an edition's sending waits, and when the sender next asks SES whether it may go on. */
+export interface SendPause {
+  reason: 'daily-quota' | 'paused';
+  nextCheckAt: string;
+}
+
+/** What SES's GetAccount says about sending now. */
+export interface AccountState {
+  sendingEnabled: boolean;
+  /** Sends the 24-hour quota still allows. */
+  quotaLeft: number;
 }
 
 /** The fan-out's state with what the ledger says was done (an operator's view: it counts every recipient). */
@@ -68,6 +87,10 @@ export interface LedgerStore {
   queueState(edition: string): Promise<QueueState | undefined>;
   /** The state with sent and skipped counted from the recipient items (for `npm run publish`). */
   progress(edition: string): Promise<SendProgress | undefined>;
+  /** Notes on the edition's progress that its sending waits for SES (for `publish` and `status`). */
+  notePause(edition: string, pause: SendPause): Promise<void>;
+  /** Removes that note once SES lets sending go on. */
+  clearPause(edition: string): Promise<void>;
   startQueueing(edition: string, at: Date): Promise<void>;
   finishQueueing(edition: string, total: number, at: Date): Promise<void>;
 }
@@ -95,6 +118,8 @@ export interface SendDeps {
   isThrottling: (error: unknown) => boolean;
   /** Why SES will not send now, for errors that are about the account, not this message. */
   deferReason?: (error: unknown) => DeferReason | undefined;
+  /** SES's GetAccount: asked before a batch that waited for the quota or a pause tries anyone. */
+  account?: () => Promise<AccountState>;
   /** The send's answer never came: SES may or may not have accepted the message. */
   isUnknownOutcome: (error: unknown) => boolean;
   /**
@@ -141,6 +166,20 @@ const THROTTLE_RETRIES = 6;
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutcome> {
   const edition = editionKey(job.week, job.revision);
   const outcome: BatchOutcome = { sent: 0, skipped: 0, unknown: 0, pending: [] };
+  const pause = async (reason: DeferReason, addresses: string[]): Promise<BatchOutcome> => {
+    outcome.deferred = { addresses, reason };
+    if (reason !== 'throttled') {
+      const nextCheckAt = new Date(deps.now().getTime() + DEFER_SECONDS[reason] * 1000).toISOString();
+      await deps.ledger.notePause(edition, { reason, nextCheckAt });
+    }
+    return outcome;
+  };
+  if (job.waitingFor !== undefined && deps.account !== undefined) {
+    const waiting = await stillWaiting(deps.account, job.waitingFor);
+    // Nobody is tried while SES says no: the batch waits again, whole, using up no receive.
+    if (waiting !== undefined) return pause(waiting, job.addresses);
+    await deps.ledger.clearPause(edition);
+  }
   for (const [index, address] of job.addresses.entries()) {
     const subscriber = await deps.subscriber(address);
     if (subscriber?.status !== 'confirmed') {
@@ -168,8 +207,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     const defer = async (reason: DeferReason): Promise<BatchOutcome> => {
       // SES accepted nothing: this reader and the rest wait as a batch of their own.
       await deps.ledger.release(edition, address, deps.owner, deps.now());
-      outcome.deferred = { addresses: job.addresses.slice(index), reason };
-      return outcome;
+      return pause(reason, job.addresses.slice(index));
     };
     try {
       messageId = await sendWithBackoff(deps, message);
@@ -195,6 +233,22 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     outcome.sent++;
   }
   return outcome;
+}
+
+/** Why SES still will not send, by its GetAccount; an answer that never came counts as "still". */
+async function stillWaiting(
+  account: () => Promise<AccountState>,
+  waitingFor: 'daily-quota' | 'paused',
+): Promise<'daily-quota' | 'paused' | undefined> {
+  let state: AccountState;
+  try {
+    state = await account();
+  } catch {
+    return waitingFor;
+  }
+  if (!state.sendingEnabled) return 'paused';
+  if (state.quotaLeft < 1) return 'daily-quota';
+  return undefined;
 }
 
 async function sendWithBackoff(

@@ -28,9 +28,11 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event)
       const outcome = await sendBatch({ ...deps, owner }, job);
       if (outcome.deferred !== undefined && queueUrl !== undefined) {
         const { addresses, reason } = outcome.deferred;
-        await enqueue(queueUrl, sendJobSchema, [{ ...job, addresses }], {
-          delaySeconds: DEFER_SECONDS[reason],
-        });
+        const { waitingFor: _previous, ...rest } = job;
+        // At the quota or paused, the batch asks SES first when it comes back (GetAccount).
+        const again =
+          reason === 'throttled' ? { ...rest, addresses } : { ...rest, addresses, waitingFor: reason };
+        await enqueue(queueUrl, sendJobSchema, [again], { delaySeconds: DEFER_SECONDS[reason] });
         console.log(
           JSON.stringify({
             level: reason === 'paused' ? 'ERROR' : 'WARN',

@@ -1,16 +1,14 @@
 import { readStoredEmail } from '#adapters/edition-data';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
-import { sendEmail } from '#adapters/mailer';
+import { accountState, sendEmail } from '#adapters/mailer';
 import { secretSourceFromEnv } from '#adapters/secret-source';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { readEnvironment } from '#config/env';
 import { senderEnvironment } from '#config/functions';
 import { RateLimiter } from '#core/mail/rate-limiter';
-import type { SendDeps, StoredEmail } from '#core/mail/send-ledger';
+import type { AccountState, SendDeps, StoredEmail } from '#core/mail/send-ledger';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 import { deferReason, isUnknownOutcome, rejection, THROTTLES } from './ses-errors';
-
-/** SES's throttling errors, including "daily message quota exceeded". */
 
 /**
  * The account's send rate (with headroom) shared by the sender's concurrent containers:
@@ -23,6 +21,23 @@ const ledger = new DynamoLedgerStore();
 const subscribers = new DynamoSubscriberStore();
 const secrets = secretSourceFromEnv(env);
 const emails = new Map<string, Promise<StoredEmail>>();
+
+/**
+ * GetAccount, asked at most every 5 s per container: when the daily quota or a pause has made
+ * every batch wait, they all come back at once, and SES limits GetAccount to a call a second.
+ */
+const ACCOUNT_CACHE_MS = 5_000;
+let account: { state: Promise<AccountState>; at: number } | undefined;
+function cachedAccount(): Promise<AccountState> {
+  if (account === undefined || Date.now() - account.at > ACCOUNT_CACHE_MS) {
+    const state = accountState();
+    account = { state, at: Date.now() };
+    state.catch(() => {
+      account = undefined;
+    });
+  }
+  return account.state;
+}
 
 /** Everything a batch needs but the lease holder's name, which is one per batch delivery. */
 export type SenderDeps = Omit<SendDeps, 'owner'>;
@@ -56,6 +71,7 @@ export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): Sen
     isUnknownOutcome,
     rejection,
     deferReason,
+    account: cachedAccount,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };
