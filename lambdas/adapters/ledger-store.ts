@@ -239,6 +239,32 @@ export class DynamoLedgerStore implements LedgerStore {
     );
   }
 
+  async settledAddresses(edition: string): Promise<Set<string>> {
+    const settled = new Set<string>();
+    const pages = paginateQuery(
+      { client: documents },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'edition = :e',
+        FilterExpression: '#s IN (:sent, :skipped, :rejected, :unknown)',
+        ProjectionExpression: 'address',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':e': edition,
+          ':sent': 'sent',
+          ':skipped': 'skipped',
+          ':rejected': 'rejected',
+          ':unknown': 'unknown',
+        },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) settled.add(String(item.address));
+    }
+    return settled;
+  }
+
   async progress(edition: string): Promise<SendProgress | undefined> {
     const state = await this.queueState(edition);
     if (!state) return undefined;

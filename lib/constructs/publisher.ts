@@ -85,8 +85,9 @@ export class Publisher extends Construct {
       })
       // The recipients of an emailed edition, page by page from the confirmed index only.
       .bindTableAccess(tables.get(subscribersTable), { indexes: { byConfirmedShard: ['Query'] } })
-      // The fan-out's progress item (queueing, queued, totals), so a rerun resumes it.
-      .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'UpdateItem'] })
+      // The fan-out's progress item (queueing, queued, totals), so a rerun resumes it; an
+      // operator's rerun reads which readers the edition has settled (Query, one partition).
+      .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'Query', 'UpdateItem'] })
       // `list`: the publisher reads earlier files, and a missing one must answer 404, not 403.
       .bindBucket('SITE_BUCKET', props.siteBucket, { objects: ['GetObject', 'PutObject'], list: true })
       .bindBucket('DATA_BUCKET', props.dataBucket, {

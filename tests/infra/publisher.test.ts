@@ -146,7 +146,7 @@ describe('publisher', () => {
         ],
         'Editions/index/archive': ['dynamodb:Query'],
         'Subscribers/index/byConfirmedShard': ['dynamodb:Query'],
-        SendLedger: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        SendLedger: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         'site bucket': ['s3:ListBucket'],
         'site objects': ['s3:GetObject', 's3:PutObject'],
         'data bucket': ['s3:ListBucket'],

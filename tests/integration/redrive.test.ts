@@ -1,14 +1,14 @@
-import {
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { eventually, mailTo, runCli, subscribeAndConfirm } from '../support/publishing';
+import {
+  deadLetterAll,
+  eventually,
+  mailTo,
+  queueDepth,
+  runCli,
+  subscribeAndConfirm,
+} from '../support/publishing';
 
 /**
  * Readers stranded in a dead-letter queue (issue 11, item 6): `npm run redrive` (contract §6)
@@ -21,13 +21,6 @@ const county = { id: 'XQRD0101', name: 'Synthetic Redrive County Sheriff’s Off
 const READERS = ['redrive-1@example.org', 'redrive-2@example.org', 'redrive-3@example.org'];
 const WEEK = '2017-10-07';
 
-async function count(sqs: SQSClient, url: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  return Number(out.Attributes?.ApproximateNumberOfMessages);
-}
-
 describe('npm run redrive', () => {
   it('moves a dead-lettered send batch back, and each reader gets the edition once', async () => {
     for (const reader of READERS) await subscribeAndConfirm(stack(), reader);
@@ -39,26 +32,15 @@ describe('npm run redrive', () => {
     await stack().functions.get('publish')?.invoke({ date: WEEK, email: true });
 
     // Dead-lettered by hand: what five failed receives would have done.
-    const sqs = new SQSClient({});
     const queue = stack().queues.SEND_QUEUE_URL ?? '';
     const dlq = `${queue}-dlq`;
-    for (;;) {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }));
-      if ((out.Messages ?? []).length === 0) break;
-      for (const message of out.Messages ?? []) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: message.Body ?? '' }));
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl: queue, ReceiptHandle: message.ReceiptHandle ?? '' }),
-        );
-      }
-    }
-    expect(await count(sqs, dlq)).toBeGreaterThan(0);
+    expect(await deadLetterAll(queue)).toBeGreaterThan(0);
     await stack().enableEventSource('ddor-send');
 
     const run = await runCli('redrive.ts', ['--queue', 'send'], stack().dataDir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^send: moved [1-9]\d* dead-lettered message\(s\) back to ddor-send$/m);
-    expect(await count(sqs, dlq)).toBe(0);
+    expect(await queueDepth(dlq)).toBe(0);
 
     const editionsTo = async (reader: string) =>
       (await mailTo(stack(), reader)).filter((mail) => mail.body.text?.includes(`/reports/${WEEK}/`));
@@ -76,7 +58,6 @@ describe('npm run redrive', () => {
     expect(again.stdout).toContain('publish: moved 0');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const reader of READERS) expect(await editionsTo(reader)).toHaveLength(1);
-    sqs.destroy();
   });
 
   it('answers a queue it does not know with a usage error, moving nothing', async () => {

@@ -235,6 +235,7 @@ describe('the sender crashing at any point', () => {
         reconcile: (...args) => realLedger.reconcile(...args),
         notePause: (...args) => realLedger.notePause(...args),
         clearPause: (...args) => realLedger.clearPause(...args),
+        settledAddresses: (...args) => realLedger.settledAddresses(...args),
       };
       const deps: SendDeps = {
         ...real,

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import type { Edition } from '#core/edition/model';
@@ -212,4 +218,43 @@ export async function subscribeAndConfirm(stack: TestStack, address: string): Pr
 /** The value of a header of a stored message (names compared case-insensitively). */
 export function headerOf(mail: SentMail, name: string): string | undefined {
   return mail.headers?.find((header) => header.name.toLowerCase() === name.toLowerCase())?.value;
+}
+
+/**
+ * Moves every message of a queue (whose event source is disabled) to its dead-letter queue, as
+ * five failed receives would; answers how many.
+ */
+export async function deadLetterAll(queueUrl: string): Promise<number> {
+  const sqs = new SQSClient({});
+  let moved = 0;
+  try {
+    for (;;) {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      if ((out.Messages ?? []).length === 0) return moved;
+      for (const message of out.Messages ?? []) {
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: `${queueUrl}-dlq`, MessageBody: message.Body ?? '' }),
+        );
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle ?? '' }),
+        );
+        moved += 1;
+      }
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** Messages waiting in a queue. */
+export async function queueDepth(queueUrl: string): Promise<number> {
+  const sqs = new SQSClient({});
+  try {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return Number(out.Attributes?.ApproximateNumberOfMessages);
+  } finally {
+    sqs.destroy();
+  }
 }

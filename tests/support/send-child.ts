@@ -52,6 +52,7 @@ async function main(): Promise<void> {
         reconcile: (...args) => ledger.reconcile(...args),
         notePause: (...args) => ledger.notePause(...args),
         clearPause: (...args) => ledger.clearPause(...args),
+        settledAddresses: (...args) => ledger.settledAddresses(...args),
       },
       subscriber: (address) => subscribers.get(address),
       email: async () => ({

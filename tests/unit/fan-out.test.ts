@@ -6,7 +6,7 @@ import type { SendJob } from '#core/mail/send-job';
 import type { LedgerStore, QueueState } from '#core/mail/send-ledger';
 
 /** A ledger in memory that records which of its calls the fan-out made. */
-function recordingLedger(initial?: QueueState) {
+function recordingLedger(initial?: QueueState, settled: readonly string[] = []) {
   let state = initial;
   const calls: string[] = [];
   const refuse = (name: string) => () => {
@@ -33,6 +33,10 @@ function recordingLedger(initial?: QueueState) {
     reconcile: refuse('reconcile'),
     notePause: refuse('notePause'),
     clearPause: refuse('clearPause'),
+    settledAddresses: async () => {
+      calls.push('settledAddresses');
+      return new Set(settled);
+    },
     finishQueueing: async (_edition, total) => {
       calls.push('finishQueueing');
       state = { status: 'queued', total };
@@ -91,5 +95,28 @@ describe('the fan-out', () => {
 
     expect(queued).toHaveLength(1);
     expect(calls).toEqual(['queueState', 'startQueueing', 'finishQueueing']);
+  });
+
+  it('on an operator’s rerun, queues the confirmed readers the ledger has not settled, and only them', async () => {
+    // Readers 0–4 settled (sent, skipped, rejected or unknown); 5–6 in a batch that was dead-lettered.
+    const settled = readers(5).map((r) => r.address);
+    const { ledger, calls } = recordingLedger({ status: 'queued', total: 7 }, settled);
+    const queued: SendJob[] = [];
+
+    const requeued = await fanOut(deps(ledger, queued, [readers(7)]), edition, record, { resume: true });
+
+    expect(requeued).toBe(2);
+    expect(queued.flatMap((job) => job.addresses)).toEqual(['reader-5@example.org', 'reader-6@example.org']);
+    expect(calls).toEqual(['queueState', 'settledAddresses', 'finishQueueing']);
+  });
+
+  it('queues nobody on a rerun when every reader is settled', async () => {
+    const { ledger } = recordingLedger(
+      { status: 'queued', total: 3 },
+      readers(3).map((r) => r.address),
+    );
+    const queued: SendJob[] = [];
+    expect(await fanOut(deps(ledger, queued, [readers(3)]), edition, record, { resume: true })).toBe(0);
+    expect(queued).toEqual([]);
   });
 });

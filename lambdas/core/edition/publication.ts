@@ -59,14 +59,24 @@ export interface PublishDeps {
   invalidate?: (paths: readonly string[], reference: string) => Promise<void>;
   /** Uploads the shared assets (stylesheet) beside the pages. */
   uploadAssets?: () => Promise<void>;
-  /** Starts (or resumes) the email of a revision whose decision is `send`. */
-  send?: ((edition: Edition, record: EditionRecord) => Promise<void>) | undefined;
+  /**
+   * Starts (or completes) the email of a revision whose decision is `send`; with `resume`, also
+   * queues the readers a finished fan-out has not reached (an operator's rerun).
+   */
+  send?:
+    | ((edition: Edition, record: EditionRecord, options?: { resume?: boolean }) => Promise<void>)
+    | undefined;
 }
 
 export interface PublishRequest {
   /** Any date in the week; the edition is named by the week's Saturday. */
   date: string;
   email: boolean;
+  /**
+   * An operator's rerun (`npm run publish`): the week's emailed revision reaches every confirmed
+   * reader not yet sent, such as those of a dead-lettered batch (contract §6).
+   */
+  resumeEmail?: boolean;
 }
 
 /** What an attempt keeps before its commit: the edition it would publish, and the ids it was built from. */
@@ -175,7 +185,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       if (latest.email.decision === 'send') await deps.editions.markEmailed(week);
       await markSuperseded(deps, week, latest);
       await writeShared(deps, previous);
-      if (latest.email.decision === 'send' && deps.send) await deps.send(previous, latest);
+      await completeEmail(deps, week, all, { latest, edition: previous }, request.resumeEmail === true);
       return {
         week,
         result: 'unchanged',
@@ -225,6 +235,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     await markSuperseded(deps, week, record);
     await writeShared(deps, edition);
     if (email.decision === 'send' && deps.send) await deps.send(edition, record);
+    else if (request.resumeEmail === true) await completeEmail(deps, week, all, undefined, true);
     return {
       week,
       result: 'published',
@@ -295,6 +306,29 @@ async function writeRevision(deps: PublishDeps, edition: Edition): Promise<void>
  * and its files, they are written now from the winner's draft (the same bytes it would have
  * written).
  */
+/**
+ * Completes the week's email, if it had one: resumes a fan-out that stopped, and with `resume`
+ * queues the readers a finished one has not reached. The emailed revision is the week's first;
+ * `known` is the latest revision when the caller has it loaded already.
+ */
+async function completeEmail(
+  deps: PublishDeps,
+  week: string,
+  all: readonly EditionRecord[],
+  known: { latest: EditionRecord; edition: Edition } | undefined,
+  resume: boolean,
+): Promise<void> {
+  if (deps.send === undefined) return;
+  const emailed =
+    known?.latest.email.decision === 'send'
+      ? known.latest
+      : all.find((record) => record.week === week && record.email.decision === 'send');
+  if (emailed === undefined) return;
+  const edition = emailed === known?.latest ? known.edition : await committedEdition(deps, emailed);
+  if (edition === undefined) return;
+  await deps.send(edition, emailed, { resume });
+}
+
 async function committedEdition(deps: PublishDeps, record: EditionRecord): Promise<Edition | undefined> {
   const published = await deps.site.readEdition(record.week, record.revision);
   if (published || record.draft === undefined) return published;

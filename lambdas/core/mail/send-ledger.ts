@@ -83,6 +83,11 @@ export interface LedgerStore {
   reconcile(edition: string, address: string, messageId: string, at: Date): Promise<boolean>;
   /** Records that the reader was no longer confirmed at send time; true if this call recorded it. */
   markSkipped(edition: string, address: string, reason: string, at: Date): Promise<boolean>;
+  /**
+   * The readers the edition is done with (sent, skipped, rejected) or waiting on SES's word about
+   * (unknown): what a resumed fan-out leaves out.
+   */
+  settledAddresses(edition: string): Promise<Set<string>>;
   /** The fan-out's state only: what the publisher needs to decide whether to queue again. */
   queueState(edition: string): Promise<QueueState | undefined>;
   /** The state with sent and skipped counted from the recipient items (for `npm run publish`). */

@@ -71,7 +71,8 @@ export interface DirectPublishResult {
 async function publishDirect(event: unknown): Promise<DirectPublishResult> {
   const { date, email } = directInvocation.parse(event);
   const seenAt = new Date().toISOString();
-  const result = await publishWeek(deps, { date, email });
+  // The operator's command: an emailed week's readers not yet reached are queued again.
+  const result = await publishWeek(deps, { date, email, resumeEmail: email });
   await settleReissueMark(markDeps, result.week, seenAt, result.read);
   const decision = result.record.email;
   return {

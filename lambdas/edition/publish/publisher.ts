@@ -176,7 +176,7 @@ function sendWith(sendQueueUrl: string, config: PublisherConfig, now: () => Date
     enqueue: (jobs: readonly SendJob[]) => enqueue(sendQueueUrl, sendJobSchema, jobs),
     now,
   };
-  return async (edition, record) => {
-    await fanOut(deps, edition, record);
+  return async (edition, record, options) => {
+    await fanOut(deps, edition, record, options);
   };
 }
