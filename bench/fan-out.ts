@@ -197,20 +197,18 @@ function ceilingNote(fake: RunFigures, ses: RunFigures): string {
   );
 }
 
-/** The token bucket's burst, from the run where the limiter alone set the pace, and the SES run. */
+/** The 1-s windows against the configured rate: the run where the limiter set the pace, and the SES run. */
 function limiterNote(limiter: RunFigures, ses: RunFigures): string {
   const first = limiter.sender.perSecond[0] ?? 0;
+  const ratio = (figures: RunFigures) => (figures.sender.peakWindow / figures.run.ratePerSecond).toFixed(2);
   return (
-    'The RateLimiter is a token bucket that holds up to one second of tokens (`Math.min(ratePerSecond, …)`) ' +
-    'and refills whenever the sender waits, before its first message too (it is built at module load ' +
-    'and starts with one token, but the first message comes later), so in any 1-s window it lets ' +
-    `through up to twice the rate. ${limiter.run.label}: ${first} sends in the first second, busiest ` +
-    `window ${limiter.sender.peakWindow}; ${ses.run.label}: busiest window ${ses.sender.peakWindow} ` +
-    `(${(ses.sender.peakWindow / ses.run.ratePerSecond).toFixed(2)}× the rate), ` +
-    `${(ses.sender.peakWindowAt / 1000).toFixed(1)} s in, after slower seconds had let tokens pile up. ` +
-    'SES answers sends above the account\'s maximum rate with "Maximum sending rate exceeded"; the ' +
-    'sender backs off and retries those, so the cost is retries, not lost mail. Deployed, each container ' +
-    'has its own bucket (rate ÷ sendConcurrency), which fills while the container waits for work.'
+    'The RateLimiter is a token bucket that holds one token at most, however long the sender idled, ' +
+    'so sends are at least 1/rate apart and no 1-s window holds more than the rate (SES enforces its ' +
+    `maximum send rate per second). ${limiter.run.label}: ${first} sends in the first second, busiest ` +
+    `window ${limiter.sender.peakWindow} (${ratio(limiter)}× the rate, goal ≤ 1.00×); ${ses.run.label}: ` +
+    `busiest window ${ses.sender.peakWindow} (${ratio(ses)}× the rate), ` +
+    `${(ses.sender.peakWindowAt / 1000).toFixed(1)} s in. Deployed, each container has its own bucket ` +
+    '(rate ÷ sendConcurrency), so the containers together stay within the rate too.'
   );
 }
 

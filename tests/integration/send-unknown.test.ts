@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { documents } from '#adapters/dynamodb';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import type { SendJob } from '#core/mail/send-job';
 import { editionKey } from '#core/mail/send-ledger';
 import { NO_FAULTS } from '#local/faults';
 import { syntheticRecord } from '../support/api';
@@ -139,4 +142,43 @@ describe('one address SES rejects', () => {
     );
     expect(progress?.skipped).toBe(1);
   });
+
+  it('fails no batch: in one batch of 50, the 49 others are mailed once and the refused one recorded', async () => {
+    const week = '2017-09-30';
+    await recordDecline('UNKNOWN-5', week);
+    // Published (and its email stored) before the batch's readers exist: only the batch below has them.
+    await stack().functions.get('publish')?.invoke({ date: week, email: true });
+    const store = new DynamoSubscriberStore();
+    const at = new Date().toISOString();
+    const addresses = Array.from(
+      { length: 50 },
+      (_, i) => `batch50-${String(i).padStart(2, '0')}@example.org`,
+    );
+    for (const address of addresses) {
+      const created = await store.create({
+        address,
+        status: 'confirmed',
+        nonce: randomBytes(16).toString('base64url'),
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+        confirmedAt: at,
+      });
+      expect(created).toBe(true);
+    }
+    const refused = addresses[17] ?? '';
+    stack().faults.sesRejectedAddresses = [refused];
+    const job: SendJob = { week, revision: 1, addresses };
+    const answer = (await stack()
+      .functions.get('send')
+      ?.invoke({
+        Records: [{ messageId: 'batch-of-50', receiptHandle: 'synthetic', body: JSON.stringify(job) }],
+      })) as { batchItemFailures: unknown[] };
+    expect(answer.batchItemFailures).toEqual([]);
+    const editionsTo = async (reader: string) =>
+      (await mailTo(stack(), reader)).filter((mail) => mail.body.text?.includes(`/reports/${week}/`));
+    const counts = await Promise.all(addresses.map(async (address) => (await editionsTo(address)).length));
+    expect(counts).toEqual(addresses.map((address) => (address === refused ? 0 : 1)));
+    expect(await ledgerItem(week, refused)).toMatchObject({ status: 'rejected' });
+  }, 60_000);
 });
