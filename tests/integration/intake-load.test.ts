@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '#config/runtime';
-
-const NOT_WRITTEN_IN_TIME = 'x';
-
+import { NOT_WRITTEN_IN_TIME } from '#core/intake/batch';
 import { NO_FAULTS } from '#local/faults';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
