@@ -5,6 +5,35 @@ import { toIssues } from '#core/issues';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** Contract §2: a body nested deeper than this (the top-level value is level 1) is a 400. */
+export const MAX_NESTING = 32;
+
+/**
+ * Whether JSON text opens more than `limit` objects and arrays inside one another. One pass over
+ * the characters, no recursion, before anything parses it: a 5,000-deep body must cost a 400, not
+ * a stack overflow in a recursive walk later. Brackets inside strings do not count.
+ */
+export function deeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === name) return value;
@@ -35,9 +64,15 @@ export function parseJson(event: APIGatewayProxyEventV2, keepNulls: readonly str
   }
   if (body.length === 0)
     throw new ValidationError('a JSON body is required', [{ path: '', message: 'empty body' }]);
+  const text = body.toString('utf8');
+  if (deeperThan(text, MAX_NESTING)) {
+    throw new ValidationError(`the body is nested deeper than ${MAX_NESTING} levels`, [
+      { path: '', message: `at most ${MAX_NESTING} levels of objects and arrays` },
+    ]);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : 'syntax error';
     throw new ValidationError('the body is not valid JSON', [{ path: '', message: detail }]);

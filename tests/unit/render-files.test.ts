@@ -55,6 +55,8 @@ describe('declined.csv', () => {
     expect(defuseFormula('+1')).toBe("'+1");
     expect(defuseFormula('-2+3')).toBe("'-2+3");
     expect(defuseFormula('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(defuseFormula('\t=1+1')).toBe("'\t=1+1");
+    expect(defuseFormula('\r=1+1')).toBe("'\r=1+1");
     expect(defuseFormula('Burglary (convicted)')).toBe('Burglary (convicted)');
 
     const edition = fixtureEdition();

@@ -20,7 +20,8 @@ export const DECLINED_CSV_COLUMNS = [
  * that opening the file never executes text typed in by someone else.
  */
 export function defuseFormula(cell: string): string {
-  return /^[=+\-@]/.test(cell) ? `'${cell}` : cell;
+  // A leading tab or carriage return too: spreadsheets skip it and then read the formula behind it.
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
 /** declined.csv: RFC 4180 (CRLF, quotes where needed), one row per decline in Section II's order. */
