@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { guardHost } from './host-guard';
 
 /** Every local server binds to loopback only: the stack holds tokens and unpublished records. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -46,6 +47,7 @@ export function listen(server: Server, service: string, port: number): Promise<n
     };
     server.once('error', onError);
     server.once('listening', onListening);
+    guardHost(server);
     server.listen(port, LOCAL_HOST);
   });
 }
@@ -241,5 +243,6 @@ export async function startSes(options: SesOptions = {}): Promise<RunningEmulato
   await persistMailbox(options.mailboxDir);
   const server = await createSesServer({ host: LOCAL_HOST, port });
   if (!server.listening) throw new PortInUseError('SES', port);
+  guardHost(server);
   return running(server, boundPort(server));
 }

@@ -146,6 +146,14 @@ async function handleRequest(
   settings: HandlerSettings,
   routing: Routing | Exclude<GatewayState, 'ready'> | undefined,
 ): Promise<void> {
+  const unsafe = unsafePath(request.url ?? '/');
+  if (unsafe !== undefined) {
+    // Before any route: such a path would reach files outside the site's own (s3rver keeps
+    // objects as files) or put a line break into a redirect's Location.
+    writeJson(response, 400, { error: `the path is not allowed: ${unsafe}` }, settings.headers);
+    request.resume();
+    return;
+  }
   const { path, rawQueryString } = splitTarget(request.url ?? '/');
   const method = request.method ?? 'GET';
   try {
@@ -209,6 +217,24 @@ async function handleRequest(
       response.destroy();
     }
   }
+}
+
+/**
+ * Why a request target's path may not be served (contract §1: dot segments, encoded slashes or
+ * backslashes, control characters, raw or percent-encoded), or undefined when it may.
+ */
+export function unsafePath(target: string): string | undefined {
+  const queryAt = target.indexOf('?');
+  const raw = queryAt === -1 ? target : target.slice(0, queryAt);
+  // Raw or encoded: C0 controls and DEL.
+  const control = [...raw].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
+  if (control || /%(?:[01][0-9a-f]|7f)/i.test(raw)) return 'it holds a control character';
+  if (raw.includes('\\') || /%(?:2f|5c)/i.test(raw)) return 'it holds an encoded slash or a backslash';
+  for (const segment of raw.split('/')) {
+    const dots = segment.replace(/%2e/gi, '.');
+    if (dots === '.' || dots === '..') return 'it holds a dot segment';
+  }
+  return undefined;
 }
 
 function matches(route: Route, request: RouteRequest): boolean {

@@ -72,7 +72,7 @@ export interface LocalStackOptions {
   /** A stand-in for `lambdas/intake/api/handler` (tests of the stack itself). */
   readonly intake?: HttpFunction;
   /** A stand-in for `ensureBootstrapClient` from `lambdas/adapters/bootstrap-client`. */
-  readonly ensureBootstrapClient?: (token: string) => Promise<void>;
+  readonly ensureBootstrapClient?: (token: string) => Promise<unknown>;
   /** More functions behind the gateway, matched in order before the intake function's catch-all. */
   readonly routes?: readonly Route[];
   /** Run the weekly schedule (croner) as EventBridge Scheduler does deployed. @default false */
@@ -352,6 +352,9 @@ const DEFAULT_LOCAL_CONCURRENCY = Math.max(2, availableParallelism());
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   if (runningInThisProcess) throw new Error('a local stack is already running in this process');
+  // A bad token stops the start before anything is started or written.
+  const givenToken = options.intakeToken ?? process.env.INTAKE_TOKEN;
+  if (givenToken !== undefined && givenToken !== '') checkedToken(givenToken, 'INTAKE_TOKEN');
   runningInThisProcess = true;
   const dataDir = resolve(options.dataDir);
   const log = options.quiet === true ? () => undefined : (line: string) => console.log(line);
@@ -395,7 +398,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    await mkdir(dataDir, { recursive: true });
+    await privateDataDir(dataDir, log);
     await claimDataDir(dataDir, log);
     claimed = true;
     // Listening first claims PORT at once (503 until ready), before any emulator opens data.
@@ -522,7 +525,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const intake: HttpFunction = options.intake ?? invoker(fn('intake'));
     const ensureBootstrapClient =
       options.ensureBootstrapClient ?? (await import('#adapters/bootstrap-client')).ensureBootstrapClient;
-    await ensureBootstrapClient(token);
+    if ((await ensureBootstrapClient(token)) === 'revoked') {
+      log(
+        'the bootstrap client was revoked, and stays so: set INTAKE_TOKEN to a new token (32 characters or more), ' +
+          `or delete ${join(dataDir, 'intake-token')} to have one generated`,
+      );
+    }
 
     const urls = stackUrls(gateway, {
       dynamodb: dynamodbGate,
@@ -896,8 +904,32 @@ async function bootstrapToken(
   return { token, source: 'generated' };
 }
 
+/** Contract §1: a bootstrap token is an admin's key to every record; a short one can be guessed. */
+export const MIN_TOKEN_LENGTH = 32;
+
 function checkedToken(token: string, source: string): string {
   if (token === '' || /\s/.test(token))
     throw new Error(`${source}: the token is empty or contains whitespace`);
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(
+      `${source}: the token has ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} ` +
+        '(e.g. `openssl rand -base64 32`), or leave INTAKE_TOKEN unset to have one generated',
+    );
+  }
   return token;
+}
+
+/**
+ * DATA_DIR holds the bootstrap token, the subscription key, unpublished records and the mailbox:
+ * 0700, and an existing one readable by others is set to 0700 (with a message).
+ */
+async function privateDataDir(dataDir: string, log: (line: string) => void): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const mode = (await stat(dataDir)).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    await chmod(dataDir, 0o700);
+    log(
+      `DATA_DIR ${dataDir} was readable by others (mode ${mode.toString(8)}): set to 700, as it holds tokens and keys`,
+    );
+  }
 }

@@ -39,11 +39,13 @@ export class DynamoClientStore implements ClientStore {
     );
   }
 
-  async upsert(client: ClientItem, tokenHash: string): Promise<void> {
+  async bindToken(client: ClientItem, tokenHash: string): Promise<'active' | 'revoked'> {
     const previous = await documents.send(
       new GetCommand({ TableName: this.table, Key: { pk: clientKey(client.id) }, ConsistentRead: true }),
     );
     const oldHash = previous.Item?.tokenHash;
+    // The same token: a revoked client stays revoked (only a new token makes a new one).
+    if (oldHash === tokenHash) return previous.Item?.revokedAt === undefined ? 'active' : 'revoked';
     if (typeof oldHash === 'string' && oldHash !== tokenHash) {
       // The bootstrap token was changed: the old one stops working.
       await documents.send(
@@ -61,6 +63,7 @@ export class DynamoClientStore implements ClientStore {
     await documents.send(
       new PutCommand({ TableName: this.table, Item: { pk: clientKey(client.id), tokenHash, ...client } }),
     );
+    return 'active';
   }
 
   async findByTokenHash(tokenHash: string): Promise<ClientItem | undefined> {

@@ -16,7 +16,7 @@ beforeAll(async () => {
     dataDir,
     inMemory: true,
     quiet: true,
-    intakeToken: 'test-admin-token-0123456789',
+    intakeToken: 'test-admin-token-0123456789-synthetic',
   });
   admin = apiClient(stack.urls.gateway, stack.token);
   anonymous = apiClient(stack.urls.gateway, undefined);

@@ -22,7 +22,7 @@ beforeAll(async () => {
     dataDir,
     inMemory: true,
     quiet: true,
-    intakeToken: 'race-admin-token-0123456789',
+    intakeToken: 'race-admin-token-0123456789-synthetic',
   });
   const admin = apiClient(stack.urls.gateway, stack.token);
   clients = [];

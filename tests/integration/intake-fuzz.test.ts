@@ -20,7 +20,7 @@ beforeAll(async () => {
     dataDir,
     inMemory: true,
     quiet: true,
-    intakeToken: 'fuzz-admin-token-0123456789',
+    intakeToken: 'fuzz-admin-token-0123456789-synthetic',
   });
 });
 
@@ -99,7 +99,7 @@ const badId = fc.oneof(
 
 type Case = { method: string; path: string; headers: Record<string, string>; body?: string };
 
-const token = 'fuzz-admin-token-0123456789';
+const token = 'fuzz-admin-token-0123456789-synthetic';
 const json = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 
 const cases: fc.Arbitrary<Case> = fc.oneof(

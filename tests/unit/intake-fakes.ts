@@ -264,14 +264,17 @@ export class MemoryClientStore implements ClientStore {
     return copy(entry.client);
   }
 
-  async upsert(client: ClientItem, tokenHash: string): Promise<void> {
+  async bindToken(client: ClientItem, tokenHash: string): Promise<'active' | 'revoked'> {
     await Promise.resolve();
     const previous = this.clients.get(client.id);
+    if (previous?.tokenHash === tokenHash)
+      return previous.client.revokedAt === undefined ? 'active' : 'revoked';
     if (previous && previous.tokenHash !== tokenHash) {
       const old = this.tokens.get(previous.tokenHash);
       if (old) old.revokedAt = client.createdAt;
     }
     this.tokens.set(tokenHash, copy(client));
     this.clients.set(client.id, { client: copy(client), tokenHash });
+    return 'active';
   }
 }

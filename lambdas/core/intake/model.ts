@@ -120,8 +120,12 @@ export interface ClientStore {
   get(id: string): Promise<ClientItem | undefined>;
   list(): Promise<ClientItem[]>;
   revoke(id: string, at: string): Promise<ClientItem | undefined>;
-  /** Makes `client` active with this token hash, whatever its state (the local bootstrap client). */
-  upsert(client: ClientItem, tokenHash: string): Promise<void>;
+  /**
+   * Binds `client` to this token hash (the local bootstrap client): created if absent; kept as it
+   * is, a revocation included, if it already has this token; made anew with it, the old token
+   * revoked, if it had another. Answers whether the client is active now.
+   */
+  bindToken(client: ClientItem, tokenHash: string): Promise<'active' | 'revoked'>;
 }
 
 export type DisputeStatus = 'open' | 'corrected' | 'rejected';
