@@ -76,10 +76,11 @@ export class UnsupportedMediaTypeError extends DomainError {
 
 /**
  * The call ran out of time before the work began (its deadline, see lambdas/http/deadline.ts):
- * nothing was written, and sending the same request again is safe.
+ * nothing was written, and sending the same request again is safe. A 429, as throttling is: the
+ * contract allows no 5xx for anything a client sent.
  */
 export class OutOfTimeError extends DomainError {
   constructor(message = 'the service is busy and did not get to this request: send it again') {
-    super(503, message, [], { 'retry-after': '1' });
+    super(429, message, [], { 'retry-after': '1' });
   }
 }

@@ -71,8 +71,7 @@ const ERROR_TEXT: Record<number, string> = {
   412: 'If-Match names a stale revision, or the record does not exist',
   413: 'body over 256 KiB',
   415: 'body is not JSON',
-  429: 'throttled',
-  503: 'the call ran out of time before it wrote anything: send it again (Retry-After)',
+  429: 'throttled, or the call ran out of time before it wrote anything: send it again (Retry-After)',
 };
 
 const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
@@ -120,7 +119,7 @@ export function openApiDocument(): unknown {
           responses: {
             '201': ok('created'),
             '200': ok('updated or unchanged'),
-            ...errors(400, 401, 403, 409, 412, 413, 415, 429, 503),
+            ...errors(400, 401, 403, 409, 412, 413, 415, 429),
           },
         },
         get: {
@@ -142,7 +141,7 @@ export function openApiDocument(): unknown {
         post: {
           summary: 'Void a record entered in error',
           requestBody: body(voidBodySchema),
-          responses: { '200': ok('voided'), ...errors(400, 401, 403, 404, 413, 415, 429, 503) },
+          responses: { '200': ok('voided'), ...errors(400, 401, 403, 404, 413, 415, 429) },
         },
       },
       '/outcomes/{detainerId}/disputes': {

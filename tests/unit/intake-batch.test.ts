@@ -111,7 +111,7 @@ describe('writeBatch', () => {
 });
 
 describe('a single write out of time', () => {
-  it('answers 503 with Retry-After and writes nothing, for a put and a void', async () => {
+  it('answers 429 with Retry-After and writes nothing, for a put and a void', async () => {
     const { outcomes, deps } = setup();
     const { detainerId, ...record } = items(1)[0] ?? {};
     const input = outcomeRecordSchema.parse(record);
@@ -122,7 +122,7 @@ describe('a single write out of time', () => {
       signal: AbortSignal.abort(),
     });
     await expect(put).rejects.toBeInstanceOf(OutOfTimeError);
-    await expect(put).rejects.toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    await expect(put).rejects.toMatchObject({ status: 429, headers: { 'retry-after': '1' } });
     expect(outcomes.calls).toEqual([]);
 
     await putOutcome(deps, { detainerId: 'SYN-V', input, actor });
