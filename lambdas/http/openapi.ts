@@ -93,6 +93,14 @@ const ifMatch = {
   description: 'revision, e.g. "3"',
 };
 
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 128 },
+  description: 'repeating a key answers the dispute it opened instead of opening another',
+};
+
 let cached: unknown;
 
 export function openApiDocument(): unknown {
@@ -148,8 +156,9 @@ export function openApiDocument(): unknown {
         parameters: [detainerId],
         post: {
           summary: 'Dispute a known record',
+          parameters: [idempotencyKey],
           requestBody: body(recordDisputeBodySchema),
-          responses: { '201': ok('the dispute'), ...errors(400, 401, 404, 413, 415, 429) },
+          responses: { '201': ok('the dispute'), ...errors(400, 401, 404, 409, 413, 415, 429) },
         },
       },
       '/jurisdictions/{id}': {
@@ -174,19 +183,40 @@ export function openApiDocument(): unknown {
       '/disputes': {
         post: {
           summary: 'Dispute a published row (by ref) or a record (by detainerId)',
+          description:
+            'A client may hold 3 open disputes about one record (409 past it) and open 100 in any 24 hours (429 with Retry-After past it).',
+          parameters: [idempotencyKey],
           requestBody: body(disputeBodySchema),
-          responses: { '201': ok('the dispute'), ...errors(400, 401, 404, 413, 415, 429) },
+          responses: { '201': ok('the dispute'), ...errors(400, 401, 404, 409, 413, 415, 429) },
         },
         get: {
-          summary: 'List disputes (a jurisdiction token sees its own)',
+          summary: 'List disputes, oldest first, in pages (a jurisdiction token sees its own)',
           parameters: [
             {
               name: 'status',
               in: 'query',
-              schema: { type: 'string', enum: ['open', 'corrected', 'rejected', 'all'] },
+              schema: {
+                type: 'string',
+                enum: ['open', 'resolved', 'all', 'corrected', 'rejected'],
+                default: 'open',
+              },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'the `next` of the previous page',
             },
           ],
-          responses: { '200': ok('disputes'), ...errors(400, 401, 429) },
+          responses: {
+            '200': ok('{"disputes": [… each with ageSeconds], "next": cursor or null}'),
+            ...errors(400, 401, 429),
+          },
         },
       },
       '/disputes/{id}/resolution': {

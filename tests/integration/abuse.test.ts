@@ -48,3 +48,73 @@ describe('a deeply nested JSON body', () => {
     expect(((await deep.json()) as { error: string }).error).not.toContain('nested deeper');
   });
 });
+
+describe('disputes from one client', () => {
+  const records = Array.from({ length: 34 }, (_, i) => ({
+    detainerId: `ABUSE-D${String(i).padStart(2, '0')}`,
+    ...syntheticRecord({
+      jurisdiction: { id: 'XQAB0101', name: 'Synthetic Abbot County Sheriff’s Office', state: 'ME' },
+    }),
+  }));
+  const dispute = (detainerId: string, headers: Record<string, string> = {}) =>
+    stack().api('/disputes', { method: 'POST', body: { detainerId, reason: 'synthetic dispute' }, headers });
+
+  it('holds at most 3 open about one record (409), and a repeated Idempotency-Key answers the same dispute', async () => {
+    expect((await stack().api('/outcomes', { method: 'POST', body: { outcomes: records } })).status).toBe(
+      200,
+    );
+    const key = { 'idempotency-key': 'synthetic-key-0001' };
+    const first = await dispute('ABUSE-D00', key);
+    expect(first.status).toBe(201);
+    const id = ((await first.json()) as { id: string }).id;
+    const again = await dispute('ABUSE-D00', key);
+    expect(again.status).toBe(201);
+    expect(((await again.json()) as { id: string }).id).toBe(id);
+    // The repeat took no slot: two more may be opened about the record, then no more.
+    expect((await dispute('ABUSE-D00')).status).toBe(201);
+    expect((await dispute('ABUSE-D00')).status).toBe(201);
+    const fourth = await dispute('ABUSE-D00');
+    expect(fourth.status).toBe(409);
+    expect(((await fourth.json()) as { error: string }).error).toContain('3 open disputes about this record');
+  });
+
+  it('opens at most 100 in 24 hours, then 429 with Retry-After', async () => {
+    // Three already opened above.
+    let opened = 3;
+    for (const record of records.slice(1)) {
+      for (let i = 0; i < 3 && opened < 100; i++, opened++)
+        expect((await dispute(record.detainerId)).status).toBe(201);
+    }
+    const refused = await dispute('ABUSE-D33');
+    expect(refused.status).toBe(429);
+    const wait = Number(refused.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(23 * 3600);
+    expect(wait).toBeLessThanOrEqual(24 * 3600);
+  });
+
+  it('lists them in pages, oldest first, each with its age, and refuses a cursor it did not give', async () => {
+    const seen: { id: string; openedAt: string; ageSeconds: number }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await stack().api(`/disputes?limit=40${cursor === null ? '' : `&cursor=${cursor}`}`);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as { disputes: typeof seen; next: string | null };
+      expect(page.disputes.length).toBeLessThanOrEqual(40);
+      seen.push(...page.disputes);
+      cursor = page.next;
+      pages++;
+    } while (cursor !== null && pages < 10);
+    expect(seen).toHaveLength(100);
+    expect(new Set(seen.map((d) => d.id)).size).toBe(100);
+    expect(pages).toBe(3);
+    const order = seen.map((d) => d.openedAt);
+    expect(order).toEqual([...order].sort());
+    for (const d of seen) expect(d.ageSeconds).toBeGreaterThanOrEqual(0);
+    expect((await stack().api('/disputes?cursor=not-a-cursor')).status).toBe(400);
+    expect((await stack().api('/disputes?limit=0')).status).toBe(400);
+    expect((await stack().api('/disputes?limit=501')).status).toBe(400);
+    const resolved = await stack().api('/disputes?status=resolved');
+    expect(((await resolved.json()) as { disputes: unknown[] }).disputes).toEqual([]);
+  });
+});

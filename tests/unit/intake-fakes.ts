@@ -190,10 +190,62 @@ export class MemoryDisputeStore implements DisputeStore {
     this.hooks.add(method, hook);
   }
 
-  async create(dispute: DisputeItem): Promise<void> {
+  /** The control items, as the adapter keeps them beside the disputes. */
+  private readonly openings = new Map<string, string[]>();
+  private readonly recordSlots = new Map<string, number>();
+  private readonly keys = new Map<string, string>();
+
+  async create(dispute: DisputeItem): Promise<boolean> {
     await Promise.resolve();
-    if (this.items.has(dispute.id)) throw new Error(`dispute ${dispute.id} exists (conditional put failed)`);
+    if (this.items.has(dispute.id)) return false;
     this.items.set(dispute.id, copy(dispute));
+    return true;
+  }
+
+  async listByStatusFrom(
+    status: DisputeStatus,
+    from: string,
+    want: number,
+    accept: (dispute: DisputeItem) => boolean,
+  ): Promise<DisputeItem[]> {
+    const all = await this.listByStatus(status);
+    return all.filter((d) => d.openedAt >= from && accept(d)).slice(0, want);
+  }
+
+  async takeOpeningSlot(clientId: string, at: string, limit: number): Promise<{ retryAt?: string }> {
+    await Promise.resolve();
+    const day = 24 * 60 * 60 * 1000;
+    const times = (this.openings.get(clientId) ?? []).filter((t) => Date.parse(t) > Date.parse(at) - day);
+    if (times.length >= limit) return { retryAt: new Date(Date.parse(times[0] ?? at) + day).toISOString() };
+    this.openings.set(clientId, [...times, at]);
+    return {};
+  }
+
+  async holdRecordSlot(clientId: string, detainerId: string, limit: number): Promise<boolean> {
+    await Promise.resolve();
+    const key = `${clientId}#${detainerId}`;
+    const held = this.recordSlots.get(key) ?? 0;
+    if (held >= limit) return false;
+    this.recordSlots.set(key, held + 1);
+    return true;
+  }
+
+  async releaseRecordSlot(clientId: string, detainerId: string): Promise<void> {
+    await Promise.resolve();
+    const key = `${clientId}#${detainerId}`;
+    this.recordSlots.set(key, Math.max(0, (this.recordSlots.get(key) ?? 0) - 1));
+  }
+
+  async idempotentDispute(clientId: string, key: string): Promise<string | undefined> {
+    await Promise.resolve();
+    return this.keys.get(`${clientId}#${key}`);
+  }
+
+  async reserveIdempotencyKey(clientId: string, key: string, id: string): Promise<boolean> {
+    await Promise.resolve();
+    if (this.keys.has(`${clientId}#${key}`)) return false;
+    this.keys.set(`${clientId}#${key}`, id);
+    return true;
   }
 
   async get(id: string): Promise<DisputeItem | undefined> {

@@ -149,11 +149,35 @@ export interface DisputeItem {
 }
 
 export interface DisputeStore {
-  create(dispute: DisputeItem): Promise<void>;
+  /** Creates the dispute; false when one with its id exists already. */
+  create(dispute: DisputeItem): Promise<boolean>;
   get(id: string): Promise<DisputeItem | undefined>;
   listByStatus(status: DisputeStatus): Promise<DisputeItem[]>;
+  /**
+   * Up to `want` disputes of a status that `accept` keeps, oldest first, opened at or after
+   * `from` (reads no further than it needs: a page of `GET /disputes`).
+   */
+  listByStatusFrom(
+    status: DisputeStatus,
+    from: string,
+    want: number,
+    accept: (dispute: DisputeItem) => boolean,
+  ): Promise<DisputeItem[]>;
   /** Resolves an open dispute; false when it was no longer open. */
   resolve(dispute: DisputeItem): Promise<boolean>;
+  /**
+   * Notes that `clientId` opens a dispute at `at`: refused (with when a slot frees) when it opened
+   * `limit` in the 24 hours before.
+   */
+  takeOpeningSlot(clientId: string, at: string, limit: number): Promise<{ retryAt?: string }>;
+  /** Counts one more open dispute of the client about the record: false when it holds `limit`. */
+  holdRecordSlot(clientId: string, detainerId: string, limit: number): Promise<boolean>;
+  /** One open dispute of the client about the record fewer (it was resolved). */
+  releaseRecordSlot(clientId: string, detainerId: string): Promise<void>;
+  /** The dispute id the client's Idempotency-Key stands for, if the key was used. */
+  idempotentDispute(clientId: string, key: string): Promise<string | undefined>;
+  /** Reserves the key for `id`; false when another request reserved it first. */
+  reserveIdempotencyKey(clientId: string, key: string, id: string): Promise<boolean>;
 }
 
 /** The client a history entry names: id and name only, never its role or token. */

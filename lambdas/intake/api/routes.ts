@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { ValidationError } from '#core/errors';
 import { writeBatch } from '#core/intake/batch';
 import { createClient, publicClient, revokeClient } from '#core/intake/clients';
-import { listDisputes, openDispute, resolveDispute } from '#core/intake/disputes';
+import { openDispute, pageDisputes, resolveDispute } from '#core/intake/disputes';
 import { putJurisdiction } from '#core/intake/jurisdictions';
 import type { Actor, ClientStore, DisputeStore } from '#core/intake/model';
 import { getOutcome, type IntakeDeps, putOutcome, voidOutcome } from '#core/intake/outcomes';
@@ -61,6 +61,34 @@ function ifMatch(event: APIGatewayProxyEventV2): number | '*' | undefined {
 }
 
 const etag = (revision: number) => ({ etag: `"${revision}"` });
+
+/** `Idempotency-Key`: 1–128 visible ASCII characters, or absent. */
+function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
+  const raw = requestHeader(event, 'idempotency-key');
+  if (raw === undefined) return undefined;
+  const key = raw.trim();
+  if (!/^[\x21-\x7e]{1,128}$/.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1 to 128 visible ASCII characters', [
+      { path: 'Idempotency-Key', message: 'e.g. a UUID made once per dispute you mean to open' },
+    ]);
+  }
+  return key;
+}
+
+const disputeQuerySchema = z.strictObject({
+  status: z
+    .enum(['open', 'resolved', 'all', 'corrected', 'rejected'], {
+      error: 'status must be open, resolved or all (or corrected, rejected)',
+    })
+    .default('open'),
+  limit: z.coerce
+    .number({ error: 'limit must be a number from 1 to 500' })
+    .int('limit must be a whole number from 1 to 500')
+    .min(1, 'limit must be from 1 to 500')
+    .max(500, 'limit must be from 1 to 500')
+    .default(100),
+  cursor: z.string().min(1).max(500).optional(),
+});
 
 export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
   return [
@@ -123,7 +151,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       handle: async ({ event, params, actor }) => {
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason } = parseBody(event, recordDisputeBodySchema);
-        return json(201, await openDispute(services, { detainerId }, reason, actor));
+        return json(201, await openDispute(services, { detainerId }, reason, actor, idempotencyKey(event)));
       },
     },
     {
@@ -151,21 +179,22 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       handle: async ({ event, actor }) => {
         const body = parseBody(event, disputeBodySchema);
         const target = body.ref !== undefined ? { ref: body.ref } : { detainerId: body.detainerId ?? '' };
-        return json(201, await openDispute(services, target, body.reason, actor));
+        return json(201, await openDispute(services, target, body.reason, actor, idempotencyKey(event)));
       },
     },
     {
       method: 'GET',
       path: '/disputes',
       handle: async ({ query, actor }) => {
-        const status = validate(
-          z.enum(['open', 'corrected', 'rejected', 'all'], {
-            error: 'status must be open, corrected, rejected or all',
-          }),
-          query.get('status') ?? 'open',
+        const { status, limit, cursor } = validate(
+          disputeQuerySchema,
+          Object.fromEntries(query),
           'the query is invalid',
         );
-        return json(200, { disputes: await listDisputes(services, status, actor) });
+        return json(
+          200,
+          await pageDisputes(services, status, actor, { limit, ...(cursor === undefined ? {} : { cursor }) }),
+        );
       },
     },
     {
