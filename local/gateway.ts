@@ -150,7 +150,12 @@ async function handleRequest(
   if (unsafe !== undefined) {
     // Before any route: such a path would reach files outside the site's own (s3rver keeps
     // objects as files) or put a line break into a redirect's Location.
-    writeJson(response, 400, { error: `the path is not allowed: ${unsafe}` }, settings.headers);
+    writeJson(
+      response,
+      400,
+      { error: `the path is not allowed: ${unsafe}`, issues: [{ path: 'path', message: unsafe }] },
+      settings.headers,
+    );
     request.resume();
     return;
   }

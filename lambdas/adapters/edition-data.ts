@@ -7,6 +7,8 @@ import { ObjectStore } from './object-store';
  * rendered email awaiting per-reader links, the detainer ids each revision was built from).
  */
 export const emailKey = (week: string, revision: number) => `editions/${week}/r${revision}/email.json`;
+/** Every stored email and nothing else of the bucket (the sender's grant: no id lists, no drafts). */
+export const EMAIL_KEY_PATTERN = 'editions/*/email.json';
 export const recordsKey = (week: string, revision: number) => `editions/${week}/r${revision}/records.json`;
 /** One publication attempt's edition, kept before its commit: a racing attempt never overwrites it. */
 export const draftKey = (week: string, revision: number, attempt: string) =>

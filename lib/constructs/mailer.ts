@@ -16,10 +16,11 @@ import {
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { EMAIL_KEY_PATTERN } from '#adapters/edition-data';
 import { sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
 import { FUNCTIONS, QUEUES } from '#config/runtime';
 import type { MailConfig } from '#lib/config';
-import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
+import type { DataTables } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { DeadLetterQueue, functionErrorsAlarm, WorkQueue } from './queues';
 
@@ -149,7 +150,7 @@ export class Mailer extends Construct {
       .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'UpdateItem'] })
       // The subscriber is re-read before each send: the confirmed index may lag an unsubscribe.
       .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem'] })
-      .bindBucket('DATA_BUCKET', props.dataBucket, { objects: ['GetObject'], keys: `${EDITIONS_PREFIX}*` })
+      .bindBucket('DATA_BUCKET', props.dataBucket, { objects: ['GetObject'], keys: EMAIL_KEY_PATTERN })
       // The rate for the whole queue and how many invocations share it: each takes rate / concurrency.
       // Its own queue: a batch SES throttles, or refuses at the daily quota or while sending is
       // paused, is queued again (delayed) with the readers not yet sent, using up no receive.

@@ -98,7 +98,7 @@ describe('cdk-nag AwsSolutions checks', () => {
         // Object ARNs: each names one bucket and, for the data bucket, only the editions prefix.
         'ddor-dev-stateless/Publisher/FunctionRole AwsSolutions-IAM5[Resource::<site bucket>/*]',
         'ddor-dev-stateless/Publisher/FunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*]',
-        'ddor-dev-stateless/Mailer/SendFunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*]',
+        'ddor-dev-stateless/Mailer/SendFunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*/email.json]',
         // The schedule may invoke the report function, its versions and aliases, and nothing else.
         `ddor-dev-stateless/WeeklyReport/ScheduleRole AwsSolutions-IAM5[Resource::<${reportFunction}.Arn>:*]`,
       ].sort(),

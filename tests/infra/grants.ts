@@ -64,6 +64,7 @@ export class Grants {
     this.name('site objects', stateful.siteBucket.arnForObjects('*'));
     this.name('data bucket', stateful.dataBucket.bucketArn);
     this.name('data editions/*', stateful.dataBucket.arnForObjects('editions/*'));
+    this.name('data stored emails', stateful.dataBucket.arnForObjects('editions/*/email.json'));
     this.name('data objects', stateful.dataBucket.arnForObjects('*'));
     this.name('subscription secret', stateful.subscriptionSecret.secretArn);
     this.name('mail identity', stateful.mailIdentity.emailIdentityArn);

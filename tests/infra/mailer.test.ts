@@ -117,7 +117,8 @@ describe('mail: sender, mail events and subscriptions', () => {
         'function log group': LOG_WRITE,
         SendLedger: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Subscribers: ['dynamodb:GetItem'],
-        'data editions/*': ['s3:GetObject'],
+        // The stored email only: not the private lists of detainer ids, not the drafts.
+        'data stored emails': ['s3:GetObject'],
         'subscription secret': ['secretsmanager:GetSecretValue'],
         'mail identity': ['ses:SendEmail'],
         'mail configuration set': ['ses:SendEmail'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { mailTo, publish, runCli, subscribeAndConfirm } from '../support/publishing';
+import { eventually, mailTo, publish, runCli, subscribeAndConfirm } from '../support/publishing';
 
 /**
  * A rename after 20 published weeks: one weekly run re-issues every one of them and publishes and
@@ -68,9 +68,11 @@ describe('a rename after 20 published weeks', () => {
       ...WEEKS.map((week) => `${week} published r2`),
       `${NEW_WEEK} published r1, emailed`,
     ]);
+    // The run waits for publication; the email goes out from the send queue just after.
+    const editionsTo = async () => (await mailTo(stack(), READER)).filter((m) => !/confirm/i.test(m.subject));
+    await eventually(editionsTo, (mails) => mails.length >= 1, 'the new week’s email', 20_000);
+    expect(await editionsTo()).toHaveLength(1);
     const mail = await mailTo(stack(), READER);
-    const editions = mail.filter((m) => !/confirm/i.test(m.subject));
-    expect(editions).toHaveLength(1);
     // Every publication invalidated exact paths, within CloudFront's limits.
     const made = (await invalidations()).slice(before);
     expect(made).toHaveLength(21);
