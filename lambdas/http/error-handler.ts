@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError } from '#core/errors';
+import { withoutAddresses } from '#core/redact';
 import { json } from './responses';
 
 const THROTTLING = new Set([
@@ -40,8 +41,9 @@ export function errorHandler(): MiddlewareObj<APIGatewayProxyEventV2, APIGateway
           level: 'ERROR',
           message: 'unhandled error',
           name: error instanceof Error ? error.name : typeof error,
-          error: error instanceof Error ? error.message : String(error),
-          stack: error instanceof Error ? error.stack : undefined,
+          error: withoutAddresses(error instanceof Error ? error.message : String(error)),
+          stack:
+            error instanceof Error && error.stack !== undefined ? withoutAddresses(error.stack) : undefined,
           requestId: request.context.awsRequestId,
         }),
       );
