@@ -23,6 +23,13 @@ export const SECURITY_HEADERS = {
   crossOriginOpenerPolicy: 'same-origin',
 } as const;
 
+/**
+ * Headers an origin's own value wins over (CloudFront `override: false`, the local gateway the
+ * same): the subscription pages say `Referrer-Policy: no-referrer` because their URLs carry a
+ * token, and that must reach the browser; the site's files set none and get the site's policy.
+ */
+export const ORIGIN_MAY_SET: readonly string[] = ['Referrer-Policy'];
+
 /** The `Strict-Transport-Security` value of SECURITY_HEADERS. */
 export function strictTransportSecurityValue(): string {
   const { maxAgeSeconds, includeSubDomains, preload } = SECURITY_HEADERS.strictTransportSecurity;

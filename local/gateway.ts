@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ORIGIN_MAY_SET } from '#lib/security-headers';
 import { LOCAL_HOST, listen } from './emulators';
 
 /** What a call that ran past its function's timeout answers: nothing (Lambda ended it). */
@@ -415,7 +416,15 @@ function writeResult(
   for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
   if (result.cookies !== undefined && result.cookies.length > 0)
     response.setHeader('set-cookie', result.cookies);
-  for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
+  for (const [name, value] of Object.entries(extraHeaders)) {
+    // As CloudFront's `override: false`: the function's own value of such a header wins.
+    if (
+      ORIGIN_MAY_SET.some((header) => header.toLowerCase() === name.toLowerCase()) &&
+      response.hasHeader(name)
+    )
+      continue;
+    response.setHeader(name, value);
+  }
   const body =
     result.body === undefined
       ? Buffer.alloc(0)

@@ -22,7 +22,7 @@ import {
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SECURITY_HEADERS } from '#lib/security-headers';
+import { ORIGIN_MAY_SET, SECURITY_HEADERS } from '#lib/security-headers';
 import {
   IMMUTABLE_PATH_PATTERNS,
   SUBSCRIPTIONS_PATH_PATTERN,
@@ -96,7 +96,11 @@ export class Site extends Construct {
         },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: frameOption(SECURITY_HEADERS.frameOptions), override: true },
-        referrerPolicy: { referrerPolicy: referrerPolicy(SECURITY_HEADERS.referrerPolicy), override: true },
+        referrerPolicy: {
+          referrerPolicy: referrerPolicy(SECURITY_HEADERS.referrerPolicy),
+          // The subscription pages' no-referrer (their URLs carry a token) wins.
+          override: !ORIGIN_MAY_SET.includes('Referrer-Policy'),
+        },
       },
       customHeadersBehavior: {
         customHeaders: [

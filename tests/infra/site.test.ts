@@ -205,7 +205,7 @@ describe('site', () => {
       }
     });
 
-    it('are the CSP, HSTS, nosniff, frame and referrer policies of the one shared definition, overriding the origin', () => {
+    it('are the CSP, HSTS, nosniff, frame and referrer policies of the one shared definition, overriding the origin but its own Referrer-Policy', () => {
       expect(headersPolicy().SecurityHeadersConfig).toEqual({
         ContentSecurityPolicy: {
           ContentSecurityPolicy: SECURITY_HEADERS.contentSecurityPolicy,
@@ -219,7 +219,8 @@ describe('site', () => {
         },
         ContentTypeOptions: { Override: true },
         FrameOptions: { FrameOption: 'DENY', Override: true },
-        ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true },
+        // The subscription pages' no-referrer must reach the browser (their URLs carry a token).
+        ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: false },
       });
     });
 

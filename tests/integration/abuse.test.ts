@@ -118,3 +118,12 @@ describe('disputes from one client', () => {
     expect(((await resolved.json()) as { disputes: unknown[] }).disputes).toEqual([]);
   });
 });
+
+describe('pages whose URL carries a token', () => {
+  it('reach the browser with Referrer-Policy: no-referrer, while site pages keep the site’s policy', async () => {
+    const page = await stack().api('/subscriptions/confirm?token=synthetic-not-a-token', { token: null });
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const site = await stack().api('/feed.xml', { token: null });
+    expect(site.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+  });
+});
