@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '#config/runtime';
 import { NOT_WRITTEN_IN_TIME } from '#core/intake/batch';
 import { NO_FAULTS } from '#local/faults';
 import { syntheticRecord } from '../support/api';
@@ -45,11 +44,10 @@ describe('a 100-item batch against a slow store', () => {
     // Each record write held 2.5 s: 100 of them, 16 at a time, take longer than the 10 s timeout.
     stack().faults.slowWrites = { table: stack().tables.OUTCOMES_TABLE ?? '', ms: 2_500 };
     const items = batch(100);
-    const started = Date.now();
     const first = await post(items);
-    const elapsed = Date.now() - started;
+    // A 200 is the function's own answer, given within its timeout (past it the gateway answers
+    // 500 and the answer is lost); the client's wall clock also counts the wait for an environment.
     expect(first.status).toBe(200);
-    expect(elapsed).toBeLessThan(FUNCTIONS.intake.timeoutSeconds * 1000);
     expect(first.body.results.map((r) => r.detainerId)).toEqual(items.map((item) => item.detainerId));
     const written = first.body.results.filter((r) => r.result === 'created');
     const notWritten = first.body.results.filter((r) => r.result !== 'created');
