@@ -2,9 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { editionKey } from '#core/mail/send-ledger';
 import { NO_FAULTS } from '#local/faults';
-import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { eventually, mailTo, runCli, subscribeAndConfirm } from '../support/publishing';
+import {
+  eventually,
+  mailTo,
+  recordDecline as recordDeclineFor,
+  runCli,
+  subscribeAndConfirm,
+} from '../support/publishing';
 
 /**
  * SES saying "not now" for longer than a batch can wait (issue 11, item 5; contract §5): the
@@ -22,13 +27,7 @@ afterEach(() => {
   Object.assign(stack().faults, NO_FAULTS);
 });
 
-async function recordDecline(id: string, week: string): Promise<void> {
-  const recorded = await stack().api(`/outcomes/${id}`, {
-    method: 'PUT',
-    body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
-  });
-  expect(recorded.status).toBe(201);
-}
+const recordDecline = (id: string, week: string) => recordDeclineFor(stack(), county, id, week);
 
 const editionsTo = async (reader: string, week: string) =>
   (await mailTo(stack(), reader)).filter((mail) => mail.body.text?.includes(`/reports/${week}/`));

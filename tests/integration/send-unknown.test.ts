@@ -7,9 +7,13 @@ import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import type { SendJob } from '#core/mail/send-job';
 import { editionKey } from '#core/mail/send-ledger';
 import { NO_FAULTS } from '#local/faults';
-import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { eventually, mailTo, subscribeAndConfirm } from '../support/publishing';
+import {
+  eventually,
+  mailTo,
+  recordDecline as recordDeclineFor,
+  subscribeAndConfirm,
+} from '../support/publishing';
 
 /**
  * A send whose answer never came (issue 11, item 4; contract §5): the SDK never repeats a send;
@@ -23,14 +27,7 @@ afterEach(() => {
   Object.assign(stack().faults, NO_FAULTS);
 });
 
-/** One decline recorded in `week` (its first day), so the week's edition has something to send. */
-async function recordDecline(id: string, week: string): Promise<void> {
-  const recorded = await stack().api(`/outcomes/${id}`, {
-    method: 'PUT',
-    body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
-  });
-  expect(recorded.status).toBe(201);
-}
+const recordDecline = (id: string, week: string) => recordDeclineFor(stack(), county, id, week);
 
 async function ledgerItem(week: string, address: string): Promise<Record<string, unknown> | undefined> {
   const out = await documents.send(

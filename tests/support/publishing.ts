@@ -15,6 +15,7 @@ import { editionKey, type SendProgress } from '#core/mail/send-ledger';
 import type { Subscriber } from '#core/subscriptions/subscribers';
 import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
 import { localFunctionName } from '#local/lambda/template';
+import { syntheticRecord } from './api';
 import type { SentMail, TestStack } from './local-stack';
 
 /**
@@ -257,4 +258,18 @@ export async function queueDepth(queueUrl: string): Promise<number> {
   } finally {
     sqs.destroy();
   }
+}
+
+/** One decline recorded in `week` (its first day) for `county`, so the week's edition has something to send. */
+export async function recordDecline(
+  stack: TestStack,
+  county: { id: string; name: string; state: string },
+  id: string,
+  week: string,
+): Promise<void> {
+  const recorded = await stack.api(`/outcomes/${id}`, {
+    method: 'PUT',
+    body: syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
+  });
+  if (recorded.status !== 201) throw new Error(`recording ${id} answered ${recorded.status}`);
 }
