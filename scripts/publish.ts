@@ -6,9 +6,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
-import { connect, fail, invokeFunction, usage } from './stack-connection';
+import { commandOptions, connect, fail, invokeFunction, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run publish -- --week YYYY-MM-DD [--no-email]
@@ -23,16 +22,8 @@ async function main(): Promise<void> {
     deployed: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
-  let values: { week?: string; 'no-email': boolean; preview: boolean; deployed: boolean; help: boolean };
-  try {
-    values = parseArgs({ options, strict: true }).values;
-  } catch (error) {
-    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const values = commandOptions(options, USAGE);
+  if (values === undefined) return;
   const date = values.week;
   if (date === undefined) usage(`--week is required\n${USAGE}`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date))

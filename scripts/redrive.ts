@@ -6,8 +6,7 @@
  * stack through $DATA_DIR/stack.json, or with --deployed the queue URLs in the environment
  * (PUBLISH_QUEUE_URL and PUBLISH_DLQ_URL, SEND_QUEUE_URL and SEND_DLQ_URL).
  */
-import { parseArgs } from 'node:util';
-import { connect, fail, usage } from './stack-connection';
+import { commandOptions, connect, fail, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run redrive [-- --queue NAME] [--deployed]
@@ -22,16 +21,8 @@ async function main(): Promise<void> {
     deployed: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
-  let values: { queue?: string; deployed: boolean; help: boolean };
-  try {
-    values = parseArgs({ options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const values = commandOptions(options, USAGE);
+  if (values === undefined) return;
   const wanted = values.queue?.replace(/^ddor-/, '');
   if (wanted !== undefined && !(wanted in QUEUES)) {
     usage(`--queue must be publish or send, not "${values.queue}"\n${USAGE}`);

@@ -5,6 +5,7 @@
  * command does; or, with `--deployed`, the AWS account of the current credentials and the table
  * names already in the environment.
  */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { credentialEnvironment, rolePrincipal } from '#local/iam/principals';
 import { applyLocalEnvironment } from '#local/stack';
 import { dataDirFromEnv, readStackFile } from '#local/stack-file';
@@ -91,4 +92,25 @@ export function fail(message: string): never {
 export function usage(message: string): never {
   console.error(`error: ${message}`);
   process.exit(2);
+}
+
+/**
+ * A command's options, parsed strictly (no positionals): a bad one is a usage error (exit 2)
+ * with the usage text; `--help` prints it and answers undefined, so the command ends there.
+ */
+export function commandOptions<const O extends NonNullable<ParseArgsConfig['options']>>(
+  options: O,
+  usageText: string,
+): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'] | undefined {
+  let values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'];
+  try {
+    values = parseArgs({ options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    usage(`${error instanceof Error ? error.message : String(error)}\n${usageText}`);
+  }
+  if ((values as { help?: boolean }).help === true) {
+    console.log(usageText);
+    return undefined;
+  }
+  return values;
 }

@@ -4,8 +4,7 @@
  * `{"scheduledTime": …}`), then waits until every week it queued has been through the publisher,
  * and prints each week's state. Finds the running local stack through $DATA_DIR/stack.json.
  */
-import { parseArgs } from 'node:util';
-import { connect, fail, invokeFunction, usage } from './stack-connection';
+import { commandOptions, connect, fail, invokeFunction, usage } from './stack-connection';
 
 const USAGE = `usage:
   npm run weekly [-- --at ISO-TIME] [--timeout SECONDS]
@@ -18,16 +17,8 @@ async function main(): Promise<void> {
     timeout: { type: 'string', default: '900' },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
-  let values: { at?: string; timeout: string; help: boolean };
-  try {
-    values = parseArgs({ options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    usage(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const values = commandOptions(options, USAGE);
+  if (values === undefined) return;
   const at = values.at === undefined ? undefined : new Date(values.at);
   if (values.at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.at) || Number.isNaN(at?.getTime()))) {
     usage(`--at must be an ISO time such as 2017-03-13T13:00:00Z, not "${values.at}"\n${USAGE}`);
