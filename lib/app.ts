@@ -31,6 +31,7 @@ export function buildApp(app: App, config: AppConfig): DdorStacks {
       siteBucket: stateful.siteBucket,
       dataBucket: stateful.dataBucket,
       subscriptionSecret: stateful.subscriptionSecret,
+      originSecret: stateful.originSecret,
       mailIdentity: stateful.mailIdentity,
     },
   });

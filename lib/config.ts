@@ -17,6 +17,15 @@ export interface AppConfig {
   readonly logRetention: RetentionDays;
   /** The edition and subscription mail. */
   readonly mail: MailConfig;
+  /** Contract §5's limits on what strangers can make the service do. */
+  readonly subscriptions: SubscriptionLimits;
+}
+
+export interface SubscriptionLimits {
+  /** Subscribe and confirm requests per source (viewer address, IPv6 per /64) in any 600 s. */
+  readonly sourceLimit: number;
+  /** Confirmation emails per hour, all sources together. */
+  readonly hourlyBudget: number;
 }
 
 /** Who mail comes from and how fast it goes out. */
@@ -45,6 +54,8 @@ export const CONTEXT_KEYS = {
   mailDomain: 'mailDomain',
   sendRatePerSecond: 'sendRatePerSecond',
   sendConcurrency: 'sendConcurrency',
+  subscribeSourceLimit: 'subscribeSourceLimit',
+  confirmationHourlyBudget: 'confirmationHourlyBudget',
 } as const;
 
 export const CONFIG_DEFAULTS = {
@@ -63,6 +74,10 @@ export const CONFIG_DEFAULTS = {
   sendRatePerSecond: 10,
   // Two senders keep a 10/s budget busy while one waits on SES; each takes half the rate.
   sendConcurrency: 2,
+  // Contract §5's defaults: a household or an office subscribes a few people, never ten in 10 minutes.
+  subscribeSourceLimit: 10,
+  // Far above real sign-ups, far below what would hurt the account's reputation in an hour.
+  confirmationHourlyBudget: 500,
 } as const;
 
 export class ConfigError extends Error {
@@ -149,6 +164,18 @@ const contextSchema = z
       .min(2)
       .max(20)
       .default(CONFIG_DEFAULTS.sendConcurrency),
+    [CONTEXT_KEYS.subscribeSourceLimit]: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(CONFIG_DEFAULTS.subscribeSourceLimit),
+    [CONTEXT_KEYS.confirmationHourlyBudget]: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(50_000)
+      .default(CONFIG_DEFAULTS.confirmationHourlyBudget),
   })
   .superRefine((context, ctx) => {
     const from = context[CONTEXT_KEYS.mailFrom];
@@ -191,6 +218,10 @@ export function loadConfig(node: Node): AppConfig {
       domain: context[CONTEXT_KEYS.mailDomain],
       sendRatePerSecond: context[CONTEXT_KEYS.sendRatePerSecond],
       sendConcurrency: context[CONTEXT_KEYS.sendConcurrency],
+    },
+    subscriptions: {
+      sourceLimit: context[CONTEXT_KEYS.subscribeSourceLimit],
+      hourlyBudget: context[CONTEXT_KEYS.confirmationHourlyBudget],
     },
   };
 }

@@ -1,6 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -51,6 +50,8 @@ export class StatefulStack extends Stack implements DataTables {
   readonly accessLogsBucket: Bucket;
   /** The HMAC key of subscription tokens (confirm and unsubscribe links). */
   readonly subscriptionSecret: Secret;
+  /** What CloudFront proves itself with to the subscriptions API (`x-origin-verify`). */
+  readonly originSecret: Secret;
   /** The SES domain identity, DKIM-signed. */
   readonly mailIdentity: EmailIdentity;
 
@@ -77,32 +78,24 @@ export class StatefulStack extends Stack implements DataTables {
         'This is the bucket the other buckets log their access to; logging its own access into itself would log every log delivery.',
     });
 
+    const { enforceSSL: _tls, minimumTLSVersion: _version, ...siteBucketProps } = PRIVATE_BUCKET;
     this.siteBucket = new Bucket(this, 'Site', {
-      ...PRIVATE_BUCKET,
+      ...siteBucketProps,
+      // Its policy (TLS only, and the one distribution that may read it) is written by the stateless
+      // stack, where the distribution is (lib/constructs/site.ts): naming the distribution here would
+      // make the two stacks depend on each other, and trusting any distribution of the account
+      // would let another distribution serve this bucket.
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'site/',
       // A bad publish can be undone from the previous versions of the pages it replaced; the
       // revision files (`r{n}/`) are never overwritten, so only pages, feed and latest copies age out.
       lifecycleRules: [{ id: 'expire-replaced-pages', noncurrentVersionExpiration: Duration.days(90) }],
     });
-    // CloudFront reads the site through origin access control. The distribution lives in the
-    // stateless stack, which already depends on this one: naming its id here would make the two
-    // depend on each other, so any distribution of this account may read (as CDK itself does for
-    // KMS keys under OAC). The site is public anyway; the data bucket gets no such statement.
-    this.siteBucket.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'CloudFrontOriginAccessControl',
-        principals: [new ServicePrincipal('cloudfront.amazonaws.com')],
-        // ListBucket turns a missing page into 404 instead of 403; the cache policies forward no
-        // query string, so no listing is reachable through CloudFront.
-        actions: ['s3:GetObject', 's3:ListBucket'],
-        resources: [this.siteBucket.bucketArn, this.siteBucket.arnForObjects('*')],
-        conditions: {
-          StringEquals: { 'AWS:SourceAccount': this.account },
-          ArnLike: { 'AWS:SourceArn': `arn:${this.partition}:cloudfront::${this.account}:distribution/*` },
-        },
-      }),
-    );
+    Validations.of(this.siteBucket).acknowledge({
+      id: 'AwsSolutions-S10',
+      reason:
+        'The site bucket policy, with its deny of every request not over TLS, is written by the stateless stack beside the one distribution it trusts (lib/constructs/site.ts).',
+    });
 
     this.dataBucket = new Bucket(this, 'Data', {
       ...PRIVATE_BUCKET,
@@ -120,6 +113,18 @@ export class StatefulStack extends Stack implements DataTables {
       id: 'AwsSolutions-SMG4',
       reason:
         'An HMAC key, not a credential: rotating it would invalidate every confirmation and unsubscribe link in mail already sent, and RFC 8058 one-click unsubscribe must keep working.',
+    });
+
+    this.originSecret = new Secret(this, 'OriginSecret', {
+      description:
+        'Declined Detainer Outcome Report: the x-origin-verify value CloudFront adds to subscription requests',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.originSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'CloudFront sends it as an origin header, resolved at deploy: rotating it means redeploying the distribution with the new value, done by hand with the stateless stack, not by a rotation Lambda.',
     });
 
     this.mailIdentity = new EmailIdentity(this, 'MailIdentity', {
@@ -173,6 +178,9 @@ function buildTable(scope: Construct, definition: TableDefinition): Table {
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
+    ...(definition.timeToLiveAttribute === undefined
+      ? {}
+      : { timeToLiveAttribute: definition.timeToLiveAttribute }),
   });
   for (const index of definition.indexes) {
     table.addGlobalSecondaryIndex({

@@ -19,6 +19,7 @@ export interface StatefulResources {
   readonly siteBucket: IBucket;
   readonly dataBucket: IBucket;
   readonly subscriptionSecret: ISecret;
+  readonly originSecret: ISecret;
   readonly mailIdentity: IEmailIdentity;
 }
 
@@ -69,15 +70,19 @@ export class StatelessStack extends Stack {
     this.subscriptions = new Subscriptions(this, 'Subscriptions', {
       ...common,
       subscriptionSecret: stateful.subscriptionSecret,
+      originSecret: stateful.originSecret,
       mailer: this.mailer,
+      sourceLimit: config.subscriptions.sourceLimit,
+      hourlyBudget: config.subscriptions.hourlyBudget,
     });
 
     this.site = new Site(this, 'Site', {
       siteBucket: stateful.siteBucket,
       subscriptionsDomainName: this.subscriptions.domainName,
+      originSecret: stateful.originSecret,
     });
     // Links in mail and pages point at the site, which exists only once its origins do.
-    this.subscriptions.function.bind('SITE_URL', this.site.url);
+    this.subscriptions.confirmationFunction.bind('SITE_URL', this.site.url);
     this.mailer.sendFunction.bind('SITE_URL', this.site.url);
 
     this.publisher = new Publisher(this, 'Publisher', {
@@ -100,7 +105,7 @@ export class StatelessStack extends Stack {
       publisher: this.publisher.function,
       weeklyReport: this.weeklyReport.function,
       publishQueue: this.publisher.queue.queue,
-      workQueues: [this.publisher.queue, this.mailer.sendQueue],
+      workQueues: [this.publisher.queue, this.mailer.sendQueue, this.subscriptions.confirmationQueue],
     });
   }
 }

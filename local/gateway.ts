@@ -36,6 +36,11 @@ export interface Route {
    * `500 {"message":"Internal Server Error"}`, as when Lambda ends a call. @default the gateway's timeoutMs
    */
   readonly timeoutMs?: number;
+  /**
+   * What CloudFront does to the request before it reaches this origin (headers it adds or
+   * overwrites), for the routes the site's distribution serves from an API.
+   */
+  readonly viewerRequest?: (event: APIGatewayProxyEventV2) => APIGatewayProxyEventV2;
 }
 
 /**
@@ -187,7 +192,8 @@ async function handleRequest(
     }
     const route =
       routing.routes.find((candidate) => matches(candidate, { method, path })) ?? routing.fallback;
-    const event = toEvent(request, { method, path, rawQueryString, body });
+    const received = toEvent(request, { method, path, rawQueryString, body });
+    const event = route.viewerRequest === undefined ? received : route.viewerRequest(received);
     const timeoutMs = route.timeoutMs ?? settings.timeoutMs;
     const context = fakeContext(route.name, timeoutMs);
     let result: APIGatewayProxyStructuredResultV2 | typeof TIMED_OUT;

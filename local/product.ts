@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { reportTimeZone } from '#config/env';
 import { FUNCTIONS, localQueueSettings, QUEUES } from '#config/runtime';
 import { cronerPattern, scheduleFor } from '#config/schedule';
+import { DEPLOYED_TIMING } from '#core/subscriptions/timing';
 import type { LocalQueue } from './stack';
 
 /**
@@ -54,4 +55,33 @@ export function startWeeklySchedule(
   });
   const next = job.nextRun() ?? undefined;
   return { stop: () => job.stop(), pattern, ...(next ? { next } : {}) };
+}
+
+/**
+ * The daily sweep of forgotten subscribers (lib/constructs/subscriptions.ts: a Scheduler rate of
+ * the same interval), its interval shrunk by LOCAL_TIME_SCALE like every local wait.
+ */
+export function startSweepSchedule(
+  log: (line: string) => void,
+  invoke: (event: Record<string, never>) => Promise<{ deleted: number }>,
+  timeScale = 1,
+): { stop(): void } {
+  let running = false;
+  const timer = setInterval(
+    async () => {
+      if (running) return;
+      running = true;
+      try {
+        const out = await invoke({});
+        if (out.deleted > 0) log(`subscription sweep: ${out.deleted} forgotten subscribers deleted`);
+      } catch (error) {
+        log(`subscription sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        running = false;
+      }
+    },
+    Math.max(1000, DEPLOYED_TIMING.sweepIntervalMs * timeScale),
+  );
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -7,9 +7,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
 import { FUNCTIONS } from '#config/runtime';
+import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { securityHeaderMap } from '#lib/security-headers';
 import { ensureAssembly } from './assembly';
 import { type CdnStandIn, startCdnStandIn } from './cdn';
+import { cloudFrontRequest } from './cloudfront-request';
 import {
   type BucketSpec,
   LOCAL_HOST,
@@ -32,7 +34,7 @@ import {
 import { startInvokeApi } from './lambda/invoke-api';
 import { LocalFunction, type Reaper, startReaper } from './lambda/runtime';
 import { type FunctionKey, type LocalAssembly, readAssembly, type Statement } from './lambda/template';
-import { productQueues, startWeeklySchedule } from './product';
+import { productQueues, startSweepSchedule, startWeeklySchedule } from './product';
 import { startSecretsStandIn } from './secrets';
 import { type SesSimulator, startSesSimulator } from './ses-simulator';
 import { isSitePath, seedEmptySite, siteOrigin } from './site-origin';
@@ -46,7 +48,12 @@ import {
   type StartingStackFile,
   stackFilePath,
 } from './stack-file';
-import { localOverrides, siteEnvironment, subscriptionSecretPath } from './subscription-environment';
+import {
+  localOverrides,
+  originSecretPath,
+  siteEnvironment,
+  subscriptionSecretPath,
+} from './subscription-environment';
 import { ensureTables, localTableEnvironment } from './tables';
 
 export interface LocalStackOptions {
@@ -83,6 +90,11 @@ export interface LocalStackOptions {
    * still finish. @default 1
    */
   readonly timeScale?: number;
+  /**
+   * LOCAL_SOURCE_HEADER (contract §1): the request header that names a subscription request's
+   * source, so tests can be many sources. @default process.env.LOCAL_SOURCE_HEADER, else the TCP peer
+   */
+  readonly sourceHeader?: string;
   /** Headers added to every gateway response (the site's security headers, once defined). */
   readonly headers?: Readonly<Record<string, string>>;
   /** The synthesized CDK app to run (local/assembly.ts). @default the one for the sources as they are, made if missing */
@@ -365,6 +377,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let invokeApi: RunningEmulator | undefined;
   let simulator: SesSimulator | undefined;
   let weekly: { stop(): void } | undefined;
+  let sweep: { stop(): void } | undefined;
   let reaper: Reaper | undefined;
   const functions = new Map<FunctionKey, LocalFunction>();
   const pollers: Poller[] = [];
@@ -380,6 +393,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     // The pollers and the gateway first, so that no function is mid-write when the stores close.
     weekly?.stop();
+    sweep?.stop();
     await attempt(() => stopPollers(pollers));
     for (const client of pollerClients) client.destroy();
     if (gateway !== undefined) await attempt(gateway.close);
@@ -500,7 +514,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           reaper,
           environment: {
             ...definition.environment,
-            ...localOverrides(),
+            ...localOverrides(options.timeScale ?? 1),
             ...endpointEnvironment(ports),
             ...credentialEnvironment(roles[definition.key]),
             AWS_DEFAULT_REGION: BASE_ENVIRONMENT.AWS_REGION,
@@ -539,9 +553,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs: sqsGate,
       cdn: cdnGate,
     });
+    // The gateway plays the site's CloudFront for the subscription paths: the viewer address and
+    // the origin secret header, which the functions require (lib/constructs/site.ts).
+    const { FileSecretSource } = await import('#adapters/secret-source');
+    const originSecret = Buffer.from(
+      await new FileSecretSource(originSecretPath(dataDir), 'origin secret').key(),
+    ).toString('utf8');
+    const sourceHeader = options.sourceHeader ?? process.env.LOCAL_SOURCE_HEADER;
+    const viewerRequest = cloudFrontRequest({
+      originSecret,
+      ...(sourceHeader === undefined || sourceHeader === '' ? {} : { sourceHeader }),
+    });
     gateway.setRouting({
       routes: [
         ...(options.routes ?? []),
+        {
+          // Its own function and API route (contract §5: never throttled by other subscription traffic).
+          match: UNSUBSCRIBE_PATH,
+          name: 'unsubscribe',
+          handler: invoker(fn('unsubscribe')),
+          headers: securityHeaderMap(),
+          viewerRequest,
+        },
         {
           match: '/subscriptions',
           name: 'subscriptions',
@@ -549,6 +582,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           // Gateway's integration does (its default, 30 s), waiting for an environment included.
           handler: invoker(fn('subscriptions')),
           headers: securityHeaderMap(),
+          viewerRequest,
         },
         {
           match: isSitePath,
@@ -564,6 +598,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(options.intake === undefined ? {} : { timeoutMs: FUNCTIONS.intake.timeoutSeconds * 1000 }),
       },
     });
+    // The daily sweep of forgotten subscribers, as EventBridge Scheduler runs it deployed.
+    sweep = startSweepSchedule(log, invoker(fn('subscriptionSweep')), options.timeScale ?? 1);
     if (options.schedule === true) {
       const run = startWeeklySchedule(log, invoker(fn('report')));
       weekly = run;
@@ -726,7 +762,7 @@ async function startEmulators(dataDir: string, options: LocalStackOptions): Prom
       ...(options.inMemory === true ? {} : { dataDir: join(dataDir, 'sqs') }),
     }),
     startCdnStandIn({ port: 0, timeScale: options.timeScale ?? 1 }),
-    startSecretsStandIn({ path: subscriptionSecretPath(dataDir) }),
+    startSecretsStandIn({ path: subscriptionSecretPath(dataDir), originPath: originSecretPath(dataDir) }),
   ]);
   const [dynamodb, s3, ses, sqs, cdn, secrets] = started;
   if (

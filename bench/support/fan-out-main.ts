@@ -170,9 +170,11 @@ function* subscriberItems(from: number, to: number): Generator<Record<string, un
   for (let n = from; n < to; n++) {
     const address = subscriberAddress(n);
     yield {
+      mailbox: address,
       address,
       status: 'confirmed',
-      nonce: `nonce-${n.toString(36).padStart(8, '0')}`,
+      id: `id-${n.toString(36).padStart(8, '0')}`,
+      lastRequestAt: STARTED_AT,
       version: 2,
       createdAt: STARTED_AT,
       updatedAt: STARTED_AT,
@@ -285,10 +287,10 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
         const start = performance.now();
         const items = (function* () {
           for (const item of subscriberItems(written, run.subscribers)) {
-            const address = String(item.address);
+            const mailbox = String(item.mailbox);
             yield {
               ...item,
-              confirmedShard: subscriberStore.confirmedShardKey(subscriberStore.shardOf(address)),
+              confirmedShard: subscriberStore.confirmedShardKey(subscriberStore.shardOf(mailbox)),
             };
           }
         })();

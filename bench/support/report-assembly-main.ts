@@ -344,8 +344,8 @@ async function measure(
       }
     }
     const link = links.unsubscribeUrl(plan.siteUrl, randomBytes(32), {
-      address: 'reader-000001@example.org',
-      nonce: randomBytes(16).toString('base64url'),
+      mailbox: 'reader-000001@example.org',
+      id: randomBytes(16).toString('base64url'),
     });
     weeks.push({
       label: target.label,

@@ -7,6 +7,17 @@ import { sendLedgerTable } from './table-definitions';
 /** The progress item sits in the edition's partition under a key no address can have. */
 const PROGRESS = '#progress';
 
+/**
+ * How long a recipient's ledger entry is kept (docs/ARCHITECTURE.md, personal data): the entry
+ * exists to send each edition once, which is settled within days; DynamoDB's TTL then deletes it.
+ * The sort key `address` holds the recipient's mailbox (`mailboxOf`), the subscriber's key.
+ */
+export const LEDGER_RETENTION_DAYS = 90;
+
+function expiresAt(now: Date): number {
+  return Math.floor(now.getTime() / 1000) + LEDGER_RETENTION_DAYS * 86_400;
+}
+
 /** The per-recipient send ledger: single-item conditional writes before and after each send. */
 export class DynamoLedgerStore implements LedgerStore {
   constructor(private readonly table = requireEnv(sendLedgerTable.envVar)) {}
@@ -27,7 +38,7 @@ export class DynamoLedgerStore implements LedgerStore {
             TableName: this.table,
             Key: { edition, address },
             UpdateExpression:
-              'SET #s = :sending, #owner = :owner, leaseUntil = :until ADD attempts :one, resends :resend',
+              'SET #s = :sending, #owner = :owner, leaseUntil = :until, expiresAt = :expires ADD attempts :one, resends :resend',
             ConditionExpression:
               'attribute_not_exists(address) OR (#s = :sending AND leaseUntil < :now) OR (#s = :unknown AND resendAfter < :now)',
             ExpressionAttributeNames: { '#s': 'status', '#owner': 'owner' },
@@ -36,6 +47,7 @@ export class DynamoLedgerStore implements LedgerStore {
               ':unknown': 'unknown',
               ':owner': owner,
               ':until': new Date(now.getTime() + leaseMs).toISOString(),
+              ':expires': expiresAt(now),
               ':now': now.toISOString(),
               ':one': 1,
               ':resend': 0,
@@ -182,10 +194,15 @@ export class DynamoLedgerStore implements LedgerStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { edition, address },
-          UpdateExpression: 'SET #s = :skipped, skippedBecause = :why, skippedAt = :at',
+          UpdateExpression: 'SET #s = :skipped, skippedBecause = :why, skippedAt = :at, expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(address)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':skipped': 'skipped', ':why': reason, ':at': at.toISOString() },
+          ExpressionAttributeValues: {
+            ':skipped': 'skipped',
+            ':why': reason,
+            ':at': at.toISOString(),
+            ':expires': expiresAt(at),
+          },
         }),
       ),
     );

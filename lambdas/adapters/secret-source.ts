@@ -13,10 +13,10 @@ import { MIN_KEY_BYTES } from '#core/subscriptions/tokens';
  */
 
 /** The secret's text, as bytes: at least MIN_KEY_BYTES of it. */
-function keyFrom(text: string, where: string): Uint8Array {
+function keyFrom(text: string, where: string, name = 'subscription secret'): Uint8Array {
   const key = Buffer.from(text.trim(), 'utf8');
   if (key.byteLength < MIN_KEY_BYTES) {
-    throw new Error(`the subscription secret in ${where} is shorter than ${MIN_KEY_BYTES} bytes`);
+    throw new Error(`the ${name} in ${where} is shorter than ${MIN_KEY_BYTES} bytes`);
   }
   return key;
 }
@@ -49,14 +49,17 @@ function cachedUntilFailure<T>(load: () => Promise<T>): () => Promise<T> {
 export class FileSecretSource implements SecretSource {
   readonly key = cachedUntilFailure(() => this.load());
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly name = 'subscription secret',
+  ) {}
 
   private async load(): Promise<Uint8Array> {
     try {
       const text = await readFile(this.path, 'utf8');
       // A copy restored from a backup or a checkout may have lost its mode.
       if (((await stat(this.path)).mode & 0o077) !== 0) await chmod(this.path, 0o600);
-      return keyFrom(text, this.path);
+      return keyFrom(text, this.path, this.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -69,7 +72,7 @@ export class FileSecretSource implements SecretSource {
     } finally {
       await rm(temporary, { force: true });
     }
-    return keyFrom(await readFile(this.path, 'utf8'), this.path);
+    return keyFrom(await readFile(this.path, 'utf8'), this.path, this.name);
   }
 }
 
@@ -83,14 +86,17 @@ const secretsManager = new SecretsManagerClient({});
 export class SecretsManagerSecretSource implements SecretSource {
   readonly key = cachedUntilFailure(() => this.load());
 
-  constructor(private readonly secretId: string) {}
+  constructor(
+    private readonly secretId: string,
+    private readonly name = 'subscription secret',
+  ) {}
 
   private async load(): Promise<Uint8Array> {
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     if (out.SecretString === undefined) {
-      throw new Error('the subscription secret has no SecretString (a binary secret is not supported)');
+      throw new Error(`the ${this.name} has no SecretString (a binary secret is not supported)`);
     }
-    return keyFrom(out.SecretString, 'Secrets Manager');
+    return keyFrom(out.SecretString, 'Secrets Manager', this.name);
   }
 }
 
@@ -110,4 +116,25 @@ export function secretSourceFromEnv(env: {
   const file = env[SECRET_FILE_VARIABLE];
   if (file !== undefined && file !== '') return new FileSecretSource(file);
   throw new MissingEnvironmentError(`${SECRET_ARN_VARIABLE} (or ${SECRET_FILE_VARIABLE} locally)`);
+}
+
+export const ORIGIN_SECRET_ARN_VARIABLE = 'ORIGIN_SECRET_ARN';
+export const ORIGIN_SECRET_FILE_VARIABLE = 'ORIGIN_SECRET_FILE';
+
+/**
+ * The value CloudFront adds to every request it sends the subscriptions API (`x-origin-verify`):
+ * Secrets Manager when ORIGIN_SECRET_ARN is set, else the file ORIGIN_SECRET_FILE names.
+ */
+export function originSecretFromEnv(env: {
+  readonly ORIGIN_SECRET_ARN?: string | undefined;
+  readonly ORIGIN_SECRET_FILE?: string | undefined;
+}): SecretSource {
+  const name = 'origin secret';
+  const arn = env[ORIGIN_SECRET_ARN_VARIABLE];
+  if (arn !== undefined && arn !== '') return new SecretsManagerSecretSource(arn, name);
+  const file = env[ORIGIN_SECRET_FILE_VARIABLE];
+  if (file !== undefined && file !== '') return new FileSecretSource(file, name);
+  throw new MissingEnvironmentError(
+    `${ORIGIN_SECRET_ARN_VARIABLE} (or ${ORIGIN_SECRET_FILE_VARIABLE} locally)`,
+  );
 }

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
-import type { Subscriber, SubscriberPage, SubscriberStore } from '#core/subscriptions/subscribers';
+import type {
+  ForgottenEntry,
+  Subscriber,
+  SubscriberPage,
+  SubscriberStore,
+} from '#core/subscriptions/subscribers';
 import { conditionalWrite, documents } from './dynamodb';
 import { subscribersTable } from './table-definitions';
 
@@ -16,26 +21,34 @@ export const SUBSCRIBER_SHARDS = 10;
 export const MAX_PAGE_SIZE = 1000;
 
 const CONFIRMED_INDEX = 'byConfirmedShard';
+const FORGET_INDEX = 'byForgetAt';
+/** The one partition of `byForgetAt`: pending mailboxes are few (the confirmation budget caps them). */
+const PENDING_KEY = 'pending';
 
 /** The index partition of shard `n`: `c#0` … `c#9`. */
 export function confirmedShardKey(shard: number): string {
   return `c#${shard}`;
 }
 
-/** Which shard an address falls in: stable, so a re-confirmed subscriber lands where it was. */
-export function shardOf(address: string): number {
-  return (createHash('sha256').update(address, 'utf8').digest()[0] ?? 0) % SUBSCRIBER_SHARDS;
+/** Which shard a mailbox falls in: stable, so a re-confirmed subscriber lands where it was. */
+export function shardOf(mailbox: string): number {
+  return (createHash('sha256').update(mailbox, 'utf8').digest()[0] ?? 0) % SUBSCRIBER_SHARDS;
 }
 
 function toAttributes(subscriber: Subscriber): Record<string, unknown> {
-  // The index key exists only while confirmed: the index is the list of recipients.
-  return subscriber.status === 'confirmed'
-    ? { ...subscriber, confirmedShard: confirmedShardKey(shardOf(subscriber.address)) }
-    : { ...subscriber };
+  // Each index key exists only in its state: the confirmed index is the list of recipients, the
+  // pending one the list of mailboxes to forget.
+  if (subscriber.status === 'confirmed') {
+    return { ...subscriber, confirmedShard: confirmedShardKey(shardOf(subscriber.mailbox)) };
+  }
+  if (subscriber.status === 'pending' && subscriber.forgetAt !== undefined) {
+    return { ...subscriber, pendingKey: PENDING_KEY };
+  }
+  return { ...subscriber };
 }
 
 function fromAttributes(attributes: Record<string, unknown>): Subscriber {
-  const { confirmedShard: _shard, ...subscriber } = attributes;
+  const { confirmedShard: _shard, pendingKey: _pending, ...subscriber } = attributes;
   return subscriber as unknown as Subscriber;
 }
 
@@ -52,28 +65,28 @@ function decodeCursor(cursor: string, shard: number): Record<string, string> {
     decoded = undefined;
   }
   if (typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded)) {
-    const { address, confirmedShard } = decoded as Record<string, unknown>;
+    const { mailbox, confirmedShard } = decoded as Record<string, unknown>;
     const keys = Object.keys(decoded);
     if (
-      typeof address === 'string' &&
+      typeof mailbox === 'string' &&
       confirmedShard === confirmedShardKey(shard) &&
       keys.length === 2 &&
-      keys.includes('address') &&
+      keys.includes('mailbox') &&
       keys.includes('confirmedShard')
     ) {
-      return { address, confirmedShard };
+      return { mailbox, confirmedShard };
     }
   }
   throw new Error(`not a cursor of subscriber shard ${shard}`);
 }
 
-/** Subscribers in DynamoDB: one item per address, every write conditional on the version read. */
+/** Subscribers in DynamoDB: one item per mailbox, every write conditional on the version read. */
 export class DynamoSubscriberStore implements SubscriberStore {
   constructor(private readonly table = requireEnv(subscribersTable.envVar)) {}
 
-  async get(address: string): Promise<Subscriber | undefined> {
+  async get(mailbox: string): Promise<Subscriber | undefined> {
     const out = await documents.send(
-      new GetCommand({ TableName: this.table, Key: { address }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: { mailbox }, ConsistentRead: true }),
     );
     return out.Item === undefined ? undefined : fromAttributes(out.Item);
   }
@@ -84,7 +97,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
         new PutCommand({
           TableName: this.table,
           Item: toAttributes(subscriber),
-          ConditionExpression: 'attribute_not_exists(address)',
+          ConditionExpression: 'attribute_not_exists(mailbox)',
         }),
       ),
     );
@@ -107,8 +120,41 @@ export class DynamoSubscriberStore implements SubscriberStore {
     );
   }
 
+  async deletePending(mailbox: string, expectedVersion: number): Promise<boolean> {
+    return conditionalWrite(
+      documents.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { mailbox },
+          ConditionExpression: '#version = :expected AND #status = :pending',
+          ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
+          ExpressionAttributeValues: { ':expected': expectedVersion, ':pending': 'pending' },
+        }),
+      ),
+    );
+  }
+
+  /** The index may lag: the sweep's conditional delete is what decides. */
+  async listForgotten(now: Date, limit: number): Promise<readonly ForgottenEntry[]> {
+    const out = await documents.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: FORGET_INDEX,
+        KeyConditionExpression: 'pendingKey = :pending AND forgetAt <= :now',
+        ExpressionAttributeValues: { ':pending': PENDING_KEY, ':now': now.toISOString() },
+        ProjectionExpression: '#mailbox, #version',
+        ExpressionAttributeNames: { '#mailbox': 'mailbox', '#version': 'version' },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => ({
+      mailbox: String(item.mailbox),
+      version: Number(item.version),
+    }));
+  }
+
   /**
-   * One page of confirmed subscribers of `shard`, in address order. The index is eventually
+   * One page of confirmed subscribers of `shard`, in mailbox order. The index is eventually
    * consistent: a subscriber confirmed or unsubscribed a moment ago may be missing or still listed,
    * so a sender re-reads the item (`get`) before each send.
    */

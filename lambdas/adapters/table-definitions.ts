@@ -20,6 +20,11 @@ export interface TableDefinition {
   readonly partitionKey: string;
   readonly sortKey?: string;
   readonly indexes: readonly IndexDefinition[];
+  /**
+   * The attribute DynamoDB's TTL reads (epoch seconds): items past it are deleted in the
+   * background, within days. Never relied on for correctness: readers check the time themselves.
+   */
+  readonly timeToLiveAttribute?: string;
 }
 
 /** Outcome records: one item per detainer, holding the current record, revision and week keys. */
@@ -94,19 +99,39 @@ export const sendLedgerTable: TableDefinition = {
   partitionKey: 'edition',
   sortKey: 'address',
   indexes: [],
+  // Each entry expires LEDGER_RETENTION_DAYS after it was written (lambdas/adapters/ledger-store.ts).
+  timeToLiveAttribute: 'expiresAt',
 };
 
 /**
- * Email subscribers, keyed by normalised address. `confirmedShard` (`c#0` … `c#9`) is set only
- * while the subscriber is confirmed, so the sparse index holds exactly the recipients of the next
- * edition: the sender Queries it page by page, one shard per worker if it wants parallel reads,
- * and no single index partition takes every write.
+ * Email subscribers, keyed by mailbox (contract §5: one mailbox, one subscription).
+ * `confirmedShard` (`c#0` … `c#9`) is set only while the subscriber is confirmed, so that sparse
+ * index holds exactly the recipients of the next edition: the sender Queries it page by page, one
+ * shard per worker if it wants parallel reads, and no single index partition takes every write.
+ * `pendingKey` is set only while pending, so `byForgetAt` lists the mailboxes that never confirmed
+ * by when they are forgotten: the daily sweep deletes them with one Query.
  */
 export const subscribersTable: TableDefinition = {
   logicalName: 'Subscribers',
   envVar: 'SUBSCRIBERS_TABLE',
-  partitionKey: 'address',
-  indexes: [{ name: 'byConfirmedShard', partitionKey: 'confirmedShard', sortKey: 'address' }],
+  partitionKey: 'mailbox',
+  indexes: [
+    { name: 'byConfirmedShard', partitionKey: 'confirmedShard', sortKey: 'mailbox' },
+    { name: 'byForgetAt', partitionKey: 'pendingKey', sortKey: 'forgetAt' },
+  ],
+};
+
+/**
+ * Counters of what strangers may start (contract §5): each source's accepted subscription
+ * requests in its window (`src#…`) and each hour's confirmation budget (`budget#…`). Short-lived:
+ * every item carries its expiry for DynamoDB's TTL.
+ */
+export const limitsTable: TableDefinition = {
+  logicalName: 'Limits',
+  envVar: 'LIMITS_TABLE',
+  partitionKey: 'key',
+  indexes: [],
+  timeToLiveAttribute: 'expiresAt',
 };
 
 export const intakeTables = [outcomesTable, historyTable, jurisdictionsTable, clientsTable, disputesTable];
@@ -116,4 +141,5 @@ export const allTables: readonly TableDefinition[] = [
   editionsTable,
   sendLedgerTable,
   subscribersTable,
+  limitsTable,
 ];

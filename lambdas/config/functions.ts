@@ -80,10 +80,57 @@ export const senderEnvironment = z.object({
   ...secretEnvironment,
 });
 
-export const subscriptionsEnvironment = z.object({ SITE_URL: siteUrl, ...secretEnvironment });
+/** Where the origin secret is: the value CloudFront adds to each request for the subscription endpoints. */
+export const originSecretEnvironment = {
+  ORIGIN_SECRET_ARN: z.string().optional(),
+  ORIGIN_SECRET_FILE: z.string().optional(),
+};
+
+/**
+ * LOCAL_TIME_SCALE (contract §1), set by the local stack only: the subscription flow's windows
+ * and lifetimes shrink by it. Never set deployed (1).
+ */
+const timeScale = z.coerce
+  .number({ message: 'must be a number' })
+  .positive({ message: 'must be above 0' })
+  .max(1, { message: 'must be at most 1' })
+  .default(1);
+
+const wholeNumber = z.coerce
+  .number({ message: 'must be a number' })
+  .int({ message: 'must be a whole number' });
+
+/** The subscribe and confirm endpoints: they queue, and count each source (contract §5). */
+export const subscriptionsEnvironment = z.object({
+  CONFIRMATION_QUEUE_URL: url,
+  /** Requests per source per 600 s (deployed: context `subscribeSourceLimit`). */
+  SUBSCRIBE_SOURCE_LIMIT: wholeNumber.min(1, { message: 'must be at least 1' }).default(10),
+  LOCAL_TIME_SCALE: timeScale,
+  ...secretEnvironment,
+  ...originSecretEnvironment,
+});
+
+/** The unsubscribe endpoint: its own function, so no other subscription traffic can throttle it. */
+export const unsubscribeEnvironment = z.object({
+  LOCAL_TIME_SCALE: timeScale,
+  ...secretEnvironment,
+  ...originSecretEnvironment,
+});
+
+/** The confirmation worker: mails confirmations from its queue within the hourly budget. */
+export const confirmationsEnvironment = z.object({
+  SITE_URL: siteUrl,
+  /** Its own queue: a request waiting for budget is queued again, delayed. */
+  CONFIRMATION_QUEUE_URL: url,
+  /** Confirmations per hour (deployed: context `confirmationHourlyBudget`). */
+  CONFIRMATION_HOURLY_BUDGET: wholeNumber.min(1, { message: 'must be at least 1' }).default(500),
+  LOCAL_TIME_SCALE: timeScale,
+  ...secretEnvironment,
+});
 
 export type PublisherEnvironment = z.infer<typeof publisherEnvironment>;
 export type SenderEnvironment = z.infer<typeof senderEnvironment>;
 export type SubscriptionsEnvironment = z.infer<typeof subscriptionsEnvironment>;
+export type ConfirmationsEnvironment = z.infer<typeof confirmationsEnvironment>;
 
 export { readEnvironment };

@@ -26,6 +26,19 @@ const MEMORY_MB = 512;
 export const FUNCTIONS = {
   intake: { entry: 'lambdas/intake/api/handler.ts', timeoutSeconds: 10, memoryMb: MEMORY_MB },
   subscriptions: { entry: 'lambdas/subscriptions/api/handler.ts', timeoutSeconds: 10, memoryMb: MEMORY_MB },
+  // Its own function (and API route): a subscribe flood cannot use up what one-click unsubscribes need.
+  unsubscribe: { entry: 'lambdas/subscriptions/unsubscribe/handler.ts', timeoutSeconds: 10, memoryMb: 256 },
+  // A batch of ten confirmations, each one SES call.
+  confirmations: {
+    entry: 'lambdas/subscriptions/confirmations/handler.ts',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+  },
+  subscriptionSweep: {
+    entry: 'lambdas/subscriptions/sweep/handler.ts',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+  },
   mailEvents: {
     entry: 'lambdas/subscriptions/mail-events/handler.ts',
     timeoutSeconds: 30,
@@ -66,6 +79,15 @@ export const QUEUES = {
     visibilityTimeoutSeconds: FUNCTIONS.publish.timeoutSeconds * 6,
     maxReceiveCount: 3,
     batchSize: 1,
+    maxConcurrency: 2,
+  },
+  confirmations: {
+    name: 'ddor-confirmations',
+    envVar: 'CONFIRMATION_QUEUE_URL',
+    consumer: 'confirmations',
+    visibilityTimeoutSeconds: FUNCTIONS.confirmations.timeoutSeconds * 6,
+    maxReceiveCount: 5,
+    batchSize: 10,
     maxConcurrency: 2,
   },
   send: {

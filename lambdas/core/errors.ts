@@ -84,3 +84,10 @@ export class OutOfTimeError extends DomainError {
     super(429, message, [], { 'retry-after': '1' });
   }
 }
+
+/** A limit on what one client or source may start: 429 with the whole seconds until it may again. */
+export class TooManyRequestsError extends DomainError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, message, [], { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}

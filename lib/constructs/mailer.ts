@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -43,6 +43,35 @@ export interface MailerProps {
   readonly dataBucket: IBucket;
   /** The HMAC key of unsubscribe links. */
   readonly subscriptionSecret: ISecret;
+}
+
+/**
+ * SES reviews an account at a 5 % bounce rate or a 0.1 % complaint rate, and may pause its sending
+ * at 10 % or 0.5 %: each alarm fires at four fifths of the review level, while there is still time
+ * to act (a flood of subscriptions to harvested addresses would show here first).
+ */
+export const REPUTATION_ALARMS = {
+  bounce: { metric: 'Reputation.BounceRate', threshold: 0.04, review: 0.05 },
+  complaint: { metric: 'Reputation.ComplaintRate', threshold: 0.0008, review: 0.001 },
+} as const;
+
+function reputationAlarms(scope: Construct): Alarm[] {
+  return Object.entries(REPUTATION_ALARMS).map(
+    ([name, { metric, threshold, review }]) =>
+      new Alarm(scope, `${name === 'bounce' ? 'Bounce' : 'Complaint'}Rate`, {
+        metric: new Metric({
+          namespace: 'AWS/SES',
+          metricName: metric,
+          statistic: 'Maximum',
+          period: Duration.hours(1),
+        }),
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `The account's ${name} rate reached ${threshold * 100} % (SES reviews the account at ${review * 100} %): look at recent subscriptions and sends before SES pauses sending.`,
+      }),
+  );
 }
 
 /**
@@ -99,8 +128,11 @@ export class Mailer extends Construct {
         principals: [new ServicePrincipal('ses.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        // The key serves this one topic; the topic's own policy names the configuration set.
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        // SES uses it only on behalf of this account's configuration set (confused deputy).
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': this.configurationSetArn },
+        },
       }),
     );
     this.eventsTopic = new Topic(this, 'Events', {
@@ -183,6 +215,7 @@ export class Mailer extends Construct {
     );
 
     this.alarms = [
+      ...reputationAlarms(this),
       this.sendQueue.deadLetters.alarm,
       this.failedEvents.alarm,
       functionErrorsAlarm(

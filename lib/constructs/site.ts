@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachedMethods,
@@ -13,15 +13,21 @@ import {
   HeadersReferrerPolicy,
   HttpVersion,
   OriginProtocolPolicy,
+  OriginRequestCookieBehavior,
+  OriginRequestHeaderBehavior,
   OriginRequestPolicy,
+  OriginRequestQueryStringBehavior,
   OriginSslPolicy,
   PriceClass,
   ResponseHeadersPolicy,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Bucket, CfnBucketPolicy, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ORIGIN_HEADER } from '#http/origin';
 import { ORIGIN_MAY_SET, SECURITY_HEADERS } from '#lib/security-headers';
 import {
   IMMUTABLE_PATH_PATTERNS,
@@ -34,6 +40,57 @@ export interface SiteProps {
   readonly siteBucket: IBucket;
   /** The subscriptions API's host name: the second origin, under `/subscriptions*`. */
   readonly subscriptionsDomainName: string;
+  /** Sent to that origin as `x-origin-verify`, so the API answers only requests through here. */
+  readonly originSecret: ISecret;
+}
+
+/**
+ * The site bucket's policy, owned by this stack: requests over TLS only, and origin access control
+ * for exactly one distribution. ListBucket turns a missing page into 404 instead of 403; the cache
+ * policies forward no query string, so no listing is reachable through CloudFront.
+ */
+function siteBucketPolicy(scope: Construct, bucket: IBucket, distribution: Distribution): CfnBucketPolicy {
+  const stack = Stack.of(scope);
+  const document = new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        sid: 'TlsOnly',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+      new PolicyStatement({
+        sid: 'Tls12OrLater',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+        conditions: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+      }),
+      new PolicyStatement({
+        sid: 'CloudFrontOriginAccessControl',
+        principals: [new ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+        conditions: {
+          StringEquals: {
+            'AWS:SourceArn': stack.formatArn({
+              service: 'cloudfront',
+              region: '',
+              resource: 'distribution',
+              resourceName: distribution.distributionId,
+            }),
+          },
+        },
+      }),
+    ],
+  });
+  return new CfnBucketPolicy(scope, 'SiteBucketPolicy', {
+    bucket: bucket.bucketName,
+    policyDocument: document,
+  });
 }
 
 /** Long enough to never matter: these files never change. */
@@ -75,6 +132,8 @@ export class Site extends Construct {
   readonly distribution: Distribution;
   readonly securityHeaders: ResponseHeadersPolicy;
   readonly viewerRequest: CloudFrontFunction;
+  /** The site bucket's whole policy: TLS only, and read by this distribution alone. */
+  readonly bucketPolicy: CfnBucketPolicy;
   /** `https://<distribution domain>`, no trailing slash. */
   readonly url: string;
 
@@ -120,8 +179,8 @@ export class Site extends Construct {
       runtime: FunctionRuntime.JS_2_0,
     });
 
-    // Imported, so the origin does not write the bucket's policy from this stack (a dependency
-    // cycle): the stateful stack's policy already grants this account's distributions.
+    // Imported, so the origin does not try to edit the bucket's policy in the stateful stack (a
+    // dependency cycle): this construct writes the policy itself, naming this distribution.
     const siteBucket = Bucket.fromBucketAttributes(this, 'SiteBucket', {
       bucketArn: props.siteBucket.bucketArn,
       bucketName: props.siteBucket.bucketName,
@@ -138,6 +197,20 @@ export class Site extends Construct {
       'ImmutableCache',
       cachePolicyProps(IMMUTABLE_TTL, 'Revision data files: never change'),
     );
+    // The viewer's address (the per-source limit of contract §5), the query string (the link's
+    // token), the body and the headers a form post needs; never the viewer's Host, and never
+    // X-Forwarded-For, which a client writes.
+    const subscriptionRequests = new OriginRequestPolicy(this, 'SubscriptionRequests', {
+      comment: 'Subscriptions: viewer address, query string, content type, accept',
+      headerBehavior: OriginRequestHeaderBehavior.allowList(
+        'CloudFront-Viewer-Address',
+        'Content-Type',
+        'Accept',
+        'Accept-Language',
+      ),
+      queryStringBehavior: OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: OriginRequestCookieBehavior.none(),
+    });
     const siteBehavior = {
       origin: siteOrigin,
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -169,12 +242,13 @@ export class Site extends Construct {
           origin: new HttpOrigin(props.subscriptionsDomainName, {
             protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
             originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+            // A dynamic reference, resolved by CloudFormation at deploy: the value is in no template.
+            customHeaders: { [ORIGIN_HEADER]: props.originSecret.secretValue.unsafeUnwrap() },
           }),
           viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
           allowedMethods: AllowedMethods.ALLOW_ALL,
           cachePolicy: CachePolicy.CACHING_DISABLED,
-          // Query string (the link's token), body and headers, but the API's own Host.
-          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          originRequestPolicy: subscriptionRequests,
           responseHeadersPolicy: this.securityHeaders,
         },
       },
@@ -183,8 +257,9 @@ export class Site extends Construct {
 
     Annotations.of(this.distribution).acknowledgeWarning(
       '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
-      'The stateful stack writes the site bucket policy for origin access control itself.',
+      'The site bucket policy below is written here, for this distribution only.',
     );
+    this.bucketPolicy = siteBucketPolicy(this, props.siteBucket, this.distribution);
     const acknowledge = (id: string, reason: string) =>
       Validations.of(this.distribution).acknowledge({ id, reason });
     acknowledge(

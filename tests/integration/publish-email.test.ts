@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { editionKey } from '#core/mail/send-ledger';
+import { mailboxOf } from '#core/subscriptions/email-address';
 import { subscriptionSecretPath } from '#local/subscription-environment';
 import { syntheticRecord } from '../support/api';
 import { type SentMail, useLocalStack } from '../support/local-stack';
@@ -78,12 +79,14 @@ async function recordWeek(week: string, n: number): Promise<void> {
 async function confirmedDirectly(address: string): Promise<void> {
   const at = new Date().toISOString();
   const created = await new DynamoSubscriberStore().create({
+    mailbox: mailboxOf(address),
     address,
     status: 'confirmed',
-    nonce: randomBytes(16).toString('base64url'),
+    id: randomBytes(16).toString('base64url'),
     version: 1,
     createdAt: at,
     updatedAt: at,
+    lastRequestAt: at,
     confirmedAt: at,
   });
   expect(created).toBe(true);

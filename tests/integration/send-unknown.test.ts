@@ -153,12 +153,14 @@ describe('one address SES rejects', () => {
     );
     for (const address of addresses) {
       const created = await store.create({
+        mailbox: address,
         address,
         status: 'confirmed',
-        nonce: randomBytes(16).toString('base64url'),
+        id: randomBytes(16).toString('base64url'),
         version: 1,
         createdAt: at,
         updatedAt: at,
+        lastRequestAt: at,
         confirmedAt: at,
       });
       expect(created).toBe(true);

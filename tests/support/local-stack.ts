@@ -7,6 +7,12 @@ import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local
 /** The bootstrap (admin) token of every test stack: known, so tests need not read it back. */
 export const TEST_TOKEN = 'ddor_test-bootstrap-token-not-a-secret-0000000000';
 
+/**
+ * The LOCAL_SOURCE_HEADER of every test stack (contract §1): tests name the source of each
+ * subscription request, so one test process can be many viewers.
+ */
+export const TEST_SOURCE_HEADER = 'x-test-source';
+
 /** One message as the SES server's `GET /store` lists it. */
 export interface SentMail {
   readonly messageId: string;
@@ -65,6 +71,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       intakeToken: TEST_TOKEN,
       // The deployed waits, a hundred times shorter (a re-queued message's minute is 0.6 s).
       timeScale: 0.01,
+      sourceHeader: TEST_SOURCE_HEADER,
       ...options,
       dataDir,
     });

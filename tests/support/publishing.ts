@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -12,11 +13,12 @@ import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import type { Edition } from '#core/edition/model';
 import { editionKey, type SendProgress } from '#core/mail/send-ledger';
+import { mailboxOf } from '#core/subscriptions/email-address';
 import type { Subscriber } from '#core/subscriptions/subscribers';
 import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
 import { localFunctionName } from '#local/lambda/template';
 import { syntheticRecord } from './api';
-import type { SentMail, TestStack } from './local-stack';
+import { type SentMail, TEST_SOURCE_HEADER, type TestStack } from './local-stack';
 
 /**
  * Helpers for the publication and email integration tests. They run in the test process, where
@@ -193,15 +195,36 @@ export function confirmLinkIn(mail: SentMail | undefined): string {
   return link;
 }
 
+/** The stored subscriber of an address's mailbox. */
 export async function subscriber(address: string): Promise<Subscriber | undefined> {
-  return new DynamoSubscriberStore().get(address);
+  return new DynamoSubscriberStore().get(mailboxOf(address));
 }
 
-export function subscribe(stack: TestStack, address: string): Promise<Response> {
-  return stack.api('/subscriptions', { body: { email: address }, token: null });
+/** A source address of its own for each address (10.x.y.z), so helpers never meet the source limit. */
+export function sourceFor(address: string): string {
+  const digest = createHash('sha256').update(address).digest();
+  return `10.${digest[0] ?? 0}.${digest[1] ?? 0}.${digest[2] ?? 0}`;
 }
 
-/** Subscribes and follows the confirmation link found in the SES store, as a reader does. */
+export function subscribe(stack: TestStack, address: string, source = sourceFor(address)): Promise<Response> {
+  return stack.api('/subscriptions', {
+    body: { email: address },
+    token: null,
+    headers: { [TEST_SOURCE_HEADER]: source },
+  });
+}
+
+/** Presses the confirmation page's button: the POST its form makes (a GET changes nothing). */
+export function confirm(stack: TestStack, link: string, source = '10.255.0.1'): Promise<Response> {
+  return stack.api(pathOf(link), {
+    method: 'POST',
+    body: '',
+    token: null,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', [TEST_SOURCE_HEADER]: source },
+  });
+}
+
+/** Subscribes and confirms with the link found in the SES store, as a reader does. */
 export async function subscribeAndConfirm(stack: TestStack, address: string): Promise<void> {
   const answer = await subscribe(stack, address);
   if (answer.status !== 202) throw new Error(`subscribe ${address} answered ${answer.status}`);
@@ -210,7 +233,7 @@ export async function subscribeAndConfirm(stack: TestStack, address: string): Pr
     (found) => found.length > 0,
     `the confirmation to ${address}`,
   );
-  const confirmed = await stack.api(pathOf(confirmLinkIn(mails[0])), { token: null });
+  const confirmed = await confirm(stack, confirmLinkIn(mails[0]), sourceFor(address));
   if (confirmed.status !== 200) throw new Error(`confirming ${address} answered ${confirmed.status}`);
   const stored = await subscriber(address);
   if (stored?.status !== 'confirmed') throw new Error(`${address} is ${stored?.status}, not confirmed`);

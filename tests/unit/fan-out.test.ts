@@ -47,9 +47,9 @@ function recordingLedger(initial?: QueueState, settled: readonly string[] = []) 
 
 const record = { week: '2017-03-11', revision: 1 } as EditionRecord;
 const edition = {} as Edition;
-const readers = (n: number) => Array.from({ length: n }, (_, i) => ({ address: `reader-${i}@example.org` }));
+const readers = (n: number) => Array.from({ length: n }, (_, i) => ({ mailbox: `reader-${i}@example.org` }));
 
-function deps(ledger: LedgerStore, queued: SendJob[], pages: { address: string }[][]) {
+function deps(ledger: LedgerStore, queued: SendJob[], pages: { mailbox: string }[][]) {
   return {
     ledger,
     storeEmail: async () => undefined,
@@ -99,7 +99,7 @@ describe('the fan-out', () => {
 
   it('on an operator’s rerun, queues the confirmed readers the ledger has not settled, and only them', async () => {
     // Readers 0–4 settled (sent, skipped, rejected or unknown); 5–6 in a batch that was dead-lettered.
-    const settled = readers(5).map((r) => r.address);
+    const settled = readers(5).map((r) => r.mailbox);
     const { ledger, calls } = recordingLedger({ status: 'queued', total: 7 }, settled);
     const queued: SendJob[] = [];
 
@@ -113,7 +113,7 @@ describe('the fan-out', () => {
   it('queues nobody on a rerun when every reader is settled', async () => {
     const { ledger } = recordingLedger(
       { status: 'queued', total: 3 },
-      readers(3).map((r) => r.address),
+      readers(3).map((r) => r.mailbox),
     );
     const queued: SendJob[] = [];
     expect(await fanOut(deps(ledger, queued, [readers(3)]), edition, record, { resume: true })).toBe(0);

@@ -8,7 +8,7 @@ export interface FanOutDeps {
   ledger: LedgerStore;
   storeEmail: (week: string, revision: number, email: StoredEmail) => Promise<void>;
   renderEmail: (edition: Edition) => StoredEmail;
-  confirmedPages: () => AsyncIterable<readonly { address: string }[]>;
+  confirmedPages: () => AsyncIterable<readonly { mailbox: string }[]>;
   enqueue: (jobs: readonly SendJob[]) => Promise<void>;
   now: () => Date;
 }
@@ -34,7 +34,7 @@ export async function fanOut(
   await deps.ledger.startQueueing(key, deps.now());
   let total = 0;
   for await (const page of deps.confirmedPages()) {
-    const addresses = page.map((s) => s.address);
+    const addresses = page.map((s) => s.mailbox);
     await deps.enqueue(jobsFor(record.week, record.revision, addresses));
     total += addresses.length;
   }
@@ -53,7 +53,7 @@ async function resumeFanOut(deps: FanOutDeps, record: EditionRecord): Promise<nu
   const settled = await deps.ledger.settledAddresses(key);
   let queued = 0;
   for await (const page of deps.confirmedPages()) {
-    const addresses = page.map((s) => s.address).filter((address) => !settled.has(address));
+    const addresses = page.map((s) => s.mailbox).filter((address) => !settled.has(address));
     if (addresses.length === 0) continue;
     await deps.enqueue(jobsFor(record.week, record.revision, addresses));
     queued += addresses.length;

@@ -1,3 +1,4 @@
+import { mailboxOf } from '#core/subscriptions/email-address';
 import type { AcceptedSend } from '#core/subscriptions/mail-events';
 import { EDITION_TAG, editionOfTag, type LedgerStore } from './send-ledger';
 
@@ -14,8 +15,9 @@ export async function reconcileSend(
   const edition = editionOfTag(send.tags[EDITION_TAG]?.[0] ?? '');
   if (edition === undefined) return 0;
   let reconciled = 0;
+  // The ledger is keyed by mailbox, SES names the address the message went to.
   for (const address of send.recipients) {
-    if (await ledger.reconcile(edition, address.toLowerCase(), send.messageId, now)) reconciled++;
+    if (await ledger.reconcile(edition, mailboxOf(address), send.messageId, now)) reconciled++;
   }
   return reconciled;
 }

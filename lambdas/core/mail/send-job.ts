@@ -11,6 +11,7 @@ export const RECIPIENTS_PER_MESSAGE = 50;
 export const sendJobSchema = z.strictObject({
   week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   revision: z.number().int().positive(),
+  /** The recipients' mailboxes (the subscribers' keys); the sender reads each one's address. */
   addresses: z.array(z.string().min(3).max(254)).min(1).max(RECIPIENTS_PER_MESSAGE),
   /**
    * Set on a batch queued again because SES reached the daily quota or paused the account's

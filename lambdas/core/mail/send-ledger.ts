@@ -201,7 +201,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     const stored = await deps.email(job.week, job.revision);
     const link = await deps.unsubscribeUrl(subscriber);
     const message = {
-      to: address,
+      // The job names mailboxes (the subscribers' keys); mail goes to the address as typed.
+      to: subscriber.address,
       tags: { [EDITION_TAG]: editionTag(job.week, job.revision) },
       subject: stored.subject,
       html: stored.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link),

@@ -48,6 +48,9 @@ export function checkAddress(value: string): AddressCheck {
         "! # $ % & ' * + / = ? ^ _ ` { | } ~ -",
     };
   }
+  if (local.startsWith('+')) {
+    return { ok: false, reason: 'the part before the @ starts with +: put the mailbox name before any +tag' };
+  }
   const labels = domain.split('.');
   const topLevel = labels[labels.length - 1] ?? '';
   if (
@@ -61,4 +64,29 @@ export function checkAddress(value: string): AddressCheck {
     };
   }
   return { ok: true, address };
+}
+
+/** Domains whose mailboxes ignore dots in the local part (Gmail's two names for one domain). */
+const DOTLESS_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * The mailbox an address reaches (contract §5): lower-cased, any `+…` cut from the local part,
+ * and for Gmail's domains (one domain under two names) the dots removed and the domain made one.
+ * One mailbox holds at most one subscription, so `+tag` and dot spellings cannot multiply the
+ * mail one person gets. Mail still goes to the address as typed: not every provider delivers
+ * `a+b@` to `a@`, so the mailbox is a key, never a recipient.
+ */
+export function mailboxOf(address: string): string {
+  const normalised = normaliseAddress(address);
+  const at = normalised.lastIndexOf('@');
+  if (at === -1) return normalised;
+  let local = normalised.slice(0, at);
+  let domain = normalised.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus !== -1) local = local.slice(0, plus);
+  if (DOTLESS_DOMAINS.has(domain)) {
+    local = local.replaceAll('.', '');
+    domain = 'gmail.com';
+  }
+  return `${local}@${domain}`;
 }

@@ -1,5 +1,5 @@
 import type { Subscriber } from './subscribers';
-import { CONFIRM_TOKEN_TTL_SECONDS, signToken } from './tokens';
+import { signToken } from './tokens';
 
 /**
  * The links in subscription and edition emails. `siteUrl` is the site's base URL (SITE_URL: the
@@ -14,35 +14,38 @@ function withToken(siteUrl: string, path: string, token: string): string {
   return `${siteUrl.replace(/\/+$/, '')}${path}?token=${encodeURIComponent(token)}`;
 }
 
-/** The confirmation link for a pending subscriber: works for CONFIRM_TOKEN_TTL_SECONDS from `now`. */
+/** The confirmation link of a pending subscriber, working until `expiresAt`. */
 export function confirmUrl(
   siteUrl: string,
   key: Uint8Array,
-  subscriber: Pick<Subscriber, 'address' | 'nonce'>,
-  now: Date,
+  subscriber: Pick<Subscriber, 'mailbox' | 'id'>,
+  expiresAt: Date,
 ): string {
-  const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRM_TOKEN_TTL_SECONDS;
   return withToken(
     siteUrl,
     CONFIRM_PATH,
-    signToken(key, { purpose: 'confirm', address: subscriber.address, nonce: subscriber.nonce, expiresAt }),
+    signToken(key, {
+      purpose: 'confirm',
+      mailbox: subscriber.mailbox,
+      id: subscriber.id,
+      expiresAt: Math.floor(expiresAt.getTime() / 1000),
+    }),
   );
 }
 
 /**
- * The unsubscribe link for a subscriber: a GET shows a page with a button, a POST (RFC 8058
- * one-click) unsubscribes at once. It never expires; it stops working only when the subscriber's
- * nonce is replaced (they subscribed again).
+ * The unsubscribe link of a subscriber: a GET shows a page with a button, a POST (RFC 8058
+ * one-click) unsubscribes at once. It never expires: it works for as long as the mailbox is known.
  */
 export function unsubscribeUrl(
   siteUrl: string,
   key: Uint8Array,
-  subscriber: Pick<Subscriber, 'address' | 'nonce'>,
+  subscriber: Pick<Subscriber, 'mailbox' | 'id'>,
 ): string {
   return withToken(
     siteUrl,
     UNSUBSCRIBE_PATH,
-    signToken(key, { purpose: 'unsubscribe', address: subscriber.address, nonce: subscriber.nonce }),
+    signToken(key, { purpose: 'unsubscribe', mailbox: subscriber.mailbox, id: subscriber.id }),
   );
 }
 

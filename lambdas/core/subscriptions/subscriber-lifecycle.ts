@@ -1,57 +1,61 @@
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '#core/errors';
 import type { SendEmail } from '#core/mail/outgoing-email';
-import { checkAddress, normaliseAddress } from './email-address';
+import type { ConfirmationRequest } from './confirmation-request';
+import { checkAddress, mailboxOf, normaliseAddress } from './email-address';
 import { confirmUrl } from './links';
 import { confirmationEmail } from './messages';
 import type { SecretSource, Subscriber, SubscriberStore, SuppressionReason } from './subscribers';
+import type { SubscriptionTiming } from './timing';
 import { type TokenClaims, type TokenPurpose, verifyToken } from './tokens';
 
 /**
- * The subscription use cases of CONTRACT.md section 5. Every write is a read, a decision and a
- * write conditional on the version read; a lost race re-reads and decides again, so two
- * concurrent requests never both send a confirmation.
+ * The subscription use cases of CONTRACT.md §5. The subscribe request itself only queues (see
+ * lambdas/subscriptions/api): everything that reads or writes a subscriber happens here, from the
+ * confirmation queue or behind a link. Every write is a read, a decision and a write conditional
+ * on the version read; a lost race re-reads and decides again, so two concurrent requests never
+ * both send a confirmation.
  */
-export interface SubscriptionDeps {
+export interface LinkDeps {
   readonly subscribers: SubscriberStore;
   readonly secrets: SecretSource;
+  readonly now: () => Date;
+  readonly timing: SubscriptionTiming;
+}
+
+export interface ConfirmationDeps extends LinkDeps {
   readonly sendEmail: SendEmail;
   /** The site's base URL, for the links in emails. */
   readonly siteUrl: string;
-  readonly now: () => Date;
+  /** Takes one confirmation from this period's budget; false when it is spent. */
+  readonly takeBudget: (now: Date) => Promise<boolean>;
   /** @default 16 random bytes, base64url */
-  readonly newNonce?: () => string;
+  readonly newId?: () => string;
 }
 
-/** At most one confirmation email per address in this interval. */
-export const CONFIRMATION_INTERVAL_MS = 60 * 60 * 1000;
-
-/** More conditional-write attempts than this means something is wrong: give up (a 500). */
+/** More conditional-write attempts than this means something is wrong: give up (retried from the queue). */
 const MAX_ATTEMPTS = 5;
 
-export function randomNonce(): string {
+export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
 class ConcurrentUpdateError extends Error {
-  constructor(address: string) {
+  constructor(mailbox: string) {
     // The address is personal data: the log gets its length, not the address.
-    super(`subscriber kept changing under ${MAX_ATTEMPTS} attempts (address of ${address.length} chars)`);
+    super(`subscriber kept changing under ${MAX_ATTEMPTS} attempts (mailbox of ${mailbox.length} chars)`);
     this.name = 'ConcurrentUpdateError';
   }
 }
 
 /** Retries `attempt` while it answers 'retry' (another write came first). */
-async function withRetries<T>(address: string, attempt: () => Promise<T | 'retry'>): Promise<T> {
+async function withRetries<T>(mailbox: string, attempt: () => Promise<T | 'retry'>): Promise<T> {
   for (let i = 0; i < MAX_ATTEMPTS; i += 1) {
     const result = await attempt();
     if (result !== 'retry') return result;
   }
-  throw new ConcurrentUpdateError(address);
+  throw new ConcurrentUpdateError(mailbox);
 }
-
-/** What happened, for logs and tests only: the HTTP answer is 202 in every case (no probing). */
-export type SubscribeOutcome = 'confirmation-sent' | 'rate-limited' | 'already-confirmed' | 'suppressed';
 
 /** A malformed address is the one thing a subscribe request is told (400). */
 export function parseSubscribeAddress(value: unknown): string {
@@ -69,49 +73,124 @@ export function parseSubscribeAddress(value: unknown): string {
   return check.address;
 }
 
-function plusMs(instant: string, ms: number): number {
-  return Date.parse(instant) + ms;
+/**
+ * A pending mailbox past its `forgetAt` reads as absent (contract §5: 30 days after its last
+ * request), whether or not the sweep has deleted it yet.
+ */
+export function isForgotten(subscriber: Subscriber, now: Date): boolean {
+  return (
+    subscriber.status === 'pending' &&
+    subscriber.forgetAt !== undefined &&
+    Date.parse(subscriber.forgetAt) <= now.getTime()
+  );
+}
+
+/** The subscriber as the product may see it at `now`: a forgotten one is absent. */
+async function known(deps: LinkDeps, mailbox: string): Promise<Subscriber | undefined> {
+  const current = await deps.subscribers.get(mailbox);
+  return current === undefined || isForgotten(current, deps.now()) ? undefined : current;
+}
+
+/** What a confirmation request came to, for logs, metrics and tests (the HTTP answer was 202 for all). */
+export type ConfirmationOutcome =
+  | 'confirmation-sent'
+  /** The mailbox had one within the hour: nothing sent. */
+  | 'rate-limited'
+  | 'already-confirmed'
+  | 'suppressed'
+  /** The period's budget is spent: the request waits for the next one. */
+  | 'over-budget'
+  /** It waited longer than the contract's 24 hours: dropped, with a metric and an alarm. */
+  | 'dropped';
+
+function forgetAt(deps: LinkDeps, requestAt: string): string {
+  return new Date(Date.parse(requestAt) + deps.timing.forgetAfterMs).toISOString();
+}
+
+/** The later of two instants (ISO). */
+function later(a: string, b: string | undefined): string {
+  return b !== undefined && Date.parse(b) > Date.parse(a) ? b : a;
 }
 
 /**
- * Primary course: a new, pending or unsubscribed address gets a confirmation email, unless one
- * went to it in the last hour; an unsubscribed address becomes pending with a new nonce (its old
- * links stop working and it must confirm again). Confirmed and suppressed addresses get nothing.
- * The send time is written (conditionally) before sending, so concurrent calls send one message;
- * a send that fails gives the slot back so the reader can try again at once.
+ * Primary course (from the confirmation queue): a new, pending or unsubscribed mailbox gets a
+ * confirmation email, at most one an hour, within the hourly budget; an unsubscribed mailbox
+ * becomes pending again (and must confirm). Confirmed and suppressed mailboxes get nothing. The
+ * send time is written (conditionally) before sending, so concurrent requests send one message; a
+ * send that fails gives the slot back and throws, so the queue tries again.
  */
-export async function subscribe(deps: SubscriptionDeps, rawAddress: string): Promise<SubscribeOutcome> {
-  const address = normaliseAddress(rawAddress);
-  const newNonce = deps.newNonce ?? randomNonce;
-  const { claimed, outcome } = await withRetries(address, async () => {
-    const now = deps.now();
-    const at = now.toISOString();
-    const current = await deps.subscribers.get(address);
+export async function processConfirmationRequest(
+  deps: ConfirmationDeps,
+  request: ConfirmationRequest,
+): Promise<ConfirmationOutcome> {
+  const now = deps.now();
+  if (now.getTime() - Date.parse(request.requestedAt) > deps.timing.confirmationMaxWaitMs) return 'dropped';
+  const address = normaliseAddress(request.address);
+  const mailbox = mailboxOf(address);
+  const newId = deps.newId ?? randomId;
+  let budgetTaken = false;
+  const { claimed, outcome } = await withRetries(mailbox, async () => {
+    const at = deps.now().toISOString();
+    const stored = await deps.subscribers.get(mailbox);
+    const current = stored === undefined || isForgotten(stored, deps.now()) ? undefined : stored;
+    if (current?.status === 'confirmed') return { claimed: undefined, outcome: 'already-confirmed' as const };
+    if (current?.status === 'suppressed') return { claimed: undefined, outcome: 'suppressed' as const };
+    const requestAt = later(request.requestedAt, current?.lastRequestAt);
+    const last = current?.lastConfirmationSentAt;
+    if (
+      current?.status === 'pending' &&
+      last !== undefined &&
+      Date.parse(last) + deps.timing.confirmationIntervalMs > deps.now().getTime()
+    ) {
+      // Nothing sent, but the request still counts as the mailbox's latest for forgetting.
+      if (current.lastRequestAt === requestAt)
+        return { claimed: undefined, outcome: 'rate-limited' as const };
+      const touched: Subscriber = {
+        ...current,
+        version: current.version + 1,
+        updatedAt: at,
+        lastRequestAt: requestAt,
+        forgetAt: forgetAt(deps, requestAt),
+      };
+      return (await deps.subscribers.replace(touched, current.version))
+        ? { claimed: undefined, outcome: 'rate-limited' as const }
+        : 'retry';
+    }
+    if (!budgetTaken) {
+      if (!(await deps.takeBudget(deps.now())))
+        return { claimed: undefined, outcome: 'over-budget' as const };
+      budgetTaken = true;
+    }
     if (current === undefined) {
       const created: Subscriber = {
+        mailbox,
         address,
         status: 'pending',
-        nonce: newNonce(),
-        version: 1,
+        id: newId(),
+        version: (stored?.version ?? 0) + 1,
         createdAt: at,
         updatedAt: at,
+        lastRequestAt: requestAt,
+        forgetAt: forgetAt(deps, requestAt),
         lastConfirmationSentAt: at,
       };
-      return (await deps.subscribers.create(created))
+      // A forgotten item not yet swept is overwritten whole: nothing of it survives, not its id.
+      const written =
+        stored === undefined
+          ? await deps.subscribers.create(created)
+          : await deps.subscribers.replace(created, stored.version);
+      return written
         ? { claimed: { next: created, previous: undefined }, outcome: 'confirmation-sent' as const }
         : 'retry';
     }
-    if (current.status === 'confirmed') return { claimed: undefined, outcome: 'already-confirmed' as const };
-    if (current.status === 'suppressed') return { claimed: undefined, outcome: 'suppressed' as const };
-    const last = current.lastConfirmationSentAt;
-    if (last !== undefined && plusMs(last, CONFIRMATION_INTERVAL_MS) > now.getTime()) {
-      return { claimed: undefined, outcome: 'rate-limited' as const };
-    }
     const next: Subscriber = {
       ...current,
-      ...(current.status === 'unsubscribed' ? { status: 'pending' as const, nonce: newNonce() } : {}),
+      // An unsubscribed mailbox comes back with the spelling of this request.
+      ...(current.status === 'unsubscribed' ? { status: 'pending' as const, address } : {}),
       version: current.version + 1,
       updatedAt: at,
+      lastRequestAt: requestAt,
+      forgetAt: forgetAt(deps, requestAt),
       lastConfirmationSentAt: at,
     };
     return (await deps.subscribers.replace(next, current.version))
@@ -122,8 +201,15 @@ export async function subscribe(deps: SubscriptionDeps, rawAddress: string): Pro
 
   try {
     const key = await deps.secrets.key();
-    const link = confirmUrl(deps.siteUrl, key, claimed.next, deps.now());
-    await deps.sendEmail(confirmationEmail({ to: address, confirmUrl: link, siteUrl: deps.siteUrl }));
+    const link = confirmUrl(
+      deps.siteUrl,
+      key,
+      claimed.next,
+      new Date(deps.now().getTime() + deps.timing.confirmLinkMs),
+    );
+    await deps.sendEmail(
+      confirmationEmail({ to: claimed.next.address, confirmUrl: link, siteUrl: deps.siteUrl }),
+    );
   } catch (error) {
     await releaseClaim(deps, claimed.next, claimed.previous);
     throw error;
@@ -133,7 +219,7 @@ export async function subscribe(deps: SubscriptionDeps, rawAddress: string): Pro
 
 /** Gives back a confirmation slot whose email was not sent; a later write wins over this. */
 async function releaseClaim(
-  deps: SubscriptionDeps,
+  deps: ConfirmationDeps,
   claimed: Subscriber,
   previous: Subscriber | undefined,
 ): Promise<void> {
@@ -148,15 +234,8 @@ async function releaseClaim(
   };
   try {
     await deps.subscribers.replace(restored, claimed.version);
-  } catch (error) {
+  } catch {
     // The send's error is the one to report; this one only costs the reader an hour's wait.
-    console.error(
-      JSON.stringify({
-        level: 'WARN',
-        message: 'could not release a confirmation slot after a failed send',
-        error: error instanceof Error ? error.name : String(error),
-      }),
-    );
   }
 }
 
@@ -165,50 +244,71 @@ export type LinkRefusal =
   /** Forged, altered, cut short, or for another purpose. */
   | 'invalid'
   | 'expired'
-  /** Genuine but out of date: the subscriber has a newer nonce, or has unsubscribed since. */
+  /** Genuine but out of date: the mailbox is no longer known, or has unsubscribed since. */
   | 'superseded'
   /** The address bounced or complained: nothing will be sent to it. */
   | 'suppressed';
 
-export type LinkCheck = { ok: true; claims: TokenClaims } | { ok: false; refusal: LinkRefusal };
+export type LinkCheck =
+  | { ok: true; claims: TokenClaims; subscriber: Subscriber }
+  | { ok: false; refusal: LinkRefusal };
 
-async function checkLink(deps: SubscriptionDeps, token: string, purpose: TokenPurpose): Promise<LinkCheck> {
+/** Opens a link's token and finds its subscriber, still known and with the same id. */
+async function checkLink(deps: LinkDeps, token: string, purpose: TokenPurpose): Promise<LinkCheck> {
   const key = await deps.secrets.key();
   const check = verifyToken(key, token, purpose, Math.floor(deps.now().getTime() / 1000));
   if (!check.ok) return { ok: false, refusal: check.reason === 'expired' ? 'expired' : 'invalid' };
-  return { ok: true, claims: check.claims };
+  const subscriber = await known(deps, check.claims.mailbox);
+  if (subscriber === undefined || subscriber.id !== check.claims.id)
+    return { ok: false, refusal: 'superseded' };
+  return { ok: true, claims: check.claims, subscriber };
+}
+
+export type LinkPage = { ok: true; address: string } | { ok: false; refusal: LinkRefusal };
+
+/**
+ * What the confirmation link's page shows before its button is pressed: the link is checked,
+ * nothing is written (mail scanners open links; only the page's POST confirms).
+ */
+export async function checkConfirmLink(deps: LinkDeps, token: string): Promise<LinkPage> {
+  const link = await checkLink(deps, token, 'confirm');
+  if (!link.ok) return link;
+  if (link.subscriber.status === 'suppressed') return { ok: false, refusal: 'suppressed' };
+  if (link.subscriber.status === 'unsubscribed') return { ok: false, refusal: 'superseded' };
+  return { ok: true, address: link.subscriber.address };
 }
 
 export type ConfirmOutcome =
   | { ok: true; result: 'confirmed' | 'already-confirmed'; address: string }
   | { ok: false; refusal: LinkRefusal };
 
-/** Primary course: a genuine, unexpired link for the current nonce confirms a pending subscriber. */
-export async function confirmSubscription(deps: SubscriptionDeps, token: string): Promise<ConfirmOutcome> {
-  const link = await checkLink(deps, token, 'confirm');
-  if (!link.ok) return link;
-  const { address, nonce } = link.claims;
-  return withRetries(address, async (): Promise<ConfirmOutcome | 'retry'> => {
-    const current = await deps.subscribers.get(address);
-    if (current === undefined || current.nonce !== nonce) return { ok: false, refusal: 'superseded' };
+/** Primary course: a genuine, unexpired link of a known mailbox confirms its pending subscription. */
+export async function confirmSubscription(deps: LinkDeps, token: string): Promise<ConfirmOutcome> {
+  const first = await checkLink(deps, token, 'confirm');
+  if (!first.ok) return first;
+  const { mailbox, id } = first.claims;
+  return withRetries(mailbox, async (): Promise<ConfirmOutcome | 'retry'> => {
+    const current = await known(deps, mailbox);
+    if (current === undefined || current.id !== id) return { ok: false, refusal: 'superseded' };
     switch (current.status) {
       case 'confirmed':
-        return { ok: true, result: 'already-confirmed', address };
+        return { ok: true, result: 'already-confirmed', address: current.address };
       case 'unsubscribed':
         return { ok: false, refusal: 'superseded' };
       case 'suppressed':
         return { ok: false, refusal: 'suppressed' };
       case 'pending': {
         const at = deps.now().toISOString();
+        const { forgetAt: _forget, ...rest } = current;
         const next: Subscriber = {
-          ...current,
+          ...rest,
           status: 'confirmed',
           version: current.version + 1,
           updatedAt: at,
           confirmedAt: at,
         };
         return (await deps.subscribers.replace(next, current.version))
-          ? { ok: true, result: 'confirmed', address }
+          ? { ok: true, result: 'confirmed', address: current.address }
           : 'retry';
       }
     }
@@ -223,47 +323,41 @@ export type UnsubscribeOutcome =
  * What the unsubscribe page shows before the button is pressed: the link is checked, nothing is
  * written (mail scanners follow links; only a POST unsubscribes).
  */
-export async function checkUnsubscribeLink(
-  deps: SubscriptionDeps,
-  token: string,
-): Promise<{ ok: true; address: string } | { ok: false; refusal: LinkRefusal }> {
+export async function checkUnsubscribeLink(deps: LinkDeps, token: string): Promise<LinkPage> {
   const link = await checkLink(deps, token, 'unsubscribe');
-  if (!link.ok) return link;
-  const current = await deps.subscribers.get(link.claims.address);
-  if (current === undefined || current.nonce !== link.claims.nonce)
-    return { ok: false, refusal: 'superseded' };
-  return { ok: true, address: current.address };
+  return link.ok ? { ok: true, address: link.subscriber.address } : link;
 }
 
 /**
- * Primary course: a genuine link for the current nonce unsubscribes a pending or confirmed
- * subscriber at once (RFC 8058 one-click). Unsubscribing twice is fine; a suppressed address stays
- * suppressed (it gets nothing either way).
+ * Primary course: a genuine link of a known mailbox unsubscribes it at once (RFC 8058
+ * one-click), however old the email it came in. Unsubscribing twice is fine; a suppressed address
+ * stays suppressed (it gets nothing either way).
  */
-export async function unsubscribe(deps: SubscriptionDeps, token: string): Promise<UnsubscribeOutcome> {
-  const link = await checkLink(deps, token, 'unsubscribe');
-  if (!link.ok) return link;
-  const { address, nonce } = link.claims;
-  return withRetries(address, async (): Promise<UnsubscribeOutcome | 'retry'> => {
-    const current = await deps.subscribers.get(address);
-    if (current === undefined || current.nonce !== nonce) return { ok: false, refusal: 'superseded' };
+export async function unsubscribe(deps: LinkDeps, token: string): Promise<UnsubscribeOutcome> {
+  const first = await checkLink(deps, token, 'unsubscribe');
+  if (!first.ok) return first;
+  const { mailbox, id } = first.claims;
+  return withRetries(mailbox, async (): Promise<UnsubscribeOutcome | 'retry'> => {
+    const current = await known(deps, mailbox);
+    if (current === undefined || current.id !== id) return { ok: false, refusal: 'superseded' };
     switch (current.status) {
       case 'unsubscribed':
-        return { ok: true, result: 'already-unsubscribed', address };
+        return { ok: true, result: 'already-unsubscribed', address: current.address };
       case 'suppressed':
-        return { ok: true, result: 'suppressed', address };
+        return { ok: true, result: 'suppressed', address: current.address };
       case 'pending':
       case 'confirmed': {
         const at = deps.now().toISOString();
+        const { forgetAt: _forget, ...rest } = current;
         const next: Subscriber = {
-          ...current,
+          ...rest,
           status: 'unsubscribed',
           version: current.version + 1,
           updatedAt: at,
           unsubscribedAt: at,
         };
         return (await deps.subscribers.replace(next, current.version))
-          ? { ok: true, result: 'unsubscribed', address }
+          ? { ok: true, result: 'unsubscribed', address: current.address }
           : 'retry';
       }
     }
@@ -274,11 +368,11 @@ export interface SuppressionDeps {
   readonly subscribers: SubscriberStore;
   readonly now: () => Date;
   /** @default 16 random bytes, base64url */
-  readonly newNonce?: () => string;
+  readonly newId?: () => string;
 }
 
 /**
- * Primary course: SES reported a permanent bounce or a complaint for `rawAddress`; the address is
+ * Primary course: SES reported a permanent bounce or a complaint for `rawAddress`; its mailbox is
  * suppressed for good (known or not, so that a later subscribe sends nothing). A complaint
  * outranks a bounce as the reason; the first suppression time is kept.
  */
@@ -288,18 +382,21 @@ export async function suppress(
   reason: SuppressionReason,
 ): Promise<'suppressed' | 'unchanged'> {
   const address = normaliseAddress(rawAddress);
-  const newNonce = deps.newNonce ?? randomNonce;
-  return withRetries(address, async (): Promise<'suppressed' | 'unchanged' | 'retry'> => {
+  const mailbox = mailboxOf(address);
+  const newId = deps.newId ?? randomId;
+  return withRetries(mailbox, async (): Promise<'suppressed' | 'unchanged' | 'retry'> => {
     const at = deps.now().toISOString();
-    const current = await deps.subscribers.get(address);
+    const current = await deps.subscribers.get(mailbox);
     if (current === undefined) {
       const created: Subscriber = {
+        mailbox,
         address,
         status: 'suppressed',
-        nonce: newNonce(),
+        id: newId(),
         version: 1,
         createdAt: at,
         updatedAt: at,
+        lastRequestAt: at,
         suppressedAt: at,
         suppressionReason: reason,
       };
@@ -311,8 +408,9 @@ export async function suppress(
     ) {
       return 'unchanged';
     }
+    const { forgetAt: _forget, ...rest } = current;
     const next: Subscriber = {
-      ...current,
+      ...rest,
       status: 'suppressed',
       version: current.version + 1,
       updatedAt: at,
@@ -321,4 +419,17 @@ export async function suppress(
     };
     return (await deps.subscribers.replace(next, current.version)) ? 'suppressed' : 'retry';
   });
+}
+
+/** Deletes up to `limit` forgotten mailboxes (pending past `forgetAt`); answers how many went. */
+export async function sweepForgotten(
+  deps: { readonly subscribers: SubscriberStore; readonly now: () => Date },
+  limit = 500,
+): Promise<number> {
+  let deleted = 0;
+  for (const entry of await deps.subscribers.listForgotten(deps.now(), limit)) {
+    // A request since the listing moved its forgetAt and version: then it is not deleted.
+    if (await deps.subscribers.deletePending(entry.mailbox, entry.version)) deleted += 1;
+  }
+  return deleted;
 }

@@ -9,21 +9,9 @@ import type { LinkRefusal } from '#core/subscriptions/subscriber-lifecycle';
 function page(
   title: string,
   paragraphs: readonly string[],
-  form?: { action: string; button: string },
+  form?: { action: string; button: string; fields?: { name: string; value: string }[] },
 ): string {
-  return renderMessagePage({
-    title,
-    message: paragraphs.join(' '),
-    ...(form === undefined
-      ? {}
-      : {
-          form: {
-            ...form,
-            // RFC 8058's one-click body, so the button's POST is the same request a mail client makes.
-            fields: [{ name: 'List-Unsubscribe', value: 'One-Click' }],
-          },
-        }),
-  });
+  return renderMessagePage({ title, message: paragraphs.join(' '), ...(form === undefined ? {} : { form }) });
 }
 
 /** After a subscribe form post: the same words whatever the address's state (no probing). */
@@ -33,6 +21,18 @@ export function checkInboxPage(address: string): string {
     'Open it and follow the link: nothing is sent to you until you do.',
     'If nothing arrives within a few minutes, look in your spam folder.',
   ]);
+}
+
+/** The confirmation link's page: a button, since only a POST may change anything (mail scanners open links). */
+export function confirmFormPage(address: string, action: string): string {
+  return page(
+    'Confirm your subscription',
+    [
+      `Send the ${REPORT_NAME} to ${address} by email, once a week?`,
+      'Nothing is sent until you press the button.',
+    ],
+    { action, button: 'Confirm my subscription' },
+  );
 }
 
 export function confirmedPage(address: string, alreadyConfirmed: boolean): string {
@@ -49,6 +49,8 @@ export function unsubscribeFormPage(address: string, action: string): string {
   return page('Unsubscribe', [`Stop sending the ${REPORT_NAME} to ${address}?`], {
     action,
     button: 'Unsubscribe',
+    // RFC 8058's one-click body, so the button's POST is the same request a mail client makes.
+    fields: [{ name: 'List-Unsubscribe', value: 'One-Click' }],
   });
 }
 

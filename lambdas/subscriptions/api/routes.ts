@@ -1,32 +1,35 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, ValidationError } from '#core/errors';
+import { DomainError, TooManyRequestsError, ValidationError } from '#core/errors';
+import type { ConfirmationRequest } from '#core/subscriptions/confirmation-request';
 import { CONFIRM_PATH, SUBSCRIBE_PATH, UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
+import { type Admission, sourceKey, viewerIp } from '#core/subscriptions/source-limit';
 import {
-  checkUnsubscribeLink,
+  checkConfirmLink,
   confirmSubscription,
+  type LinkDeps,
   type LinkRefusal,
   parseSubscribeAddress,
-  type SubscriptionDeps,
-  subscribe,
-  unsubscribe,
 } from '#core/subscriptions/subscriber-lifecycle';
 import { isFormPost, mediaType, parseForm } from '#http/form-body';
 import { html } from '#http/html';
 import { parseJson, requestHeader } from '#http/json-body';
 import { json } from '#http/responses';
 import type { Route, RouteRequest } from '#http/router';
-import {
-  checkInboxPage,
-  confirmedPage,
-  refusedLinkPage,
-  unsubscribedPage,
-  unsubscribeFormPage,
-} from './pages';
+import { checkInboxPage, confirmedPage, confirmFormPage, refusedLinkPage } from './pages';
 
 /**
- * The public subscription endpoints of CONTRACT.md section 5. No bearer token: the links carry
- * signed tokens, and the subscribe answer is the same for every address (no account probing).
+ * The public subscription endpoints of CONTRACT.md §5 (the unsubscribe link has a function of its
+ * own). No bearer token: the links carry sealed tokens. `POST /subscriptions` never reads the
+ * subscriber: it validates, counts the source, queues one message and answers 202, so its status,
+ * body and time are the same whatever the address's state (no account probing), and a failing
+ * SES cannot fail it.
  */
+export interface SubscriptionApiDeps extends LinkDeps {
+  /** Counts one request of a source; refuses when its window is full. */
+  readonly admit: (source: string) => Promise<Admission>;
+  /** Queues the confirmation request for the worker. */
+  readonly queue: (request: ConfirmationRequest) => Promise<void>;
+}
 
 /** Pages for browsers and mail clients; JSON for API callers of POST /subscriptions. */
 export function wantsHtml(event: APIGatewayProxyEventV2): boolean {
@@ -37,8 +40,8 @@ export function wantsHtml(event: APIGatewayProxyEventV2): boolean {
   return accept.includes('text/html');
 }
 
-function log(message: string, fields: Record<string, string>): void {
-  // Never the address or the token: the log keeps what happened, not who.
+export function log(message: string, fields: Record<string, string | number>): void {
+  // Never the address, the token or the source: the log keeps what happened, not who.
   console.log(JSON.stringify({ level: 'INFO', message, ...fields }));
 }
 
@@ -52,7 +55,10 @@ function requestedAddress(event: APIGatewayProxyEventV2): string {
       'send the address as JSON (Content-Type: application/json) or as a form (application/x-www-form-urlencoded)',
     );
   }
-  const body = parseJson(event) as Record<string, unknown>;
+  const body = parseJson(event);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('send a JSON object: {"email": "…"}', [{ path: '', message: 'an object' }]);
+  }
   const unknown = Object.keys(body).filter((key) => key !== 'email');
   if (unknown.length > 0) {
     throw new ValidationError(
@@ -60,7 +66,30 @@ function requestedAddress(event: APIGatewayProxyEventV2): string {
       unknown.map((path) => ({ path, message: 'unknown field' })),
     );
   }
-  return parseSubscribeAddress(body.email);
+  return parseSubscribeAddress((body as Record<string, unknown>).email);
+}
+
+/**
+ * The viewer's source (contract §5): CloudFront's `CloudFront-Viewer-Address` (the local gateway
+ * sets it as CloudFront does), IPv6 per /64. The TCP peer of the function is CloudFront itself, so
+ * it is only the fallback of a request without the header, which the origin check makes rare.
+ */
+function sourceOf(event: APIGatewayProxyEventV2): string {
+  const ip =
+    viewerIp(requestHeader(event, 'cloudfront-viewer-address')) ?? event.requestContext?.http?.sourceIp;
+  return sourceKey(ip ?? '') ?? 'unknown';
+}
+
+/** Counts the request against its source, or refuses it with 429 and when to try again. */
+async function countSource(deps: SubscriptionApiDeps, event: APIGatewayProxyEventV2): Promise<void> {
+  const admission = await deps.admit(sourceOf(event));
+  if (!admission.ok) {
+    log('source limit', { retryAfterSeconds: admission.retryAfterSeconds });
+    throw new TooManyRequestsError(
+      `too many subscription requests from your network: try again in ${admission.retryAfterSeconds} seconds`,
+      admission.retryAfterSeconds,
+    );
+  }
 }
 
 function tokenOf(request: RouteRequest<null>): string | undefined {
@@ -68,7 +97,7 @@ function tokenOf(request: RouteRequest<null>): string | undefined {
   return token === null || token === '' ? undefined : token;
 }
 
-function refused(
+export function refused(
   purpose: 'confirm' | 'unsubscribe',
   refusal: LinkRefusal | 'missing',
 ): APIGatewayProxyStructuredResultV2 {
@@ -76,15 +105,15 @@ function refused(
   return html(400, refusedLinkPage(purpose, refusal));
 }
 
-export function subscriptionRoutes(deps: SubscriptionDeps): Route<null>[] {
+export function subscriptionRoutes(deps: SubscriptionApiDeps): Route<null>[] {
   return [
     {
       method: 'POST',
       path: SUBSCRIBE_PATH,
       handle: async ({ event }) => {
         const address = requestedAddress(event);
-        const outcome = await subscribe(deps, address);
-        log('subscribe', { outcome });
+        await countSource(deps, event);
+        await deps.queue({ address, requestedAt: deps.now().toISOString() });
         if (isFormPost(event)) return html(202, checkInboxPage(address));
         return json(202, {
           result: 'accepted',
@@ -96,39 +125,26 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route<null>[] {
       method: 'GET',
       path: CONFIRM_PATH,
       handle: async (request) => {
+        // Changes nothing: mail scanners open links, so only the page's POST confirms.
         const token = tokenOf(request);
         if (token === undefined) return refused('confirm', 'missing');
-        const outcome = await confirmSubscription(deps, token);
-        if (!outcome.ok) return refused('confirm', outcome.refusal);
-        log('confirm', { outcome: outcome.result });
-        return html(200, confirmedPage(outcome.address, outcome.result === 'already-confirmed'));
-      },
-    },
-    {
-      method: 'GET',
-      path: UNSUBSCRIBE_PATH,
-      handle: async (request) => {
-        // Changes nothing: mail scanners follow links, so only the page's POST unsubscribes.
-        const token = tokenOf(request);
-        if (token === undefined) return refused('unsubscribe', 'missing');
-        const check = await checkUnsubscribeLink(deps, token);
-        if (!check.ok) return refused('unsubscribe', check.refusal);
-        const action = `${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}`;
-        return html(200, unsubscribeFormPage(check.address, action));
+        const check = await checkConfirmLink(deps, token);
+        if (!check.ok) return refused('confirm', check.refusal);
+        const action = `${CONFIRM_PATH}?token=${encodeURIComponent(token)}`;
+        return html(200, confirmFormPage(check.address, action));
       },
     },
     {
       method: 'POST',
-      path: UNSUBSCRIBE_PATH,
-      // RFC 8058 one-click: the body is `List-Unsubscribe=One-Click`; the page's form and an empty
-      // body do the same. The token alone decides, so the body is not read.
+      path: CONFIRM_PATH,
       handle: async (request) => {
         const token = tokenOf(request);
-        if (token === undefined) return refused('unsubscribe', 'missing');
-        const outcome = await unsubscribe(deps, token);
-        if (!outcome.ok) return refused('unsubscribe', outcome.refusal);
-        log('unsubscribe', { outcome: outcome.result });
-        return html(200, unsubscribedPage(outcome.address, outcome.result));
+        if (token === undefined) return refused('confirm', 'missing');
+        await countSource(deps, request.event);
+        const outcome = await confirmSubscription(deps, token);
+        if (!outcome.ok) return refused('confirm', outcome.refusal);
+        log('confirm', { outcome: outcome.result });
+        return html(200, confirmedPage(outcome.address, outcome.result === 'already-confirmed'));
       },
     },
   ];

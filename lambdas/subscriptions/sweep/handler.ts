@@ -1,0 +1,24 @@
+import middy from '@middy/core';
+import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import { sweepForgotten } from '#core/subscriptions/subscriber-lifecycle';
+
+const subscribers = new DynamoSubscriberStore();
+
+/** Pages of this many; a sweep stops before its timeout and the next day's run goes on. */
+const PAGE = 500;
+const MAX_PAGES = 20;
+
+/**
+ * The daily sweep (contract §5): deletes every mailbox that never confirmed and was forgotten
+ * (30 days after its last request), so none is kept more than a day past that. Idempotent.
+ */
+export const handler = middy<unknown, { deleted: number }>().handler(async () => {
+  let deleted = 0;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const removed = await sweepForgotten({ subscribers, now: () => new Date() }, PAGE);
+    deleted += removed;
+    if (removed < PAGE) break;
+  }
+  console.log(JSON.stringify({ level: 'INFO', message: 'forgotten subscribers deleted', deleted }));
+  return { deleted };
+});
