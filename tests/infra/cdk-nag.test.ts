@@ -78,6 +78,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       `${fn.role?.node.path} AwsSolutions-IAM5[Resource::*]`,
     ]);
     const reportFunction = logicalId(stateless.weeklyReport.function);
+    const sweepFunction = logicalId(stateless.subscriptions.sweepFunction);
 
     for (const { reason } of acknowledged) expect(reason.trim().length).toBeGreaterThan(40);
     // A new acknowledgement is a decision: add it here, with its reason in the code.
@@ -86,6 +87,10 @@ describe('cdk-nag AwsSolutions checks', () => {
         ...perFunction,
         'ddor-dev-stateful/AccessLogs AwsSolutions-S1',
         'ddor-dev-stateful/SubscriptionSecret AwsSolutions-SMG4',
+        // CloudFront's origin header: rotated by redeploying the distribution, not by a Lambda.
+        'ddor-dev-stateful/OriginSecret AwsSolutions-SMG4',
+        // Its policy, TLS deny included, is written beside the one distribution it trusts.
+        'ddor-dev-stateful/Site AwsSolutions-S10',
         'ddor-dev-stateless/Intake/Api AwsSolutions-APIG4',
         'ddor-dev-stateless/Subscriptions/Api AwsSolutions-APIG4',
         'ddor-dev-stateless/Site/Distribution AwsSolutions-CFR1',
@@ -101,6 +106,7 @@ describe('cdk-nag AwsSolutions checks', () => {
         'ddor-dev-stateless/Mailer/SendFunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*/email.json]',
         // The schedule may invoke the report function, its versions and aliases, and nothing else.
         `ddor-dev-stateless/WeeklyReport/ScheduleRole AwsSolutions-IAM5[Resource::<${reportFunction}.Arn>:*]`,
+        `ddor-dev-stateless/Subscriptions/SweepScheduleRole AwsSolutions-IAM5[Resource::<${sweepFunction}.Arn>:*]`,
       ].sort(),
     );
   });

@@ -18,6 +18,8 @@ describe('config', () => {
       throttling: { rateLimit: CONFIG_DEFAULTS.rateLimit, burstLimit: CONFIG_DEFAULTS.burstLimit },
       logRetention: RetentionDays.THREE_MONTHS,
       mail: { from: 'reports@example.org', domain: 'example.org', sendRatePerSecond: 10, sendConcurrency: 2 },
+      // Contract §5's defaults.
+      subscriptions: { sourceLimit: 10, hourlyBudget: 500 },
     });
   });
 
@@ -32,6 +34,8 @@ describe('config', () => {
       mailDomain: 'ddor.example',
       sendRatePerSecond: '12.5',
       sendConcurrency: '4',
+      subscribeSourceLimit: '20',
+      confirmationHourlyBudget: '1000',
     });
 
     expect(config).toEqual({
@@ -46,6 +50,7 @@ describe('config', () => {
         sendRatePerSecond: 12.5,
         sendConcurrency: 4,
       },
+      subscriptions: { sourceLimit: 20, hourlyBudget: 1000 },
     });
   });
 
@@ -74,6 +79,10 @@ describe('config', () => {
     ['sendConcurrency', '1'],
     ['sendConcurrency', '2.5'],
     ['sendConcurrency', '100'],
+    ['subscribeSourceLimit', '0'],
+    ['subscribeSourceLimit', '2.5'],
+    ['confirmationHourlyBudget', '0'],
+    ['confirmationHourlyBudget', 'lots'],
   ])('rejects %s = %j, naming the key', (key, value) => {
     expect(() => configFrom({ [key]: value })).toThrow(ConfigError);
     expect(() => configFrom({ [key]: value })).toThrow(`context "${key}"`);

@@ -17,14 +17,13 @@ describe('every function', () => {
   beforeAll(() => {
     synthesized = synthesize();
     template = Template.fromStack(synthesized.stateless);
-    grants = new Grants(synthesized, template).name(
-      'report function versions',
-      `${synthesized.stateless.weeklyReport.function.functionArn}:*`,
-    );
+    grants = new Grants(synthesized, template)
+      .name('report function versions', `${synthesized.stateless.weeklyReport.function.functionArn}:*`)
+      .name('sweep function versions', `${synthesized.stateless.subscriptions.sweepFunction.functionArn}:*`);
   });
   afterAll(() => synthesized.cleanUp());
 
-  it('are the six of the product, each an AppFunction on Node 22 and arm64', () => {
+  it('are the nine of the product, each an AppFunction on Node 22 and arm64', () => {
     expect(
       functions()
         .map((fn) => fn.node.path.replace('ddor-dev-stateless/', ''))
@@ -34,7 +33,10 @@ describe('every function', () => {
       'Mailer/EventsFunction',
       'Mailer/SendFunction',
       'Publisher/Function',
+      'Subscriptions/ConfirmationFunction',
       'Subscriptions/Function',
+      'Subscriptions/SweepFunction',
+      'Subscriptions/UnsubscribeFunction',
       'WeeklyReport/Function',
     ]);
     const lambdas = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
@@ -56,17 +58,35 @@ describe('every function', () => {
     }
   });
 
-  it('read the link key only where links are made: the sender and the subscription endpoints', () => {
-    const { stateless } = synthesized;
-    const readers = functions().filter((fn) =>
-      grants
-        .statementsOf(fn.executionRole)
-        .some((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue')),
+  it('read the link key only where links are made or opened, and the origin secret only behind CloudFront', () => {
+    const { stateless, stateful } = synthesized;
+    const readersOf = (arn: string) =>
+      functions()
+        .filter((fn) =>
+          grants
+            .statementsOf(fn.executionRole)
+            .some(
+              (statement) =>
+                actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+                JSON.stringify(resourcesOfStatement(statement)).includes(JSON.stringify(grants.resolve(arn))),
+            ),
+        )
+        .map((fn) => fn.node.path)
+        .sort();
+    const { subscriptions } = stateless;
+    expect(readersOf(stateful.subscriptionSecret.secretArn)).toEqual(
+      [
+        stateless.mailer.sendFunction,
+        subscriptions.function,
+        subscriptions.unsubscribeFunction,
+        subscriptions.confirmationFunction,
+      ]
+        .map((fn) => fn.node.path)
+        .sort(),
     );
-    expect(readers).toEqual(
-      expect.arrayContaining([stateless.mailer.sendFunction, stateless.subscriptions.function]),
+    expect(readersOf(stateful.originSecret.secretArn)).toEqual(
+      [subscriptions.function, subscriptions.unsubscribeFunction].map((fn) => fn.node.path).sort(),
     );
-    expect(readers).toHaveLength(2);
   });
 
   it('are granted no wildcard resource but X-Ray, SES GetAccount, object key patterns and the report function’s versions', () => {
@@ -75,6 +95,7 @@ describe('every function', () => {
       'data editions/*',
       'data stored emails',
       'report function versions',
+      'sweep function versions',
     ]);
     const policyDocument = z
       .object({ PolicyDocument: z.object({ Statement: z.array(statementSchema) }) })

@@ -67,6 +67,7 @@ export class Grants {
     this.name('data stored emails', stateful.dataBucket.arnForObjects('editions/*/email.json'));
     this.name('data objects', stateful.dataBucket.arnForObjects('*'));
     this.name('subscription secret', stateful.subscriptionSecret.secretArn);
+    this.name('origin secret', stateful.originSecret.secretArn);
     this.name('mail identity', stateful.mailIdentity.emailIdentityArn);
   }
 

@@ -1,8 +1,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
+import { limitsTable, sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
 import { AppFunction } from '#lib/constructs/function';
+import { REPUTATION_ALARMS } from '#lib/constructs/mailer';
 import { actionsOf, environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
 import {
   arnOf,
@@ -25,12 +26,12 @@ describe('mail: sender, mail events and subscriptions', () => {
   function subscriptions() {
     return synthesized.stateless.subscriptions;
   }
-  function tableName(definition: typeof subscribersTable) {
+  function tableName(definition: typeof subscribersTable | typeof limitsTable) {
     return grants.resolve(synthesized.stateful.get(definition).table.tableName);
   }
   /** Every function of the app that may call SES. */
   function senders(): AppFunction[] {
-    return [mailer().sendFunction, subscriptions().function];
+    return [mailer().sendFunction, subscriptions().confirmationFunction];
   }
 
   beforeAll(() => {
@@ -39,7 +40,9 @@ describe('mail: sender, mail events and subscriptions', () => {
     grants = new Grants(synthesized, template)
       .name('send queue', mailer().sendQueue.queue.queueArn)
       .name('failed events queue', mailer().failedEvents.queue.queueArn)
-      .name('mail configuration set', mailer().configurationSetArn);
+      .name('mail configuration set', mailer().configurationSetArn)
+      .name('confirmation queue', subscriptions().confirmationQueue.queue.queueArn)
+      .name('sweep function versions', `${subscriptions().sweepFunction.functionArn}:*`);
   });
   afterAll(() => synthesized.cleanUp());
 
@@ -152,7 +155,11 @@ describe('mail: sender, mail events and subscriptions', () => {
             Principal: { Service: 'ses.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            // Only for this account's configuration set: no other account's SES can use the key.
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': grants.resolve(mailer().configurationSetArn) },
+            },
           },
         ]),
       });
@@ -220,48 +227,122 @@ describe('mail: sender, mail events and subscriptions', () => {
   });
 
   describe('subscriptions', () => {
-    it('gets exactly the subscribers table, the link key (by ARN), the sender and the site URL', () => {
+    const secret = (name: 'subscriptionSecret' | 'originSecret') =>
+      grants.resolve(synthesized.stateful[name].secretArn);
+
+    it('subscribe and confirm: queue the request and count the source, and never mail', () => {
       expect(environmentOf(template, subscriptions().function)).toEqual({
         REPORT_TIME_ZONE: 'America/New_York',
         NODE_OPTIONS: '--enable-source-maps',
         SUBSCRIBERS_TABLE: tableName(subscribersTable),
-        SUBSCRIPTION_SECRET_ARN: grants.resolve(synthesized.stateful.subscriptionSecret.secretArn),
-        MAIL_FROM: 'reports@example.org',
-        MAIL_CONFIGURATION_SET: grants.resolve(mailer().configurationSet.configurationSetName),
-        SITE_URL: grants.resolve(synthesized.stateless.site.url),
+        LIMITS_TABLE: tableName(limitsTable),
+        CONFIRMATION_QUEUE_URL: grants.resolve(subscriptions().confirmationQueue.queue.queueUrl),
+        SUBSCRIBE_SOURCE_LIMIT: '10',
+        SUBSCRIPTION_SECRET_ARN: secret('subscriptionSecret'),
+        ORIGIN_SECRET_ARN: secret('originSecret'),
       });
-    });
-
-    it('may read and write subscribers, read the key and send mail, nothing else', () => {
       expect(grants.ofFunction(subscriptions().function)).toEqual({
         '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Limits: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        'confirmation queue': ['sqs:SendMessage'],
         'subscription secret': ['secretsmanager:GetSecretValue'],
-        'mail identity': ['ses:SendEmail'],
-        'mail configuration set': ['ses:SendEmail'],
+        'origin secret': ['secretsmanager:GetSecretValue'],
       });
       grants.expectNoManagedPolicy(subscriptions().function.executionRole);
     });
 
-    it('is served by its own HTTP API: one $default route, throttled, with access logs', () => {
+    it('unsubscribe: only the subscribers and the two secrets', () => {
+      expect(grants.ofFunction(subscriptions().unsubscribeFunction)).toEqual({
+        '*': XRAY,
+        'function log group': LOG_WRITE,
+        Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        'subscription secret': ['secretsmanager:GetSecretValue'],
+        'origin secret': ['secretsmanager:GetSecretValue'],
+      });
+    });
+
+    it('the confirmation worker: mails from its queue within the hourly budget', () => {
+      expect(environmentOf(template, subscriptions().confirmationFunction)).toMatchObject({
+        CONFIRMATION_HOURLY_BUDGET: '500',
+        SITE_URL: grants.resolve(synthesized.stateless.site.url),
+        MAIL_FROM: 'reports@example.org',
+      });
+      expect(grants.ofFunction(subscriptions().confirmationFunction)).toEqual({
+        '*': XRAY,
+        'function log group': LOG_WRITE,
+        Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Limits: ['dynamodb:UpdateItem'],
+        'confirmation queue': [...SQS_CONSUME, 'sqs:SendMessage'].sort(),
+        'subscription secret': ['secretsmanager:GetSecretValue'],
+        'mail identity': ['ses:SendEmail'],
+        'mail configuration set': ['ses:SendEmail'],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(subscriptions().confirmationQueue.queue),
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('the daily sweep: deletes through the pending index only, on a Scheduler rate', () => {
+      expect(grants.ofFunction(subscriptions().sweepFunction)).toEqual({
+        '*': XRAY,
+        'function log group': LOG_WRITE,
+        Subscribers: ['dynamodb:DeleteItem'],
+        'Subscribers/index/byForgetAt': ['dynamodb:Query'],
+      });
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(1 day)',
+        Target: { Arn: arnOf(subscriptions().sweepFunction) },
+      });
+    });
+
+    it('is served by its own HTTP API: $default, and unsubscribe on a route and throttle of its own', () => {
       const apiRef = JSON.stringify({ Ref: logicalId(subscriptions().api) });
       const ofApi = (type: string) =>
         Object.values(resourcesOf(template, type)).filter(
           (r) => JSON.stringify(r.Properties.ApiId) === apiRef,
         );
 
-      expect(ofApi('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey)).toEqual(['$default']);
-      expect(ofApi('AWS::ApiGatewayV2::Integration')[0]?.Properties).toMatchObject({
-        IntegrationType: 'AWS_PROXY',
-        PayloadFormatVersion: '2.0',
-        IntegrationUri: arnOf(subscriptions().function),
-      });
+      expect(
+        ofApi('AWS::ApiGatewayV2::Route')
+          .map((r) => r.Properties.RouteKey)
+          .sort(),
+      ).toEqual(['$default', 'GET /subscriptions/unsubscribe', 'POST /subscriptions/unsubscribe']);
+      expect(ofApi('AWS::ApiGatewayV2::Integration').map((r) => r.Properties.IntegrationUri)).toEqual(
+        expect.arrayContaining([arnOf(subscriptions().function), arnOf(subscriptions().unsubscribeFunction)]),
+      );
       expect(ofApi('AWS::ApiGatewayV2::Stage')[0]?.Properties).toMatchObject({
         StageName: '$default',
         DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 20 },
+        RouteSettings: {
+          'GET /subscriptions/unsubscribe': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 200 },
+          'POST /subscriptions/unsubscribe': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 200 },
+        },
         AccessLogSettings: { Format: expect.not.stringMatching(/header|querystring/i) },
       });
+    });
+
+    it('alarms before SES would review the account, and when confirmations are dropped', () => {
+      for (const { metric, threshold } of Object.values(REPUTATION_ALARMS)) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SES',
+          MetricName: metric,
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+      expect(REPUTATION_ALARMS.bounce.threshold).toBeLessThan(0.05);
+      expect(REPUTATION_ALARMS.complaint.threshold).toBeLessThan(0.001);
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: '{ $.dropped = 1 }',
+        MetricTransformations: [
+          { MetricName: 'ConfirmationsDropped', MetricNamespace: 'ddor', MetricValue: '1' },
+        ],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ConfirmationsDropped' });
     });
   });
 

@@ -23,7 +23,12 @@ describe('operator role', () => {
       .name('publish queue', publisher.queue.queue.queueArn)
       .name('publish dead letters', publisher.queue.deadLetters.queue.queueArn)
       .name('send queue', synthesized.stateless.mailer.sendQueue.queue.queueArn)
-      .name('send dead letters', synthesized.stateless.mailer.sendQueue.deadLetters.queue.queueArn);
+      .name('send dead letters', synthesized.stateless.mailer.sendQueue.deadLetters.queue.queueArn)
+      .name('confirmation queue', synthesized.stateless.subscriptions.confirmationQueue.queue.queueArn)
+      .name(
+        'confirmation dead letters',
+        synthesized.stateless.subscriptions.confirmationQueue.deadLetters.queue.queueArn,
+      );
   });
   afterAll(() => synthesized.cleanUp());
 
@@ -44,6 +49,9 @@ describe('operator role', () => {
       'send queue': ['sqs:SendMessage'],
       'publish dead letters': ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
       'send dead letters': ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+      // `npm run redrive` covers every work queue, the confirmations' too.
+      'confirmation queue': ['sqs:SendMessage'],
+      'confirmation dead letters': ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
       Outcomes: ['dynamodb:GetItem'],
       'Outcomes/index/byIssuedWeek': ['dynamodb:Query'],
       'Outcomes/index/byDeclinedWeek': ['dynamodb:Query'],

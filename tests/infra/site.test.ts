@@ -8,7 +8,6 @@ import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from
 
 // CloudFront's managed policies, by id (the same in every account).
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
 const behaviorSchema = z
   .object({
@@ -153,20 +152,46 @@ describe('site', () => {
       ).toEqual(['/reports/*/r*/declined.csv', '/reports/*/r*/report.json', '/subscriptions*']);
     });
 
-    it('sends /subscriptions* to the subscriptions API over HTTPS: every method, uncached, query string and body forwarded', () => {
+    it('sends /subscriptions* to the subscriptions API over HTTPS with the origin secret and the viewer address', () => {
       const subscriptions = synthesized.stateless.subscriptions;
       const apiOrigin = config().Origins.find((origin) => origin.CustomOriginConfig !== undefined);
 
       expect(apiOrigin).toMatchObject({
         DomainName: synthesized.stateless.resolve(subscriptions.domainName),
         CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] },
+        // A dynamic reference resolved at deploy: the secret's value is in no template.
+        OriginCustomHeaders: [
+          {
+            HeaderName: 'x-origin-verify',
+            HeaderValue: {
+              'Fn::Join': ['', ['{{resolve:secretsmanager:', expect.anything(), ':SecretString:::}}']],
+            },
+          },
+        ],
       });
       expect(behavior('/subscriptions*')).toMatchObject({
         TargetOriginId: apiOrigin?.Id,
         AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
         CachePolicyId: CACHING_DISABLED,
-        OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
       });
+      const policyId = z
+        .object({ Ref: z.string() })
+        .parse(behavior('/subscriptions*').OriginRequestPolicyId).Ref;
+      expect(resourceOf(template, 'AWS::CloudFront::OriginRequestPolicy', policyId).Properties).toMatchObject(
+        {
+          OriginRequestPolicyConfig: {
+            HeadersConfig: {
+              HeaderBehavior: 'whitelist',
+              Headers: expect.arrayContaining(['CloudFront-Viewer-Address', 'Content-Type']),
+            },
+            QueryStringsConfig: { QueryStringBehavior: 'all' },
+            CookiesConfig: { CookieBehavior: 'none' },
+          },
+        },
+      );
+      expect(
+        JSON.stringify(resourceOf(template, 'AWS::CloudFront::OriginRequestPolicy', policyId)),
+      ).not.toMatch(/X-Forwarded-For/i);
       expect(behavior('/subscriptions*').FunctionAssociations).toBeUndefined();
     });
 

@@ -116,7 +116,24 @@ describe('stateful stack: site, data, link key and mail identity', () => {
     PolicyDocument: z.object({ Statement: z.array(statementSchema) }),
   });
 
+  /**
+   * The bucket's one policy. The site bucket's lives in the stateless stack, beside the one
+   * distribution it trusts (lib/constructs/site.ts), and names the bucket through the stack's outputs.
+   */
   function bucketPolicy(bucket: IConstruct) {
+    if (bucket === synthesized.stateful.siteBucket) {
+      const stateless = Template.fromStack(synthesized.stateless);
+      const policy = resourceOf(
+        stateless,
+        'AWS::S3::BucketPolicy',
+        synthesized.stateless.getLogicalId(synthesized.stateless.site.bucketPolicy),
+      );
+      const parsed = bucketPolicySchema.parse(policy.Properties);
+      expect(parsed.Bucket).toEqual(
+        synthesized.stateless.resolve(synthesized.stateful.siteBucket.bucketName),
+      );
+      return parsed.PolicyDocument.Statement;
+    }
     const ref = JSON.stringify({ Ref: logicalId(bucket) });
     const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'))
       .map((policy) => bucketPolicySchema.parse(policy.Properties))
@@ -171,25 +188,26 @@ describe('stateful stack: site, data, link key and mail identity', () => {
     });
 
     it('denies every request not made over TLS 1.2 or later', () => {
-      const arn = stack().resolve(bucket().bucketArn);
-      const objects = stack().resolve(bucket().arnForObjects('*'));
+      const where = name === 'site' ? synthesized.stateless : stack();
+      const arn = where.resolve(bucket().bucketArn);
+      const objects = where.resolve(bucket().arnForObjects('*'));
 
       expect(bucketPolicy(bucket())).toEqual(
         expect.arrayContaining([
-          {
+          expect.objectContaining({
             Effect: 'Deny',
             Principal: { AWS: '*' },
             Action: 's3:*',
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
             Resource: [arn, objects],
-          },
-          {
+          }),
+          expect.objectContaining({
             Effect: 'Deny',
             Principal: { AWS: '*' },
             Action: 's3:*',
             Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
             Resource: [arn, objects],
-          },
+          }),
         ]),
       );
     });
@@ -223,18 +241,19 @@ describe('stateful stack: site, data, link key and mail identity', () => {
     }
   });
 
-  it('lets CloudFront of this account read the site (origin access control), and nothing read the data', () => {
+  it('lets the site’s one distribution read the site (origin access control), and nothing read the data', () => {
     const site = synthesized.stateful.siteBucket;
+    const { stateless } = synthesized;
     const siteAllows = bucketPolicy(site).filter((statement) => statement.Effect === 'Allow');
 
     expect(siteAllows).toEqual([
       expect.objectContaining({
         Principal: { Service: 'cloudfront.amazonaws.com' },
         Action: ['s3:GetObject', 's3:ListBucket'],
-        Resource: [stack().resolve(site.bucketArn), stack().resolve(site.arnForObjects('*'))],
+        Resource: [stateless.resolve(site.bucketArn), stateless.resolve(site.arnForObjects('*'))],
+        // That distribution's ARN, not any distribution of the account.
         Condition: {
-          StringEquals: { 'AWS:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnLike: {
+          StringEquals: {
             'AWS:SourceArn': {
               'Fn::Join': [
                 '',
@@ -243,7 +262,8 @@ describe('stateful stack: site, data, link key and mail identity', () => {
                   { Ref: 'AWS::Partition' },
                   ':cloudfront::',
                   { Ref: 'AWS::AccountId' },
-                  ':distribution/*',
+                  ':distribution/',
+                  { Ref: logicalId(stateless.site.distribution) },
                 ],
               ],
             },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { publishedReport, runCli, waitForSend } from '../support/publishing';
+import { publishedReport, runCli, subscribeAndConfirm, waitForSend } from '../support/publishing';
 
 /**
  * Re-issues: a correction to a record used three weeks ago re-issues only that week at the
@@ -20,15 +20,7 @@ async function weeklyRun(scheduledTime: string): Promise<string[]> {
 }
 
 async function subscribe(address: string): Promise<void> {
-  expect(
-    (await stack().api('/subscriptions', { method: 'POST', body: { email: address }, token: null })).status,
-  ).toBe(202);
-  const mail = (await stack().sentMail()).filter((m) => m.destination.to.includes(address)).at(-1);
-  const link = /(http:\/\/[^\s"<>]+\/subscriptions\/confirm\?token=[A-Za-z0-9._~-]+)/.exec(
-    mail?.body.text ?? '',
-  )?.[1];
-  expect(link).toBeDefined();
-  expect((await fetch(link ?? '')).status).toBe(200);
+  await subscribeAndConfirm(stack(), address);
 }
 
 describe('re-issued editions', () => {
