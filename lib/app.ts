@@ -1,12 +1,14 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { AppConfig } from './config';
+import { EdgeStack, webAclParameterName } from './edge-stack';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 
 export interface DdorStacks {
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
+  readonly edge: EdgeStack;
 }
 
 /**
@@ -22,7 +24,13 @@ export function buildApp(app: App, config: AppConfig): DdorStacks {
     mailDomain: config.mail.domain,
     logRetention: config.logRetention,
   });
+  // The site's web ACL, in us-east-1 as CloudFront requires; the only stack with a region.
+  const edge = new EdgeStack(app, `${prefix}-edge`, {
+    description: 'Declined Detainer Outcome Report: the web ACL of the site (CloudFront, us-east-1)',
+    stage: config.stage,
+  });
   const stateless = new StatelessStack(app, `${prefix}-stateless`, {
+    webAclParameter: webAclParameterName(config.stage),
     description:
       'Declined Detainer Outcome Report: functions, APIs, schedule, queues, mail and site delivery',
     config,
@@ -36,8 +44,10 @@ export function buildApp(app: App, config: AppConfig): DdorStacks {
     },
   });
 
+  // The distribution reads the web ACL's parameter at deploy: the edge stack goes first.
+  stateless.addStackDependency(edge);
   Tags.of(app).add('project', 'ddor');
   Tags.of(app).add('stage', config.stage);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { stateful, stateless };
+  return { stateful, stateless, edge };
 }

@@ -27,6 +27,8 @@ export interface StatelessStackProps extends StackProps {
   readonly config: AppConfig;
   /** The tables, buckets, secret and mail identity of the stateful stack. */
   readonly stateful: StatefulResources;
+  /** The SSM parameter in us-east-1 where the edge stack leaves the site's web ACL ARN. */
+  readonly webAclParameter: string;
 }
 
 /**
@@ -80,6 +82,7 @@ export class StatelessStack extends Stack {
       siteBucket: stateful.siteBucket,
       subscriptionsDomainName: this.subscriptions.domainName,
       originSecret: stateful.originSecret,
+      webAclParameter: props.webAclParameter,
     });
     // Links in mail and pages point at the site, which exists only once its origins do.
     this.subscriptions.confirmationFunction.bind('SITE_URL', this.site.url);

@@ -26,7 +26,13 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Bucket, CfnBucketPolicy, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { EDGE_REGION } from '#lib/edge-stack';
 import { ORIGIN_HEADER } from '#http/origin';
 import { ORIGIN_MAY_SET, SECURITY_HEADERS } from '#lib/security-headers';
 import {
@@ -42,6 +48,8 @@ export interface SiteProps {
   readonly subscriptionsDomainName: string;
   /** Sent to that origin as `x-origin-verify`, so the API answers only requests through here. */
   readonly originSecret: ISecret;
+  /** The SSM parameter (in us-east-1) holding the web ACL's ARN, written by the edge stack. */
+  readonly webAclParameter: string;
 }
 
 /**
@@ -132,6 +140,8 @@ export class Site extends Construct {
   readonly distribution: Distribution;
   readonly securityHeaders: ResponseHeadersPolicy;
   readonly viewerRequest: CloudFrontFunction;
+  /** Reads the web ACL's ARN from us-east-1 at deploy. */
+  readonly webAclArn: AwsCustomResource;
   /** The site bucket's whole policy: TLS only, and read by this distribution alone. */
   readonly bucketPolicy: CfnBucketPolicy;
   /** `https://<distribution domain>`, no trailing slash. */
@@ -220,8 +230,35 @@ export class Site extends Construct {
       compress: true,
     } as const;
 
+    // A CloudFront web ACL lives in us-east-1 (lib/edge-stack.ts): its ARN is read across regions
+    // once, at deploy, from the parameter the edge stack writes.
+    const stack = Stack.of(this);
+    const parameterArn = stack.formatArn({
+      service: 'ssm',
+      region: EDGE_REGION,
+      resource: 'parameter',
+      resourceName: props.webAclParameter.replace(/^\//, ''),
+    });
+    this.webAclArn = new AwsCustomResource(this, 'WebAclArn', {
+      onUpdate: {
+        service: 'SSM',
+        action: 'GetParameter',
+        parameters: { Name: props.webAclParameter },
+        region: EDGE_REGION,
+        physicalResourceId: PhysicalResourceId.of(props.webAclParameter),
+      },
+      policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: [parameterArn] }),
+      installLatestAwsSdk: false,
+    });
+    Validations.of(this.webAclArn.grantPrincipal as unknown as Construct).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'CDK’s AwsCustomResource provider writes its own logs with the basic execution policy; its one other permission is ssm:GetParameter on the web ACL parameter, at deploy only.',
+    });
+
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Declined Detainer Outcome Report: site and subscriptions',
+      webAclId: this.webAclArn.getResponseField('Parameter.Value'),
       defaultRootObject: 'index.html',
       httpVersion: HttpVersion.HTTP2_AND_3,
       // North America and Europe: where the readers are; other viewers are served from there.
@@ -265,10 +302,6 @@ export class Site extends Construct {
     acknowledge(
       'AwsSolutions-CFR1',
       'A public report meant to be read anywhere, including by people abroad whom it concerns: no country is blocked.',
-    );
-    acknowledge(
-      'AwsSolutions-CFR2',
-      'Static pages cached at the edge, plus subscription endpoints throttled at their API stage; a web ACL would add a fixed monthly cost without a threat it answers.',
     );
     acknowledge(
       'AwsSolutions-CFR3',
