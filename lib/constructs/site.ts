@@ -26,14 +26,10 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Bucket, CfnBucketPolicy, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import {
-  AwsCustomResource,
-  AwsCustomResourcePolicy,
-  PhysicalResourceId,
-} from 'aws-cdk-lib/custom-resources';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { EDGE_REGION } from '#lib/edge-stack';
 import { ORIGIN_HEADER } from '#http/origin';
+import { EDGE_REGION } from '#lib/edge-stack';
 import { ORIGIN_MAY_SET, SECURITY_HEADERS } from '#lib/security-headers';
 import {
   IMMUTABLE_PATH_PATTERNS,
