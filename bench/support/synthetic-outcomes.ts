@@ -69,7 +69,6 @@ export function jurisdictionItem(n: number, policyEvery: number): Record<string,
     recordNameAt: STORED_AT,
     policies: withPolicy ? [policy(n)] : [],
     revision: withPolicy ? 1 : 0,
-    history: [],
     createdAt: STORED_AT,
     updatedAt: STORED_AT,
   };

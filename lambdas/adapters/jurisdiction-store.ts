@@ -1,14 +1,52 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
-import type { Binding, JurisdictionItem, JurisdictionStore } from '#core/intake/model';
+import type { Binding, HistoryEntry, JurisdictionItem, JurisdictionStore } from '#core/intake/model';
 import { conditionalWrite, documents } from './dynamodb';
-import { jurisdictionsTable } from './table-definitions';
+import { jurisdictionHistoryTable, jurisdictionsTable } from './table-definitions';
 
 /** The one value of the sparse `byPolicy` index key. */
 export const POLICY_KEY = 'yes';
 
+/** The history's sort key of a revision: zero-padded, so the table sorts it in order. */
+function historyKey(revision: number | null): string {
+  return `r${String(revision ?? 0).padStart(10, '0')}`;
+}
+
 export class DynamoJurisdictionStore implements JurisdictionStore {
+  private historyTableName: string | undefined;
+
   constructor(private readonly table = requireEnv(jurisdictionsTable.envVar)) {}
+
+  /** Read at first use: a function that never writes or lists the history needs no grant on it. */
+  private get history(): string {
+    this.historyTableName ??= requireEnv(jurisdictionHistoryTable.envVar);
+    return this.historyTableName;
+  }
+
+  async putHistory(id: string, entry: HistoryEntry): Promise<void> {
+    await documents.send(
+      new PutCommand({ TableName: this.history, Item: { id, revision: historyKey(entry.revision), entry } }),
+    );
+  }
+
+  async listHistory(id: string): Promise<HistoryEntry[]> {
+    const entries: HistoryEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await documents.send(
+        new QueryCommand({
+          TableName: this.history,
+          KeyConditionExpression: 'id = :id',
+          ExpressionAttributeValues: { ':id': id },
+          ConsistentRead: true,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of out.Items ?? []) entries.push(item.entry as HistoryEntry);
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return entries;
+  }
 
   async get(id: string): Promise<JurisdictionItem | undefined> {
     const out = await documents.send(
@@ -45,7 +83,7 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
         TableName: this.table,
         Key: { id },
         UpdateExpression:
-          'SET #s = if_not_exists(#s, :s), recordName = if_not_exists(recordName, :n), recordNameAt = if_not_exists(recordNameAt, :at), policies = if_not_exists(policies, :none), history = if_not_exists(history, :none), revision = if_not_exists(revision, :zero), createdAt = if_not_exists(createdAt, :at), updatedAt = if_not_exists(updatedAt, :at)',
+          'SET #s = if_not_exists(#s, :s), recordName = if_not_exists(recordName, :n), recordNameAt = if_not_exists(recordNameAt, :at), policies = if_not_exists(policies, :none), revision = if_not_exists(revision, :zero), createdAt = if_not_exists(createdAt, :at), updatedAt = if_not_exists(updatedAt, :at)',
         ExpressionAttributeNames: { '#s': 'state' },
         ExpressionAttributeValues: { ':s': state, ':n': name, ':at': at, ':none': [], ':zero': 0 },
         ReturnValues: 'ALL_NEW',

@@ -63,6 +63,18 @@ export const jurisdictionsTable: TableDefinition = {
   ],
 };
 
+/**
+ * Every change a `PUT /jurisdictions/{id}` made, one item per revision (`r0000000001` …): kept
+ * apart from the jurisdiction item so that no past makes it pass DynamoDB's 400 KB item limit.
+ */
+export const jurisdictionHistoryTable: TableDefinition = {
+  logicalName: 'JurisdictionHistory',
+  envVar: 'JURISDICTION_HISTORY_TABLE',
+  partitionKey: 'id',
+  sortKey: 'revision',
+  indexes: [],
+};
+
 /** API clients: one item per client and one per token hash (tokens are never stored). */
 export const clientsTable: TableDefinition = {
   logicalName: 'Clients',
@@ -134,7 +146,14 @@ export const limitsTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const intakeTables = [outcomesTable, historyTable, jurisdictionsTable, clientsTable, disputesTable];
+export const intakeTables = [
+  outcomesTable,
+  historyTable,
+  jurisdictionsTable,
+  jurisdictionHistoryTable,
+  clientsTable,
+  disputesTable,
+];
 
 export const allTables: readonly TableDefinition[] = [
   ...intakeTables,

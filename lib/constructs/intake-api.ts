@@ -8,6 +8,7 @@ import {
   disputesTable,
   editionsTable,
   historyTable,
+  jurisdictionHistoryTable,
   jurisdictionsTable,
   outcomesTable,
 } from '#adapters/table-definitions';
@@ -53,6 +54,8 @@ export class IntakeApi extends Construct {
       .bindTable(tables.get(outcomesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'], ['byRef'])
       .bindTable(tables.get(historyTable), ['GetItem', 'PutItem', 'Query'])
       .bindTable(tables.get(jurisdictionsTable), ['GetItem', 'PutItem', 'UpdateItem'])
+      // Each PUT's change, one item per revision (deterministic: a repeat is harmless).
+      .bindTableAccess(tables.get(jurisdictionHistoryTable), { table: ['PutItem'] })
       .bindTable(tables.get(disputesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'])
       // Token lookups, creating and revoking clients; listing them is a small Scan of this table only.
       .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan'])

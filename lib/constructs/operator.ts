@@ -8,6 +8,7 @@ import {
   disputesTable,
   editionsTable,
   historyTable,
+  jurisdictionHistoryTable,
   jurisdictionsTable,
   outcomesTable,
   sendLedgerTable,
@@ -86,6 +87,7 @@ export class Operator extends Construct {
     // A preview reads the week as the publisher does; publish and weekly read what they report.
     grant(outcomesTable, ['GetItem'], ['byIssuedWeek', 'byDeclinedWeek']);
     grant(historyTable, ['Query']);
+    grant(jurisdictionHistoryTable, ['Query']);
     grant(jurisdictionsTable, ['GetItem', 'BatchGetItem'], ['byPolicy']);
     grant(disputesTable, [], ['byStatus']);
     grant(editionsTable, ['GetItem', 'Query'], ['archive']);

@@ -11,6 +11,7 @@ import {
   disputesTable,
   editionsTable,
   historyTable,
+  jurisdictionHistoryTable,
   jurisdictionsTable,
   outcomesTable,
   sendLedgerTable,
@@ -73,6 +74,8 @@ export class Publisher extends Construct {
         indexes: { byIssuedWeek: ['Query'], byDeclinedWeek: ['Query'] },
       })
       .bindTableAccess(tables.get(historyTable), { table: ['Query'] })
+      // A re-issue's corrections log replays a jurisdiction's changes since the last revision.
+      .bindTableAccess(tables.get(jurisdictionHistoryTable), { table: ['Query'] })
       .bindTableAccess(tables.get(jurisdictionsTable), {
         table: ['GetItem', 'BatchGetItem'],
         indexes: { byPolicy: ['Query'] },

@@ -127,3 +127,44 @@ describe('pages whose URL carries a token', () => {
     expect(site.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
   });
 });
+
+describe('a jurisdiction changed again and again', () => {
+  const large = (n: number, day: number) => ({
+    enactedOn: `2016-${String(Math.floor(day / 28) + 1).padStart(2, '0')}-${String((day % 28) + 1).padStart(2, '0')}`,
+    type: `Synthetic policy type ${n} `.padEnd(200, 't').slice(0, 200),
+    summary: `Synthetic summary ${n} `.padEnd(2000, 's'),
+    criteria: `Synthetic criteria ${n} `.padEnd(2000, 'c'),
+    source: 'https://example.org/synthetic-policy',
+  });
+  const put = (policy: unknown) =>
+    stack().api('/jurisdictions/ZZBIG1', {
+      method: 'PUT',
+      body: { name: 'Synthetic Large Policy County', state: 'OR', policy },
+    });
+
+  it('takes every large policy PUT and correction (history is kept apart, each entry only what changed)', async () => {
+    const statuses: number[] = [];
+    // 50 versions of 4 KB each, then 20 corrections of one of them: the old item, which kept the
+    // whole list before and after every change, passed 400 KB at the eighth.
+    for (let n = 0; n < 50; n += 1) statuses.push((await put(large(n, n))).status);
+    for (let n = 0; n < 20; n += 1) statuses.push((await put(large(100 + n, 7))).status);
+    expect(statuses).toEqual([201, ...Array(69).fill(200)]);
+
+    // A 51st version is refused, saying what to do; a correction still works.
+    const more = await put(large(999, 60));
+    expect(more.status).toBe(409);
+    expect(JSON.stringify(await more.json())).toContain('correct an existing version');
+    expect((await put(large(1000, 7))).status).toBe(200);
+
+    // The last change holds the one version it corrected, before and after.
+    const { DynamoJurisdictionStore } = await import('#adapters/jurisdiction-store');
+    const store = new DynamoJurisdictionStore();
+    const history = await store.listHistory('ZZBIG1');
+    expect(history.map((entry) => entry.revision)).toEqual(Array.from({ length: 71 }, (_, i) => i + 1));
+    const last = history.at(-1)?.changes.find((change) => change.field === 'policy');
+    expect(last?.before).toHaveLength(1);
+    expect(last?.after).toHaveLength(1);
+    const item = await store.get('ZZBIG1');
+    expect(JSON.stringify(item).length).toBeLessThan(250_000);
+  }, 120_000);
+});

@@ -174,7 +174,6 @@ beforeAll(async () => {
       name: ref.name,
       policies,
       revision: revision + 1,
-      history: [],
       createdAt: stored?.createdAt ?? '2016-01-01T00:00:00.000Z',
       updatedAt: '2017-01-01T00:00:00.000Z',
     };

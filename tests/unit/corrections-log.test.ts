@@ -109,16 +109,18 @@ class RecordFixture {
 /** A jurisdiction changed only through `put` (as PUT /jurisdictions does). */
 class JurisdictionFixture {
   item: JurisdictionItem;
+  /** As the JurisdictionHistory table holds it: each change with only the versions it touched. */
+  history: HistoryEntry[];
 
   constructor(ref: JurisdictionRef, policies: PolicyVersion[] = []) {
     const at = '2016-01-01T00:00:00.000Z';
+    this.history = [{ revision: 1, at, client: CLIENT, reason: null, changes: [] }];
     this.item = {
       id: ref.id,
       state: ref.state,
       name: ref.name,
       policies,
       revision: 1,
-      history: [{ revision: 1, at, client: CLIENT, reason: null, changes: [] }],
       createdAt: at,
       updatedAt: at,
     };
@@ -129,21 +131,22 @@ class JurisdictionFixture {
     if (patch.name !== undefined && patch.name !== this.item.name) {
       changes.push({ field: 'jurisdiction.name', before: this.item.name ?? null, after: patch.name });
     }
-    if (patch.policies !== undefined)
-      changes.push({ field: 'policy', before: this.item.policies, after: patch.policies });
+    if (patch.policies !== undefined) {
+      const key = (p: PolicyVersion) => JSON.stringify(p);
+      const next = patch.policies;
+      const was = this.item.policies.filter((p) => !next.some((q) => key(q) === key(p)));
+      const now = next.filter((p) => !this.item.policies.some((q) => key(q) === key(p)));
+      if (was.length > 0 || now.length > 0) changes.push({ field: 'policy', before: was, after: now });
+    }
     const revision = this.item.revision + 1;
-    this.item = {
-      ...this.item,
-      ...patch,
-      revision,
-      updatedAt: at,
-      history: [...this.item.history, { revision, at, client: CLIENT, reason, changes }],
-    };
+    const entry = { revision, at, client: CLIENT, reason, changes };
+    this.item = { ...this.item, ...patch, revision, updatedAt: at, lastChange: entry };
+    this.history = [...this.history, entry];
     return this;
   }
 
   change(): ChangeInfo {
-    return { kind: 'jurisdiction', item: this.item };
+    return { kind: 'jurisdiction', item: this.item, history: this.history };
   }
 }
 

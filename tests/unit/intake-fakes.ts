@@ -153,7 +153,6 @@ export class MemoryJurisdictionStore implements JurisdictionStore {
       recordName: name,
       recordNameAt: at,
       policies: [],
-      history: [],
       revision: 0,
       createdAt: at,
       updatedAt: at,
@@ -179,6 +178,21 @@ export class MemoryJurisdictionStore implements JurisdictionStore {
     if (current === undefined ? expectedRevision !== 0 : current.revision !== expectedRevision) return false;
     this.items.set(item.id, copy(item));
     return true;
+  }
+
+  /** Each jurisdiction's history, by revision (the JurisdictionHistory table). */
+  readonly history = new Map<string, Map<number, HistoryEntry>>();
+
+  async putHistory(id: string, entry: HistoryEntry): Promise<void> {
+    await Promise.resolve();
+    const entries = this.history.get(id) ?? new Map<number, HistoryEntry>();
+    entries.set(entry.revision ?? 0, copy(entry));
+    this.history.set(id, entries);
+  }
+
+  async listHistory(id: string): Promise<HistoryEntry[]> {
+    await Promise.resolve();
+    return [...(this.history.get(id)?.values() ?? [])].sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
   }
 }
 

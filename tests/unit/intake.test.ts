@@ -619,9 +619,10 @@ describe('putJurisdiction', () => {
       policies: [policyA],
       revision: 1,
     });
-    const stored = jurisdictions.items.get('SYN-001');
-    expect(stored?.history).toHaveLength(1);
-    expect(stored?.history[0]?.changes.map((change) => change.field)).toStrictEqual([
+    const history = await jurisdictions.listHistory('SYN-001');
+    expect(history).toHaveLength(1);
+    expect(jurisdictions.items.get('SYN-001')?.lastChange).toStrictEqual(history[0]);
+    expect(history[0]?.changes.map((change) => change.field)).toStrictEqual([
       'jurisdiction.name',
       'jurisdiction.state',
       'aor',
@@ -688,7 +689,7 @@ describe('putJurisdiction', () => {
     );
 
     expect(out).toMatchObject({ result: 'updated', jurisdiction: { state: 'NV', revision: 2 } });
-    const entry = jurisdictions.items.get('SYN-001')?.history[1];
+    const entry = (await jurisdictions.listHistory('SYN-001'))[1];
     expect(entry).toMatchObject({ revision: 2, reason: 'entered under the wrong state' });
     expect(entry?.changes).toStrictEqual([{ field: 'jurisdiction.state', before: 'CA', after: 'NV' }]);
     expect(await jurisdictions.bind('SYN-001', 'CA', 'x', 'y')).toMatchObject({ state: 'NV' });
@@ -714,7 +715,7 @@ describe('putJurisdiction', () => {
       command({ name: 'Synthetic County (renamed)', policy: null }),
     );
     expect(cleared.jurisdiction).toMatchObject({ policies: [], policy: null, revision: 5 });
-    expect(jurisdictions.items.get('SYN-001')?.history.map((entry) => entry.revision)).toStrictEqual([
+    expect((await jurisdictions.listHistory('SYN-001')).map((entry) => entry.revision)).toStrictEqual([
       1, 2, 3, 4, 5,
     ]);
   });
@@ -739,7 +740,7 @@ describe('putJurisdiction', () => {
 
     expect(out).toMatchObject({ result: 'updated', jurisdiction: { revision: 3 } });
     expect(jurisdictions.items.get('SYN-001')?.policies).toStrictEqual([policyA, policyB]);
-    expect(jurisdictions.items.get('SYN-001')?.history.map((entry) => entry.client.id)).toStrictEqual([
+    expect((await jurisdictions.listHistory('SYN-001')).map((entry) => entry.client.id)).toStrictEqual([
       admin.id,
       intake.id,
       admin.id,

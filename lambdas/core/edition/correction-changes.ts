@@ -1,3 +1,4 @@
+import { jurisdictionHistory } from '#core/intake/jurisdictions';
 import type { JurisdictionStore, OutcomeItem, OutcomeStore } from '#core/intake/model';
 import { type ChangeInfo, correctionsBetween } from './corrections-log';
 import type { CorrectionEntry, Edition } from './model';
@@ -35,7 +36,13 @@ export async function correctionsSince(
   for (const row of previous.sectionIII) jurisdictionIds.add(row.jurisdiction.id);
   for (const id of jurisdictionIds) {
     const item = data.jurisdictions.get(id) ?? (await stores.jurisdictions.get(id));
-    if (item && item.updatedAt > since) changes.push({ kind: 'jurisdiction', item });
+    if (item && item.updatedAt > since) {
+      changes.push({
+        kind: 'jurisdiction',
+        item,
+        history: await jurisdictionHistory(stores.jurisdictions, item),
+      });
+    }
   }
   return correctionsBetween(previous, next, changes);
 }

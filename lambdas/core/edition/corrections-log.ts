@@ -32,8 +32,10 @@ export interface RecordChangeInfo {
 /** A jurisdiction that either edition names, or whose policy may be in force: the stored item. */
 export interface JurisdictionChangeInfo {
   kind: 'jurisdiction';
-  /** The item as stored now; its own `history` is read. */
+  /** The item as stored now. */
   item: JurisdictionItem;
+  /** Its changes, oldest first, the last one included (`jurisdictionHistory`). */
+  history: HistoryEntry[];
 }
 
 export type ChangeInfo = RecordChangeInfo | JurisdictionChangeInfo;
@@ -94,7 +96,7 @@ export function correctionsBetween(
   const found: Found[] = [];
   for (const change of changes) {
     if (change.kind === 'record') found.push(...recordCorrections(change, context));
-    else found.push(...jurisdictionCorrections(change.item, context));
+    else found.push(...jurisdictionCorrections(change.item, change.history, context));
   }
   found.sort(
     (a, b) =>
@@ -357,9 +359,40 @@ function policyAtWeekEnd(value: unknown, weekEnd: string): PolicyView | null {
   };
 }
 
-function jurisdictionCorrections(item: JurisdictionItem, context: Context): Found[] {
-  const entries = revisionsSince(item.history, context.since);
+/**
+ * The whole policy list before and after each entry, from the list as it is now: a policy change
+ * holds only the versions it added, corrected or removed, so the entries are replayed backwards
+ * (each one's `after` versions taken out, its `before` versions put back).
+ */
+function policyLists(
+  current: readonly PolicyVersion[],
+  history: readonly HistoryEntry[],
+): Map<number | null, { before: PolicyVersion[]; after: PolicyVersion[] }> {
+  const lists = new Map<number | null, { before: PolicyVersion[]; after: PolicyVersion[] }>();
+  let after = [...current];
+  for (const entry of [...history].reverse()) {
+    let before = after;
+    for (const change of entry.changes) {
+      if (change.field !== 'policy') continue;
+      const removed = Array.isArray(change.after) ? (change.after as PolicyVersion[]) : [];
+      const restored = Array.isArray(change.before) ? (change.before as PolicyVersion[]) : [];
+      const gone = new Set(removed.map((version) => JSON.stringify(version)));
+      before = [...before.filter((version) => !gone.has(JSON.stringify(version))), ...restored];
+    }
+    lists.set(entry.revision, { before, after });
+    after = before;
+  }
+  return lists;
+}
+
+function jurisdictionCorrections(
+  item: JurisdictionItem,
+  history: readonly HistoryEntry[],
+  context: Context,
+): Found[] {
+  const entries = revisionsSince(history, context.since);
   if (entries.length === 0) return [];
+  const lists = policyLists(item.policies, history);
   const { id } = item;
   const shownDiffers =
     JSON.stringify(context.before.shown.get(id) ?? null) !==
@@ -379,14 +412,14 @@ function jurisdictionCorrections(item: JurisdictionItem, context: Context): Foun
 
   const flat = entries.flatMap((entry) =>
     entry.changes.map((fieldChange, position) => {
-      // Policies are stored as every version; the log shows the one in force at the week's end.
+      // A policy change holds the versions it touched; the log shows the one in force at the
+      // week's end in the whole list before and after it.
       const isPolicy = fieldChange.field === 'policy';
+      const whole = lists.get(entry.revision);
       return {
         field: fieldChange.field,
-        before: isPolicy
-          ? policyAtWeekEnd(fieldChange.before, context.weekEnd)
-          : (fieldChange.before ?? null),
-        after: isPolicy ? policyAtWeekEnd(fieldChange.after, context.weekEnd) : (fieldChange.after ?? null),
+        before: isPolicy ? policyAtWeekEnd(whole?.before, context.weekEnd) : (fieldChange.before ?? null),
+        after: isPolicy ? policyAtWeekEnd(whole?.after, context.weekEnd) : (fieldChange.after ?? null),
         entry,
         position,
       };

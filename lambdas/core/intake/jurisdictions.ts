@@ -30,6 +30,36 @@ export interface JurisdictionView {
 
 const MAX_ATTEMPTS = 60;
 
+/**
+ * Policy versions one jurisdiction keeps: far more than any county has enacted, and with the
+ * largest versions (4 KB of text each) the item stays under half of DynamoDB's 400 KB.
+ */
+export const MAX_POLICY_VERSIONS = 50;
+
+/**
+ * Copies what a stored item holds of its past to the history table before it is replaced: its
+ * last change, and the whole `history` array an item written before the history table kept.
+ */
+async function copyPastChanges(store: JurisdictionStore, stored: JurisdictionItem): Promise<void> {
+  const legacy = (stored as JurisdictionItem & { history?: HistoryEntry[] }).history ?? [];
+  for (const entry of [...legacy, ...(stored.lastChange === undefined ? [] : [stored.lastChange])]) {
+    await store.putHistory(stored.id, entry);
+  }
+}
+
+/** Every change of a jurisdiction, oldest first, with a last change its copy may still lack. */
+export async function jurisdictionHistory(
+  store: JurisdictionStore,
+  item: JurisdictionItem,
+): Promise<HistoryEntry[]> {
+  const history = await store.listHistory(item.id);
+  const legacy = (item as JurisdictionItem & { history?: HistoryEntry[] }).history ?? [];
+  const all = [...legacy, ...history, ...(item.lastChange === undefined ? [] : [item.lastChange])];
+  const byRevision = new Map<number, HistoryEntry>();
+  for (const entry of all) if (entry.revision !== null) byRevision.set(entry.revision, entry);
+  return [...byRevision.values()].sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
+}
+
 /** A jurisdiction as the API answers it: its display name and the policy in force today. */
 export function viewJurisdiction(item: JurisdictionItem, today: string): JurisdictionView {
   return {
@@ -64,6 +94,21 @@ function mergePolicies(
   const version = toVersion(policy);
   const others = current.filter((p) => p.enactedOn !== version.enactedOn);
   return [...others, version].sort((a, b) => a.enactedOn.localeCompare(b.enactedOn));
+}
+
+/**
+ * The policy change of a PUT, holding only what changed: the versions (by `enactedOn`) as they
+ * were and as they are, each list only the versions added, corrected or removed. Replaying it
+ * backwards from the current list gives the list before (the corrections log does).
+ */
+function policyChange(
+  before: readonly PolicyVersion[],
+  after: readonly PolicyVersion[],
+): FieldChange | undefined {
+  const key = (p: PolicyVersion) => JSON.stringify(p);
+  const was = before.filter((p) => !after.some((q) => key(q) === key(p)));
+  const now = after.filter((p) => !before.some((q) => key(q) === key(p)));
+  return was.length === 0 && now.length === 0 ? undefined : { field: 'policy', before: was, after: now };
 }
 
 function diff(field: string, before: unknown, after: unknown, changes: FieldChange[]): void {
@@ -105,11 +150,23 @@ export async function putJurisdiction(
     }
     const at = deps.now().toISOString();
     const policies = mergePolicies(stored?.policies ?? [], command.policy);
+    if (policies.length > MAX_POLICY_VERSIONS && policies.length > (stored?.policies.length ?? 0)) {
+      throw new ConflictError(
+        `jurisdiction ${command.id} already has ${MAX_POLICY_VERSIONS} policy versions, the most it keeps`,
+        [
+          {
+            path: 'policy.enactedOn',
+            message: 'correct an existing version by its enactedOn, or clear the list with "policy": null',
+          },
+        ],
+      );
+    }
     const changes: FieldChange[] = [];
     diff('jurisdiction.name', stored ? displayName(stored) : undefined, command.name, changes);
     diff('jurisdiction.state', stored?.state, command.state, changes);
     diff('aor', stored?.aor, command.aor, changes);
-    diff('policy', stored?.policies ?? [], policies, changes);
+    const policy = policyChange(stored?.policies ?? [], policies);
+    if (policy !== undefined) changes.push(policy);
     const nameChanged = stored?.name !== command.name;
     if (stored && changes.length === 0 && !nameChanged) {
       return { result: 'unchanged', jurisdiction: viewJurisdiction(stored, deps.today()) };
@@ -128,10 +185,12 @@ export async function putJurisdiction(
       name: command.name,
       policies,
       revision,
-      history: [...(stored?.history ?? []), entry],
+      lastChange: entry,
       createdAt: stored?.createdAt ?? at,
       updatedAt: at,
     };
+    // The previous change may not have reached the history if a call died after its write.
+    if (stored !== undefined) await copyPastChanges(deps.jurisdictions, stored);
     // Before the write. A new jurisdiction is in no published week unless a policy of it was
     // already in effect: then Section III of every week since changes.
     const affectsPublished = stored !== undefined || policies.some((p) => p.enactedOn <= deps.today());
@@ -140,6 +199,7 @@ export async function putJurisdiction(
     if (stored?.recordNameAt !== undefined) item.recordNameAt = stored.recordNameAt;
     if (command.aor !== undefined) item.aor = command.aor;
     if (await deps.jurisdictions.save(item, stored?.revision ?? 0)) {
+      await deps.jurisdictions.putHistory(item.id, entry);
       return { result: stored ? 'updated' : 'created', jurisdiction: viewJurisdiction(item, deps.today()) };
     }
   }

@@ -75,7 +75,12 @@ export interface JurisdictionItem {
   policies: PolicyVersion[];
   /** Bumped by PUT /jurisdictions only; guards its read-modify-write. */
   revision: number;
-  history: HistoryEntry[];
+  /**
+   * The change that made `revision` (absent before the first PUT). The history itself is in the
+   * JurisdictionHistory table, one item per revision, so the item stays far below DynamoDB's
+   * 400 KB whatever its past; this copy is what a write that died before copying it leaves.
+   */
+  lastChange?: HistoryEntry;
   createdAt: string;
   updatedAt: string;
 }
@@ -102,6 +107,10 @@ export interface JurisdictionStore {
   noteRecordName(id: string, name: string, at: string): Promise<boolean>;
   /** Creates (expectedRevision 0) or replaces the item if its revision is still expected. */
   save(item: JurisdictionItem, expectedRevision: number): Promise<boolean>;
+  /** Copies a change to the history (deterministic key and content: again is harmless). */
+  putHistory(id: string, entry: HistoryEntry): Promise<void>;
+  /** Every change of the jurisdiction, oldest first (without a last change not yet copied). */
+  listHistory(id: string): Promise<HistoryEntry[]>;
 }
 
 export interface ClientItem {
