@@ -49,6 +49,22 @@ function readTimeScale(env: NodeJS.ProcessEnv): number {
   return scale;
 }
 
+/** SUBSCRIBE_SOURCE_LIMIT and LOCAL_SOURCE_HEADER (contract §1, §5), checked before anything starts. */
+function checkSubscriptionSettings(env: NodeJS.ProcessEnv): void {
+  const limit = env.SUBSCRIBE_SOURCE_LIMIT;
+  if (limit !== undefined && !/^[1-9]\d{0,5}$/.test(limit.trim())) {
+    throw new ConfigurationError(
+      `SUBSCRIBE_SOURCE_LIMIT=${JSON.stringify(limit)} is not a limit: use a whole number of requests per source in 600 s, 1 or more (default 10)`,
+    );
+  }
+  const header = env.LOCAL_SOURCE_HEADER;
+  if (header !== undefined && header !== '' && !/^[A-Za-z0-9-]{1,64}$/.test(header)) {
+    throw new ConfigurationError(
+      `LOCAL_SOURCE_HEADER=${JSON.stringify(header)} is not a header name: use letters, digits and hyphens, e.g. x-test-source`,
+    );
+  }
+}
+
 /** LOCAL_NOW (contract §1): an ISO time the stack's clock starts at. */
 function readNow(env: NodeJS.ProcessEnv): Date | undefined {
   const value = env.LOCAL_NOW;
@@ -80,7 +96,7 @@ function queueNames(stack: LocalStack): string {
   return names.length === 0 ? '' : `  (queues: ${names.join(', ')})`;
 }
 
-function printBanner(stack: LocalStack): void {
+function printBanner(stack: LocalStack, env: NodeJS.ProcessEnv): void {
   const rows: [string, string][] = [
     ['API and site', `${stack.urls.gateway}/`],
     ['health', stack.urls.health],
@@ -110,6 +126,10 @@ function printBanner(stack: LocalStack): void {
       `  ${'admin token'.padEnd(width)}  ${stack.token}`,
       `  ${''.padEnd(width)}  (${tokenNote})`,
       '',
+      `  ${'subscriptions'.padEnd(width)}  ${env.SUBSCRIBE_SOURCE_LIMIT ?? '10'} requests per source in 600 s${
+        env.LOCAL_SOURCE_HEADER ? `; the source is the ${env.LOCAL_SOURCE_HEADER} header` : ''
+      }`,
+      '',
       'Load the synthetic demo data with: npm run demo',
       'Ctrl-C stops everything.',
     ].join('\n'),
@@ -124,6 +144,7 @@ async function main(): Promise<void> {
   try {
     timeScale = readTimeScale(env);
     now = readNow(env);
+    checkSubscriptionSettings(env);
     ports = {
       gateway: readPort(PORT_SETTINGS.gateway, env),
       dynamodb: readPort(PORT_SETTINGS.dynamodb, env),
@@ -195,7 +216,7 @@ async function main(): Promise<void> {
     stop(stack, stopRequested);
     return;
   }
-  printBanner(stack);
+  printBanner(stack, env);
 }
 
 await main();

@@ -14,7 +14,7 @@ import {
 } from '#adapters/table-definitions';
 import { FUNCTIONS } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
-import { ACCESS_LOG_FORMAT } from './access-log-format';
+import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
 import { AppFunction } from './function';
 
 export interface IntakeApiProps {
@@ -75,7 +75,7 @@ export class IntakeApi extends Construct {
     });
 
     // Retained with the stack's removal (the default): the record of who called the API.
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       autoDeploy: true,

@@ -20,7 +20,7 @@ import { FUNCTIONS, QUEUES } from '#config/runtime';
 import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { DEPLOYED_TIMING } from '#core/subscriptions/timing';
 import type { DataTables } from '#lib/stateful-stack';
-import { ACCESS_LOG_FORMAT } from './access-log-format';
+import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
 import { acknowledgeWildcardResource } from './acknowledgements';
 import { AppFunction } from './function';
 import type { Mailer } from './mailer';
@@ -195,7 +195,7 @@ export class Subscriptions extends Construct {
     });
 
     // Retained with the stack's removal (the default), like the intake API's access logs.
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       autoDeploy: true,

@@ -7,6 +7,7 @@ import {
   disputesTable,
   editionsTable,
   historyTable,
+  jurisdictionHistoryTable,
   jurisdictionsTable,
   outcomesTable,
   type TableDefinition,
@@ -19,6 +20,7 @@ const intakeTables = [
   outcomesTable,
   historyTable,
   jurisdictionsTable,
+  jurisdictionHistoryTable,
   disputesTable,
   clientsTable,
   editionsTable,
@@ -153,6 +155,8 @@ describe('intake API', () => {
         'Outcomes/index/byRef': ['dynamodb:Query'],
         OutcomeHistory: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Jurisdictions: item,
+        // Each PUT's change, copied after its write: it never reads the history back.
+        JurisdictionHistory: ['dynamodb:PutItem'],
         Disputes: [...item, 'dynamodb:Query'].sort(),
         'Disputes/index/byStatus': ['dynamodb:Query'],
         Clients: [...item, 'dynamodb:Scan'].sort(),
@@ -226,19 +230,18 @@ describe('intake API', () => {
       });
     });
 
-    it('writes JSON access logs, without headers, to a log group with retention', () => {
+    it('writes JSON access logs, without headers or paths (detainer ids), kept a month', () => {
       const [stage] = apiResources('AWS::ApiGatewayV2::Stage');
       const { DestinationArn, Format } = accessLogSchema.parse(stage?.Properties).AccessLogSettings;
       const [logGroupId] = DestinationArn['Fn::GetAtt'];
 
-      expect(resourceOf(template, 'AWS::Logs::LogGroup', logGroupId).Properties.RetentionInDays).toBe(
-        CONFIG_DEFAULTS.logRetentionDays,
-      );
+      expect(resourceOf(template, 'AWS::Logs::LogGroup', logGroupId).Properties.RetentionInDays).toBe(30);
       expect(JSON.parse(Format)).toMatchObject({
         requestId: '$context.requestId',
         status: '$context.status',
+        route: '$context.routeKey',
       });
-      expect(Format).not.toMatch(/header|authorizer/i);
+      expect(Format).not.toMatch(/header|authorizer|\$context\.path|querystring/i);
     });
 
     it('outputs its URL', () => {

@@ -57,6 +57,7 @@ describe('operator role', () => {
       'Outcomes/index/byDeclinedWeek': ['dynamodb:Query'],
       OutcomeHistory: ['dynamodb:Query'],
       Jurisdictions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+      JurisdictionHistory: ['dynamodb:Query'],
       'Jurisdictions/index/byPolicy': ['dynamodb:Query'],
       'Disputes/index/byStatus': ['dynamodb:Query'],
       Editions: ['dynamodb:GetItem', 'dynamodb:Query'],

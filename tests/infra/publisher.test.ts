@@ -4,6 +4,7 @@ import {
   disputesTable,
   editionsTable,
   historyTable,
+  jurisdictionHistoryTable,
   jurisdictionsTable,
   outcomesTable,
   sendLedgerTable,
@@ -111,6 +112,7 @@ describe('publisher', () => {
         OUTCOMES_TABLE: tableName(outcomesTable),
         HISTORY_TABLE: tableName(historyTable),
         JURISDICTIONS_TABLE: tableName(jurisdictionsTable),
+        JURISDICTION_HISTORY_TABLE: tableName(jurisdictionHistoryTable),
         DISPUTES_TABLE: tableName(disputesTable),
         EDITIONS_TABLE: tableName(editionsTable),
         SUBSCRIBERS_TABLE: tableName(subscribersTable),
@@ -136,6 +138,7 @@ describe('publisher', () => {
         OutcomeHistory: ['dynamodb:Query'],
         Jurisdictions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         'Jurisdictions/index/byPolicy': ['dynamodb:Query'],
+        JurisdictionHistory: ['dynamodb:Query'],
         'Disputes/index/byStatus': ['dynamodb:Query'],
         Editions: [
           'dynamodb:DeleteItem',

@@ -220,7 +220,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     } catch (error) {
       const reason = deps.deferReason?.(error);
       if (reason !== undefined) return defer(reason);
-      const rejected = deps.rejection?.(error, address);
+      const rejected = deps.rejection?.(error, subscriber.address);
       if (rejected !== undefined) {
         await deps.ledger.markRejected(edition, address, deps.owner, rejected, deps.now());
         outcome.rejected = (outcome.rejected ?? 0) + 1;

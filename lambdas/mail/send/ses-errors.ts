@@ -1,4 +1,5 @@
 import type { DeferReason } from '#core/mail/send-ledger';
+import { withoutAddresses } from '#core/redact';
 
 /**
  * How the sender reads an SES error: wait and try the batch later, record the one reader, record
@@ -30,7 +31,8 @@ export function rejection(error: unknown, address: string): string | undefined {
   const aboutRecipient =
     (error.name === 'MessageRejected' && error.message.toLowerCase().includes(address.toLowerCase())) ||
     (error.name === 'BadRequestException' && /address/i.test(error.message));
-  return aboutRecipient ? `${error.name}: ${error.message}`.slice(0, 500) : undefined;
+  // Kept in the ledger: the address SES names is replaced, as in every log.
+  return aboutRecipient ? withoutAddresses(`${error.name}: ${error.message}`).slice(0, 500) : undefined;
 }
 
 /**
