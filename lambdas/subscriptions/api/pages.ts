@@ -18,7 +18,7 @@ function page(
 export function checkInboxPage(address: string): string {
   return page('Check your inbox', [
     `If ${address} can receive our email, a message with a link to confirm your subscription is on its way.`,
-    'Open it and follow the link: nothing is sent to you until you do.',
+    'Open it, follow the link and press the button on its page: nothing is sent to you until you do.',
     'If nothing arrives within a few minutes, look in your spam folder.',
   ]);
 }
