@@ -19,6 +19,8 @@ export interface AppConfig {
   readonly mail: MailConfig;
   /** Contract §5's limits on what strangers can make the service do. */
   readonly subscriptions: SubscriptionLimits;
+  /** Who is emailed when an alarm fires (context `alarmEmail`); absent: the topic has no subscriber. */
+  readonly alarmEmail?: string;
 }
 
 export interface SubscriptionLimits {
@@ -56,6 +58,7 @@ export const CONTEXT_KEYS = {
   sendConcurrency: 'sendConcurrency',
   subscribeSourceLimit: 'subscribeSourceLimit',
   confirmationHourlyBudget: 'confirmationHourlyBudget',
+  alarmEmail: 'alarmEmail',
 } as const;
 
 export const CONFIG_DEFAULTS = {
@@ -176,6 +179,7 @@ const contextSchema = z
       .min(1)
       .max(50_000)
       .default(CONFIG_DEFAULTS.confirmationHourlyBudget),
+    [CONTEXT_KEYS.alarmEmail]: mailAddress.optional(),
   })
   .superRefine((context, ctx) => {
     const from = context[CONTEXT_KEYS.mailFrom];
@@ -223,5 +227,8 @@ export function loadConfig(node: Node): AppConfig {
       sourceLimit: context[CONTEXT_KEYS.subscribeSourceLimit],
       hourlyBudget: context[CONTEXT_KEYS.confirmationHourlyBudget],
     },
+    ...(context[CONTEXT_KEYS.alarmEmail] === undefined
+      ? {}
+      : { alarmEmail: context[CONTEXT_KEYS.alarmEmail] }),
   };
 }

@@ -1,13 +1,16 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
+import { AlarmNotifications } from './constructs/alarm-notifications';
+import { AppFunction } from './constructs/function';
 import { IntakeApi } from './constructs/intake-api';
 import { Mailer } from './constructs/mailer';
 import { Operator } from './constructs/operator';
 import { Publisher } from './constructs/publisher';
+import { functionThrottlesAlarm } from './constructs/queues';
 import { Site } from './constructs/site';
 import { Subscriptions } from './constructs/subscriptions';
 import { WeeklyReport } from './constructs/weekly-report';
@@ -48,6 +51,7 @@ export class StatelessStack extends Stack {
   readonly publisher: Publisher;
   readonly weeklyReport: WeeklyReport;
   readonly operator: Operator;
+  readonly alarms: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -102,6 +106,16 @@ export class StatelessStack extends Stack {
       ...common,
       publishQueue: this.publisher.queue.queue,
     });
+
+    // Every function: throttled at all is an alarm (its errors are alarmed by its construct).
+    for (const fn of this.node.findAll().filter((node): node is AppFunction => node instanceof AppFunction)) {
+      functionThrottlesAlarm(fn, 'Throttles', fn);
+    }
+    // Last: every alarm of the stack, whichever construct made it, reaches a person.
+    this.alarms = new AlarmNotifications(this, 'Alarms', {
+      ...(config.alarmEmail === undefined ? {} : { email: config.alarmEmail }),
+    });
+    Aspects.of(this).add(this.alarms.notifyEveryAlarm());
 
     this.operator = new Operator(this, 'Operator', {
       tables,

@@ -1,6 +1,7 @@
 import { CfnOutput, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -16,6 +17,7 @@ import { FUNCTIONS } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
 import { AppFunction } from './function';
+import { apiServerErrorsAlarm, functionErrorsAlarm } from './queues';
 
 export interface IntakeApiProps {
   readonly tables: DataTables;
@@ -38,6 +40,7 @@ export class IntakeApi extends Construct {
   readonly function: AppFunction;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  readonly alarms: readonly Alarm[];
   /** The API's base URL, ending in `/`. */
   readonly url: string;
 
@@ -83,6 +86,16 @@ export class IntakeApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
     this.url = this.stage.url;
+
+    this.alarms = [
+      functionErrorsAlarm(
+        this,
+        'FunctionErrors',
+        this.function,
+        'The intake function failed (an unhandled error or a timeout): a client got a 5xx.',
+      ),
+      apiServerErrorsAlarm(this, 'ServerErrors', this.api, 'The intake API answered 5xx.'),
+    ];
 
     new CfnOutput(this, 'Url', { value: this.url, description: 'The intake API base URL' });
   }

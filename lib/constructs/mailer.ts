@@ -22,7 +22,7 @@ import { FUNCTIONS, QUEUES } from '#config/runtime';
 import type { MailConfig } from '#lib/config';
 import type { DataTables } from '#lib/stateful-stack';
 import { AppFunction } from './function';
-import { DeadLetterQueue, functionErrorsAlarm, WorkQueue } from './queues';
+import { DeadLetterQueue, functionErrorsAlarm, oldestMessageAlarm, WorkQueue } from './queues';
 
 /**
  * The send function's timeout (`FUNCTIONS.send`). A message holds at most 50 recipients: at 1 a
@@ -216,6 +216,14 @@ export class Mailer extends Construct {
 
     this.alarms = [
       ...reputationAlarms(this),
+      // Deferred batches wait up to 15 minutes at a time (quota, pause): an hour is stuck.
+      oldestMessageAlarm(
+        this,
+        'SendQueueAge',
+        this.sendQueue.queue,
+        60,
+        'A batch of edition mail has waited an hour on the send queue: the sender is failing, paused by SES, at the daily quota or far behind.',
+      ),
       this.sendQueue.deadLetters.alarm,
       this.failedEvents.alarm,
       functionErrorsAlarm(

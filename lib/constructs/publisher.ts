@@ -20,7 +20,7 @@ import {
 import { FUNCTIONS, QUEUES } from '#config/runtime';
 import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
-import { functionErrorsAlarm, WorkQueue } from './queues';
+import { functionErrorsAlarm, oldestMessageAlarm, WorkQueue } from './queues';
 
 export interface PublisherProps {
   readonly tables: DataTables;
@@ -137,6 +137,14 @@ export class Publisher extends Construct {
         'FunctionErrors',
         this.function,
         'The publish function failed; SQS retries the week, and its dead-letter queue alarms after three failures.',
+      ),
+      // A publication takes minutes; a week still queued after half an hour is stuck.
+      oldestMessageAlarm(
+        this,
+        'QueueAge',
+        this.queue.queue,
+        30,
+        'A week has waited 30 minutes on the publish queue: the publisher is failing, disabled or far behind.',
       ),
     ];
   }

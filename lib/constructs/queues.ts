@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -53,6 +54,46 @@ export function functionErrorsAlarm(scope: Construct, id: string, fn: IFunction,
     id,
     fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
     description,
+  );
+}
+
+/** Alarms on any 5xx answer of an HTTP API in five minutes (a function failure or a timeout). */
+export function apiServerErrorsAlarm(scope: Construct, id: string, api: HttpApi, description: string): Alarm {
+  return alarmAtLeast(
+    scope,
+    id,
+    api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+    description,
+  );
+}
+
+/** Alarms when `fn` is throttled at all in five minutes (the account's concurrency, or its own). */
+export function functionThrottlesAlarm(scope: Construct, id: string, fn: IFunction): Alarm {
+  return alarmAtLeast(
+    scope,
+    id,
+    fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+    `${fn.node.path} was throttled: invocations were refused for want of concurrency.`,
+  );
+}
+
+/**
+ * Alarms when the oldest message of `queue` has waited `minutes` or more: work is stuck (a
+ * consumer failing, disabled or far behind).
+ */
+export function oldestMessageAlarm(
+  scope: Construct,
+  id: string,
+  queue: IQueue,
+  minutes: number,
+  description: string,
+): Alarm {
+  return alarmAtLeast(
+    scope,
+    id,
+    queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    description,
+    minutes * 60,
   );
 }
 

@@ -24,7 +24,7 @@ import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
 import { acknowledgeWildcardResource } from './acknowledgements';
 import { AppFunction } from './function';
 import type { Mailer } from './mailer';
-import { alarmAtLeast, WorkQueue } from './queues';
+import { alarmAtLeast, apiServerErrorsAlarm, functionErrorsAlarm, WorkQueue } from './queues';
 
 export interface SubscriptionsProps {
   readonly tables: DataTables;
@@ -221,7 +221,29 @@ export class Subscriptions extends Construct {
       metricName: CONFIRMATIONS_DROPPED_METRIC.name,
       metricValue: '1',
     });
+    const errors = (id: string, fn: AppFunction, what: string) => functionErrorsAlarm(this, id, fn, what);
     this.alarms = [
+      errors(
+        'FunctionErrors',
+        this.function,
+        'The subscribe and confirm function failed: a reader got a 5xx.',
+      ),
+      errors(
+        'UnsubscribeErrors',
+        this.unsubscribeFunction,
+        'The unsubscribe function failed: a reader could not unsubscribe.',
+      ),
+      errors(
+        'ConfirmationErrors',
+        this.confirmationFunction,
+        'The confirmation worker failed; SQS retries, then dead-letters the request.',
+      ),
+      errors(
+        'SweepErrors',
+        this.sweepFunction,
+        'The daily sweep of forgotten subscribers failed; the next day tries again.',
+      ),
+      apiServerErrorsAlarm(this, 'ServerErrors', this.api, 'The subscriptions API answered 5xx.'),
       this.confirmationQueue.deadLetters.alarm,
       alarmAtLeast(
         this,

@@ -83,6 +83,7 @@ describe('config', () => {
     ['subscribeSourceLimit', '2.5'],
     ['confirmationHourlyBudget', '0'],
     ['confirmationHourlyBudget', 'lots'],
+    ['alarmEmail', 'ops'],
   ])('rejects %s = %j, naming the key', (key, value) => {
     expect(() => configFrom({ [key]: value })).toThrow(ConfigError);
     expect(() => configFrom({ [key]: value })).toThrow(`context "${key}"`);
