@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { count, logger } from '#adapters/observability';
 import { DomainError } from '#core/errors';
 import { withoutAddresses } from '#core/redact';
 import { json } from './responses';
@@ -36,17 +37,14 @@ export function errorHandler(): MiddlewareObj<APIGatewayProxyEventV2, APIGateway
         );
         return;
       }
-      console.error(
-        JSON.stringify({
-          level: 'ERROR',
-          message: 'unhandled error',
-          name: error instanceof Error ? error.name : typeof error,
-          error: withoutAddresses(error instanceof Error ? error.message : String(error)),
-          stack:
-            error instanceof Error && error.stack !== undefined ? withoutAddresses(error.stack) : undefined,
-          requestId: request.context.awsRequestId,
-        }),
-      );
+      logger.error('unhandled error', {
+        name: error instanceof Error ? error.name : typeof error,
+        error: withoutAddresses(error instanceof Error ? error.message : String(error)),
+        ...(error instanceof Error && error.stack !== undefined
+          ? { stack: withoutAddresses(error.stack) }
+          : {}),
+      });
+      count('UnhandledErrors');
       request.response = json(500, { error: 'internal error', issues: [] });
     },
   };

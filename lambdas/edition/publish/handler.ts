@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { count, logger, observed } from '#adapters/observability';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
@@ -8,6 +9,7 @@ import { publisherEnvironment } from '#config/functions';
 import { publishWeek } from '#core/edition/publication';
 import { publishMessageSchema, shouldWaitForReissues } from '#core/edition/publish-message';
 import { settleReissueMark } from '#core/edition/reissue';
+import { withoutAddresses } from '#core/redact';
 import { publisherDeps } from './publisher';
 
 const deps = publisherDeps();
@@ -40,15 +42,8 @@ async function publishOne(record: SQSRecord): Promise<void> {
   const seenAt = new Date().toISOString();
   const result = await publishWeek(deps, { date: message.week, email: message.email });
   await settleReissueMark(markDeps, result.week, seenAt, result.read);
-  console.log(
-    JSON.stringify({
-      level: 'INFO',
-      message: 'published',
-      week: result.week,
-      result: result.result,
-      revision: result.revision,
-    }),
-  );
+  logger.info('published', { week: result.week, result: result.result, revision: result.revision });
+  countPublication(result.result, result.revision);
 }
 
 /**
@@ -74,6 +69,7 @@ async function publishDirect(event: unknown): Promise<DirectPublishResult> {
   // The operator's command: an emailed week's readers not yet reached are queued again.
   const result = await publishWeek(deps, { date, email, resumeEmail: email });
   await settleReissueMark(markDeps, result.week, seenAt, result.read);
+  countPublication(result.result, result.revision);
   const decision = result.record.email;
   return {
     week: result.week,
@@ -87,8 +83,16 @@ async function publishDirect(event: unknown): Promise<DirectPublishResult> {
   };
 }
 
-export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectPublishResult>().handler(
-  async (input) => {
+/** Editions published (revision 1), re-issued (a later revision) or found unchanged. */
+function countPublication(result: 'published' | 'unchanged', revision: number): void {
+  count(
+    result === 'unchanged' ? 'EditionsUnchanged' : revision === 1 ? 'EditionsPublished' : 'EditionsReissued',
+  );
+}
+
+export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectPublishResult>()
+  .use(observed())
+  .handler(async (input) => {
     if (typeof input !== 'object' || input === null || !('Records' in input)) return publishDirect(input);
     const event = input as SQSEvent;
     const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -96,17 +100,13 @@ export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectPublis
       try {
         await publishOne(record);
       } catch (error) {
-        console.error(
-          JSON.stringify({
-            level: 'ERROR',
-            message: 'publication failed',
-            messageId: record.messageId,
-            error: error instanceof Error ? error.message : String(error),
-          }),
-        );
+        logger.error('publication failed', {
+          messageId: record.messageId,
+          error: withoutAddresses(error instanceof Error ? error.message : String(error)),
+        });
+        count('PublicationFailures');
         failures.push({ itemIdentifier: record.messageId });
       }
     }
     return { batchItemFailures: failures };
-  },
-);
+  });

@@ -4,6 +4,7 @@ import { DynamoClientStore } from '#adapters/client-store';
 import { DynamoDisputeStore } from '#adapters/dispute-store';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
+import { observed } from '#adapters/observability';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
 import { readEnvironment } from '#config/env';
 import { intakeEnvironment } from '#config/functions';
@@ -35,6 +36,7 @@ const isPublic = (event: APIGatewayProxyEventV2) =>
 
 /** The intake API: every route of CONTRACT.md section 2, including unmatched ones (404). */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AuthContext>()
+  .use(observed())
   .use(errorHandler())
   .use(bearerAuth(services.clients, isPublic))
   .handler(async (event, context): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { count } from '#adapters/observability';
 import { ValidationError } from '#core/errors';
 import { writeBatch } from '#core/intake/batch';
 import { createClient, publicClient, revokeClient } from '#core/intake/clients';
@@ -90,6 +91,13 @@ const disputeQuerySchema = z.strictObject({
   cursor: z.string().min(1).max(500).optional(),
 });
 
+/** Records written, by result (`RecordsCreated`, `RecordsUpdated`, `RecordsUnchanged`, `RecordsConflict`, …). */
+function countWrites(results: readonly string[]): void {
+  const byResult = new Map<string, number>();
+  for (const result of results) byResult.set(result, (byResult.get(result) ?? 0) + 1);
+  for (const [result, n] of byResult) count(`Records${result.charAt(0).toUpperCase()}${result.slice(1)}`, n);
+}
+
 export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
   return [
     {
@@ -113,6 +121,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
           ...(reason === undefined ? {} : { reason }),
           ...(condition === undefined ? {} : { ifMatch: condition }),
         });
+        countWrites([out.result]);
         return json(out.result === 'created' ? 201 : 200, out, etag(out.revision));
       },
     },
@@ -122,7 +131,9 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       handle: async ({ event, actor, signal }) => {
         requireRole(actor, WRITERS, 'write records');
         const { outcomes } = parseBody(event, batchBodySchema);
-        return json(200, { results: await writeBatch(services, outcomes, actor, signal) });
+        const results = await writeBatch(services, outcomes, actor, signal);
+        countWrites(results.map((item) => item.result));
+        return json(200, { results });
       },
     },
     {

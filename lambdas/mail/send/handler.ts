@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { count, logger, observed } from '#adapters/observability';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { senderEnvironment } from '#config/functions';
@@ -18,45 +19,49 @@ const queueUrl = readEnvironment(senderEnvironment).SEND_QUEUE_URL;
  * sending is paused, the readers not yet tried are queued again as a batch of their own, delayed,
  * so that waiting for SES never uses up a receive and never sends a batch to the dead-letter queue.
  */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    try {
-      const job = sendJobSchema.parse(JSON.parse(record.body));
-      // Each delivery of a batch holds its leases under a name of its own.
-      const owner = `${record.messageId}:${randomUUID()}`;
-      const outcome = await sendBatch({ ...deps, owner }, job);
-      if (outcome.deferred !== undefined && queueUrl !== undefined) {
-        const { addresses, reason } = outcome.deferred;
-        const { waitingFor: _previous, ...rest } = job;
-        // At the quota or paused, the batch asks SES first when it comes back (GetAccount).
-        const again =
-          reason === 'throttled' ? { ...rest, addresses } : { ...rest, addresses, waitingFor: reason };
-        await enqueue(queueUrl, sendJobSchema, [again], { delaySeconds: DEFER_SECONDS[reason] });
-        console.log(
-          JSON.stringify({
-            level: reason === 'paused' ? 'ERROR' : 'WARN',
-            message: 'send batch deferred',
-            reason,
-            readers: addresses.length,
-            delaySeconds: DEFER_SECONDS[reason],
-          }),
-        );
-      } else if (outcome.deferred !== undefined) {
-        failures.push({ itemIdentifier: record.messageId });
-      }
-      if (outcome.pending.length > 0) failures.push({ itemIdentifier: record.messageId });
-    } catch (error) {
-      console.error(
-        JSON.stringify({
-          level: 'ERROR',
-          message: 'send batch failed',
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(observed())
+  .handler(async (event) => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        const job = sendJobSchema.parse(JSON.parse(record.body));
+        // Each delivery of a batch holds its leases under a name of its own.
+        const owner = `${record.messageId}:${randomUUID()}`;
+        const outcome = await sendBatch({ ...deps, owner }, job);
+        count('EmailsSent', outcome.sent);
+        count('EmailsSkipped', outcome.skipped);
+        count('EmailsRejected', outcome.rejected ?? 0);
+        count('EmailsUnknown', outcome.unknown);
+        if (outcome.deferred !== undefined && queueUrl !== undefined) {
+          const { addresses, reason } = outcome.deferred;
+          const { waitingFor: _previous, ...rest } = job;
+          // At the quota or paused, the batch asks SES first when it comes back (GetAccount).
+          const again =
+            reason === 'throttled' ? { ...rest, addresses } : { ...rest, addresses, waitingFor: reason };
+          await enqueue(queueUrl, sendJobSchema, [again], { delaySeconds: DEFER_SECONDS[reason] });
+          const fields = { reason, readers: addresses.length, delaySeconds: DEFER_SECONDS[reason] };
+          if (reason === 'paused') logger.error('send batch deferred: SES says sending is paused', fields);
+          else logger.warn('send batch deferred', fields);
+          count(
+            reason === 'throttled'
+              ? 'EmailsThrottled'
+              : reason === 'paused'
+                ? 'SendingPaused'
+                : 'DailyQuotaReached',
+          );
+        } else if (outcome.deferred !== undefined) {
+          failures.push({ itemIdentifier: record.messageId });
+        }
+        if (outcome.pending.length > 0) failures.push({ itemIdentifier: record.messageId });
+      } catch (error) {
+        logger.error('send batch failed', {
           messageId: record.messageId,
           error: error instanceof Error ? error.name : String(error),
-        }),
-      );
-      failures.push({ itemIdentifier: record.messageId });
+        });
+        count('SendBatchFailures');
+        failures.push({ itemIdentifier: record.messageId });
+      }
     }
-  }
-  return { batchItemFailures: failures };
-});
+    return { batchItemFailures: failures };
+  });

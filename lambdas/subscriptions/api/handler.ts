@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoLimitStore } from '#adapters/limit-store';
+import { observed } from '#adapters/observability';
 import { originSecretFromEnv, secretSourceFromEnv } from '#adapters/secret-source';
 import { enqueue } from '#adapters/sqs';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
@@ -37,6 +38,7 @@ const route = router(subscriptionRoutes(services));
  * Errors go through the one mapping; browsers and form posts get it as an HTML page.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(observed())
   .use(htmlErrorPages(wantsHtml, errorPage))
   .use(errorHandler())
   .use(requireOrigin(originSecretFromEnv(env)))

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { count, logger } from '#adapters/observability';
 import { DomainError, TooManyRequestsError, ValidationError } from '#core/errors';
 import type { ConfirmationRequest } from '#core/subscriptions/confirmation-request';
 import { CONFIRM_PATH, SUBSCRIBE_PATH, UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
@@ -42,7 +43,7 @@ export function wantsHtml(event: APIGatewayProxyEventV2): boolean {
 
 export function log(message: string, fields: Record<string, string | number>): void {
   // Never the address, the token or the source: the log keeps what happened, not who.
-  console.log(JSON.stringify({ level: 'INFO', message, ...fields }));
+  logger.info(message, fields);
 }
 
 /** The address from a JSON body `{"email"}` or a form post `email=…`. */
@@ -85,6 +86,7 @@ async function countSource(deps: SubscriptionApiDeps, event: APIGatewayProxyEven
   const admission = await deps.admit(sourceOf(event));
   if (!admission.ok) {
     log('source limit', { retryAfterSeconds: admission.retryAfterSeconds });
+    count('SubscriptionRequestsLimited');
     throw new TooManyRequestsError(
       `too many subscription requests from your network: try again in ${admission.retryAfterSeconds} seconds`,
       admission.retryAfterSeconds,
@@ -114,6 +116,7 @@ export function subscriptionRoutes(deps: SubscriptionApiDeps): Route<null>[] {
         const address = requestedAddress(event);
         await countSource(deps, event);
         await deps.queue({ address, requestedAt: deps.now().toISOString() });
+        count('SubscriptionRequests');
         if (isFormPost(event)) return html(202, checkInboxPage(address));
         return json(202, {
           result: 'accepted',

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { budgetPeriodKey, DynamoLimitStore } from '#adapters/limit-store';
 import { sendEmail } from '#adapters/mailer';
+import { count, logger, observed } from '#adapters/observability';
 import { secretSourceFromEnv } from '#adapters/secret-source';
 import { enqueue } from '#adapters/sqs';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
@@ -32,6 +33,16 @@ const deps: ConfirmationDeps = {
   },
 };
 
+/** The count each outcome adds to (EMF, namespace ddor). */
+const CONFIRMATION_METRIC: Record<ConfirmationOutcome, string> = {
+  'confirmation-sent': 'ConfirmationsSent',
+  'rate-limited': 'ConfirmationsRateLimited',
+  'already-confirmed': 'ConfirmationsAlreadyConfirmed',
+  suppressed: 'ConfirmationsSuppressed',
+  'over-budget': 'ConfirmationsDeferred',
+  dropped: 'ConfirmationsDropped',
+};
+
 /** SQS's longest delay. */
 const MAX_DELAY_SECONDS = 900;
 
@@ -49,7 +60,9 @@ function delayUntilNextPeriod(now: Date): number {
 function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown>): void {
   // Never the address: the log keeps what happened, not to whom. `dropped` is the metric the
   // confirmation-dropped alarm counts (lib/constructs/subscriptions.ts).
-  console.log(JSON.stringify({ level, message, ...fields }));
+  if (level === 'ERROR') logger.error(message, fields);
+  else if (level === 'WARN') logger.warn(message, fields);
+  else logger.info(message, fields);
 }
 
 /**
@@ -58,34 +71,41 @@ function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<s
  * delayed to the next period, in the order it came; one that has waited 24 hours is dropped and
  * counted. A failed send is reported as a batch item failure: SQS retries it, then dead-letters it.
  */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    let outcome: ConfirmationOutcome;
-    try {
-      const parsed = confirmationRequestSchema.safeParse(JSON.parse(record.body));
-      if (!parsed.success) {
-        // Retrying cannot fix it: logged and let go.
-        log('ERROR', 'skipped a confirmation message that is not a request', { messageId: record.messageId });
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(observed())
+  .handler(async (event) => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      let outcome: ConfirmationOutcome;
+      try {
+        const parsed = confirmationRequestSchema.safeParse(JSON.parse(record.body));
+        if (!parsed.success) {
+          // Retrying cannot fix it: logged and let go.
+          log('ERROR', 'skipped a confirmation message that is not a request', {
+            messageId: record.messageId,
+          });
+          continue;
+        }
+        outcome = await processConfirmationRequest(deps, parsed.data);
+        if (outcome === 'over-budget') {
+          const delaySeconds = delayUntilNextPeriod(deps.now());
+          await enqueue(env.CONFIRMATION_QUEUE_URL, confirmationRequestSchema, [parsed.data], {
+            delaySeconds,
+          });
+        }
+      } catch (error) {
+        log('ERROR', 'confirmation failed', {
+          messageId: record.messageId,
+          error: error instanceof Error ? error.name : String(error),
+        });
+        failures.push({ itemIdentifier: record.messageId });
         continue;
       }
-      outcome = await processConfirmationRequest(deps, parsed.data);
-      if (outcome === 'over-budget') {
-        const delaySeconds = delayUntilNextPeriod(deps.now());
-        await enqueue(env.CONFIRMATION_QUEUE_URL, confirmationRequestSchema, [parsed.data], { delaySeconds });
-      }
-    } catch (error) {
-      log('ERROR', 'confirmation failed', {
-        messageId: record.messageId,
-        error: error instanceof Error ? error.name : String(error),
+      count(CONFIRMATION_METRIC[outcome]);
+      log(outcome === 'dropped' ? 'ERROR' : 'INFO', 'confirmation request', {
+        outcome,
+        ...(outcome === 'dropped' ? { dropped: 1 } : {}),
       });
-      failures.push({ itemIdentifier: record.messageId });
-      continue;
     }
-    log(outcome === 'dropped' ? 'ERROR' : 'INFO', 'confirmation request', {
-      outcome,
-      ...(outcome === 'dropped' ? { dropped: 1 } : {}),
-    });
-  }
-  return { batchItemFailures: failures };
-});
+    return { batchItemFailures: failures };
+  });

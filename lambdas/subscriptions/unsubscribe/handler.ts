@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { observed } from '#adapters/observability';
 import { originSecretFromEnv, secretSourceFromEnv } from '#adapters/secret-source';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { readEnvironment } from '#config/env';
@@ -67,6 +68,7 @@ const route = router(routes);
  * other subscription traffic, and never counted against a source.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(observed())
   .use(htmlErrorPages(() => true, errorPage))
   .use(errorHandler())
   .use(requireOrigin(originSecretFromEnv(env)))
