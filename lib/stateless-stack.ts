@@ -8,6 +8,7 @@ import { AlarmNotifications } from './constructs/alarm-notifications';
 import { AppFunction } from './constructs/function';
 import { IntakeApi } from './constructs/intake-api';
 import { Mailer } from './constructs/mailer';
+import { Monitor } from './constructs/monitor';
 import { Operator } from './constructs/operator';
 import { Publisher } from './constructs/publisher';
 import { functionThrottlesAlarm } from './constructs/queues';
@@ -52,6 +53,7 @@ export class StatelessStack extends Stack {
   readonly weeklyReport: WeeklyReport;
   readonly operator: Operator;
   readonly alarms: AlarmNotifications;
+  readonly monitor: Monitor;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -106,6 +108,8 @@ export class StatelessStack extends Stack {
       ...common,
       publishQueue: this.publisher.queue.queue,
     });
+
+    this.monitor = new Monitor(this, 'Monitor', common);
 
     // Every function: throttled at all is an alarm (its errors are alarmed by its construct).
     for (const fn of this.node.findAll().filter((node): node is AppFunction => node instanceof AppFunction)) {

@@ -45,6 +45,8 @@ export const FUNCTIONS = {
     memoryMb: MEMORY_MB,
   },
   report: { entry: 'lambdas/edition/report/handler.ts', timeoutSeconds: 60, memoryMb: MEMORY_MB },
+  // Hourly: is the edition due by now there, how old is the oldest open dispute (two reads).
+  monitor: { entry: 'lambdas/operations/monitor/handler.ts', timeoutSeconds: 30, memoryMb: 256 },
   // A week of 5,000 declines renders pages, CSV and feed in memory.
   publish: { entry: 'lambdas/edition/publish/handler.ts', timeoutSeconds: 300, memoryMb: 1024 },
   // A batch of 50 at the slowest configured rate, with room for throttling back-off.

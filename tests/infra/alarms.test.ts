@@ -63,4 +63,23 @@ describe('alarms', () => {
     const ages = alarms().filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage');
     expect(ages.map((alarm) => alarm.Threshold).sort()).toEqual([1800, 3600]);
   });
+
+  it('hear of a missing edition, a dispute waiting 7 days and SES pausing the account, from the product’s metrics', () => {
+    for (const [metric, threshold] of [
+      ['EditionMissing', 1],
+      ['OldestOpenDisputeDays', 7],
+      ['SendingPaused', 1],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'ddor',
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: 'ddor' }],
+        Threshold: threshold,
+      });
+    }
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { Arn: { 'Fn::GetAtt': [logicalId(synthesized.stateless.monitor.function), 'Arn'] } },
+    });
+  });
 });

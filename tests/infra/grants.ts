@@ -29,7 +29,6 @@ export function resourcesOfStatement(statement: Statement): unknown[] {
   return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 }
 
-export const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 export const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /** What an SQS event source mapping grants its function on the queue. */
 export const SQS_CONSUME = [

@@ -108,15 +108,15 @@ describe('intake API', () => {
   afterAll(() => synthesized.cleanUp());
 
   describe('function', () => {
-    it('runs the intake handler on Node 22, arm64, traced, with 512 MB and 10 s', () => {
+    it('runs the intake handler on Node 22, arm64, untraced (nothing is instrumented), with 512 MB and 10 s', () => {
       expect(functionProperties()).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
         Timeout: 10,
-        TracingConfig: { Mode: 'Active' },
       });
+      expect(functionProperties().TracingConfig).toBeUndefined();
     });
 
     it('gets exactly the report time zone, source maps and the names of the tables it uses', () => {
@@ -149,7 +149,6 @@ describe('intake API', () => {
       const item = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
       expect(permissions(roleStatements())).toEqual({
-        '*': ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
         'function log group': ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Outcomes: [...item, 'dynamodb:Query'].sort(),
         'Outcomes/index/byRef': ['dynamodb:Query'],
@@ -174,15 +173,12 @@ describe('intake API', () => {
       expect(scans.map((statement) => statement.Resource)).toEqual([tableArn(clientsTable)]);
     });
 
-    it('name every resource, except X-Ray, which has no resource-level permissions', () => {
+    it('name every resource (tracing is off: no X-Ray wildcard)', () => {
       const wildcards = roleStatements().filter((statement) =>
         JSON.stringify(statement.Resource).includes('*'),
       );
 
-      expect(wildcards.flatMap(actionsOf).sort()).toEqual([
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
+      expect(wildcards.flatMap(actionsOf)).toEqual([]);
     });
 
     it('come from no managed policy and reach no table the intake does not use', () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { limitsTable, sendLedgerTable, subscribersTable } from '#adapters/table-definitions';
 import { AppFunction } from '#lib/constructs/function';
 import { REPUTATION_ALARMS } from '#lib/constructs/mailer';
-import { actionsOf, environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
+import { actionsOf, environmentOf, Grants, LOG_WRITE, SQS_CONSUME } from './grants';
 import {
   arnOf,
   expectTlsOnlyQueue,
@@ -116,7 +116,7 @@ describe('mail: sender, mail events and subscriptions', () => {
 
     it('may only claim and mark ledger entries, read subscribers, edition mail and the key, send mail, ask SES about the account, and queue a deferred batch again', () => {
       expect(grants.ofFunction(mailer().sendFunction)).toEqual({
-        '*': [...XRAY, 'ses:GetAccount'].sort(),
+        '*': ['ses:GetAccount'],
         'function log group': LOG_WRITE,
         SendLedger: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Subscribers: ['dynamodb:GetItem'],
@@ -217,7 +217,6 @@ describe('mail: sender, mail events and subscriptions', () => {
         SEND_LEDGER_TABLE: tableName(sendLedgerTable),
       });
       expect(grants.ofFunction(mailer().eventsFunction)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         SendLedger: ['dynamodb:UpdateItem'],
@@ -242,7 +241,6 @@ describe('mail: sender, mail events and subscriptions', () => {
         ORIGIN_SECRET_ARN: secret('originSecret'),
       });
       expect(grants.ofFunction(subscriptions().function)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Limits: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -255,7 +253,6 @@ describe('mail: sender, mail events and subscriptions', () => {
 
     it('unsubscribe: only the subscribers and the two secrets', () => {
       expect(grants.ofFunction(subscriptions().unsubscribeFunction)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         'subscription secret': ['secretsmanager:GetSecretValue'],
@@ -270,7 +267,6 @@ describe('mail: sender, mail events and subscriptions', () => {
         MAIL_FROM: 'reports@example.org',
       });
       expect(grants.ofFunction(subscriptions().confirmationFunction)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Limits: ['dynamodb:UpdateItem'],
@@ -288,7 +284,6 @@ describe('mail: sender, mail events and subscriptions', () => {
 
     it('the daily sweep: deletes through the pending index only, on a Scheduler rate', () => {
       expect(grants.ofFunction(subscriptions().sweepFunction)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Subscribers: ['dynamodb:DeleteItem'],
         'Subscribers/index/byForgetAt': ['dynamodb:Query'],

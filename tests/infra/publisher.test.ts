@@ -10,7 +10,7 @@ import {
   sendLedgerTable,
   subscribersTable,
 } from '#adapters/table-definitions';
-import { environmentOf, Grants, LOG_WRITE, SQS_CONSUME, XRAY } from './grants';
+import { environmentOf, Grants, LOG_WRITE, SQS_CONSUME } from './grants';
 import {
   arnOf,
   expectTlsOnlyQueue,
@@ -130,7 +130,6 @@ describe('publisher', () => {
 
     it('reads records only by key or week index, and writes only editions, site files and edition data', () => {
       expect(grants.ofFunction(publisher().function)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Outcomes: ['dynamodb:GetItem'],
         'Outcomes/index/byIssuedWeek': ['dynamodb:Query'],

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editionsTable } from '#adapters/table-definitions';
-import { environmentOf, Grants, LOG_WRITE, XRAY } from './grants';
+import { environmentOf, Grants, LOG_WRITE } from './grants';
 import {
   arnOf,
   expectTlsOnlyQueue,
@@ -105,7 +105,6 @@ describe('weekly report', () => {
 
     it('reads the re-issue marks and the archive, deletes only marks, and sends only to the publish queue', () => {
       expect(grants.ofFunction(report().function)).toEqual({
-        '*': XRAY,
         'function log group': LOG_WRITE,
         Editions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         'Editions/index/archive': ['dynamodb:Query'],

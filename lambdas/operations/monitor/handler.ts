@@ -1,0 +1,44 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import { DynamoDisputeStore } from '#adapters/dispute-store';
+import { DynamoEditionStore } from '#adapters/edition-store';
+import { logger, metrics, observed } from '#adapters/observability';
+import { readEnvironment } from '#config/env';
+import { intakeEnvironment } from '#config/functions';
+import { scheduleFor } from '#config/schedule';
+import { checkHealth } from '#core/operations/health';
+
+const env = readEnvironment(intakeEnvironment);
+const editions = new DynamoEditionStore();
+const disputes = new DynamoDisputeStore();
+
+/** The metrics the monitor's alarms watch (lib/constructs/monitor.ts). */
+export const HEALTH_METRICS = {
+  editionMissing: 'EditionMissing',
+  oldestOpenDisputeDays: 'OldestOpenDisputeDays',
+};
+
+/**
+ * The hourly monitor (EventBridge Scheduler): publishes whether the edition the last weekly run
+ * was due to publish is missing, and the age of the oldest open dispute, as metrics; the alarms
+ * on them reach the operator. Reads only.
+ */
+export const handler = middy<
+  unknown,
+  { dueWeek?: string; editionMissing: number; oldestOpenDisputeDays: number }
+>()
+  .use(observed())
+  .handler(async () => {
+    const health = await checkHealth({
+      schedule: scheduleFor(env.REPORT_TIME_ZONE),
+      now: () => new Date(),
+      published: async (week) => (await editions.latest(week)) !== undefined,
+      disputes,
+    });
+    metrics.addMetric(HEALTH_METRICS.editionMissing, MetricUnit.Count, health.editionMissing);
+    metrics.addMetric(HEALTH_METRICS.oldestOpenDisputeDays, MetricUnit.Count, health.oldestOpenDisputeDays);
+    if (health.editionMissing === 1)
+      logger.error('the week due by now has no edition', { week: health.dueWeek });
+    else logger.info('health', { ...health });
+    return health;
+  });
