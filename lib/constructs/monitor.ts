@@ -94,6 +94,16 @@ export class Monitor extends Construct {
         `A dispute has been open for ${DISPUTE_ALARM_DAYS} days: the jurisdiction is waiting for an answer (GET /disputes?status=open).`,
         DISPUTE_ALARM_DAYS,
       ),
+      // Failures a handler catches and reports as batch item failures never raise Lambda's Errors.
+      ...(
+        [
+          ['PublicationFailures', 'A week failed to publish (the publisher caught it; SQS retries it).'],
+          ['SendBatchFailures', 'A batch of edition mail failed (the sender caught it; SQS retries it).'],
+          ['ConfirmationFailures', 'A confirmation failed to send (the worker caught it; SQS retries it).'],
+        ] as const
+      ).map(([metric, description]) =>
+        alarmAtLeast(this, metric, productMetric(metric, 'Sum', Duration.minutes(5)), description),
+      ),
       alarmAtLeast(
         this,
         'SendingPaused',

@@ -69,6 +69,9 @@ describe('alarms', () => {
       ['EditionMissing', 1],
       ['OldestOpenDisputeDays', 7],
       ['SendingPaused', 1],
+      ['PublicationFailures', 1],
+      ['SendBatchFailures', 1],
+      ['ConfirmationFailures', 1],
     ] as const) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'ddor',

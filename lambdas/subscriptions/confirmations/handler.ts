@@ -98,6 +98,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
           messageId: record.messageId,
           error: error instanceof Error ? error.name : String(error),
         });
+        count('ConfirmationFailures');
         failures.push({ itemIdentifier: record.messageId });
         continue;
       }
