@@ -1,7 +1,9 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 // cdk-nag names an IAM5 finding by this flattening of the resource; using it keeps ours identical.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 
 /**
  * Acknowledges cdk-nag's wildcard-resource finding (AwsSolutions-IAM5) for exactly `resource`, on
@@ -24,4 +26,23 @@ export function acknowledgeWildcardResource(scope: IConstruct, resource: string,
       return [];
     },
   });
+}
+
+/**
+ * EventBridge Scheduler's own role for invoking `fn` (a role per schedule, rather than one CDK makes
+ * per stack, so its one grant is reviewed where the schedule is): assumable by Scheduler for this
+ * account only; the target's invoke on the function and its versions (`ARN:*`) acknowledged.
+ */
+export function schedulerRoleFor(scope: Construct, id: string, fn: IFunction, what: string): Role {
+  const role = new Role(scope, id, {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+  });
+  acknowledgeWildcardResource(
+    role,
+    `${fn.functionArn}:*`,
+    `The schedule target grants invoke on the ${what} function and its versions and aliases (ARN:*): this one function, nothing else.`,
+  );
+  return role;
 }

@@ -1,6 +1,5 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -10,7 +9,7 @@ import { disputesTable, editionsTable } from '#adapters/table-definitions';
 import { FUNCTIONS } from '#config/runtime';
 import { PUBLISH_GRACE_HOURS, REVIEW_WINDOW_HOURS } from '#core/operations/health';
 import type { DataTables } from '#lib/stateful-stack';
-import { acknowledgeWildcardResource } from './acknowledgements';
+import { schedulerRoleFor } from './acknowledgements';
 import { AppFunction } from './function';
 import { alarmAtLeast, functionErrorsAlarm } from './queues';
 
@@ -57,16 +56,7 @@ export class Monitor extends Construct {
       // The oldest open dispute, from the status index.
       .bindTableAccess(props.tables.get(disputesTable), { indexes: { byStatus: ['Query'] } });
 
-    const role = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    });
-    acknowledgeWildcardResource(
-      role,
-      `${this.function.functionArn}:*`,
-      'The schedule target grants invoke on the monitor function and its versions and aliases (ARN:*): this one function, nothing else.',
-    );
+    const role = schedulerRoleFor(this, 'ScheduleRole', this.function, 'monitor');
     new Schedule(this, 'Schedule', {
       description: 'Operations monitor, hourly',
       schedule: ScheduleExpression.rate(Duration.hours(1)),

@@ -8,7 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -21,7 +21,7 @@ import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { DEPLOYED_TIMING } from '#core/subscriptions/timing';
 import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
-import { acknowledgeWildcardResource } from './acknowledgements';
+import { schedulerRoleFor } from './acknowledgements';
 import { AppFunction } from './function';
 import type { Mailer } from './mailer';
 import { alarmAtLeast, apiServerErrorsAlarm, functionErrorsAlarm, WorkQueue } from './queues';
@@ -159,17 +159,7 @@ export class Subscriptions extends Construct {
       settings: FUNCTIONS.subscriptionSweep,
       description: 'Daily sweep: deletes mailboxes that never confirmed, 30 days after their last request',
     }).bindTableAccess(subscribers, { table: ['DeleteItem'], indexes: { byForgetAt: ['Query'] } });
-    // Scheduler's own role, so its one grant is reviewed here (as the weekly report's is).
-    const sweepRole = new Role(this, 'SweepScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    });
-    acknowledgeWildcardResource(
-      sweepRole,
-      `${this.sweepFunction.functionArn}:*`,
-      'The schedule target grants invoke on the sweep function and its versions and aliases (ARN:*): this one function, nothing else.',
-    );
+    const sweepRole = schedulerRoleFor(this, 'SweepScheduleRole', this.sweepFunction, 'sweep');
     // A missed day is made good by the next: the sweep deletes everything past its time.
     new Schedule(this, 'SweepSchedule', {
       description: 'Deletes forgotten (never confirmed) subscribers, daily',

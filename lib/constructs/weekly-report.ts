@@ -1,6 +1,6 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
@@ -15,7 +15,7 @@ import { editionsTable } from '#adapters/table-definitions';
 import { FUNCTIONS } from '#config/runtime';
 import { awsCronFields, scheduleFor } from '#config/schedule';
 import type { DataTables } from '#lib/stateful-stack';
-import { acknowledgeWildcardResource } from './acknowledgements';
+import { schedulerRoleFor } from './acknowledgements';
 import { AppFunction } from './function';
 import { DeadLetterQueue, functionErrorsAlarm } from './queues';
 
@@ -84,17 +84,7 @@ export class WeeklyReport extends Construct {
       onFailure: this.failedRuns.asFailureDestination(),
     });
 
-    // Scheduler's own role, rather than one CDK makes per stack, so its grant is reviewed here.
-    this.scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    });
-    acknowledgeWildcardResource(
-      this.scheduleRole,
-      `${this.function.functionArn}:*`,
-      'The schedule target grants invoke on the report function and its versions and aliases (ARN:*): this one function, nothing else.',
-    );
+    this.scheduleRole = schedulerRoleFor(this, 'ScheduleRole', this.function, 'report');
 
     const schedule = scheduleFor(props.reportTimeZone);
     this.schedule = new Schedule(this, 'Schedule', {

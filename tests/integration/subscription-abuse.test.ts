@@ -7,6 +7,7 @@ import { subscribersTable } from '#adapters/table-definitions';
 import { mailboxOf } from '#core/subscriptions/email-address';
 import { TEST_SOURCE_HEADER, useLocalStack } from '../support/local-stack';
 import {
+  confirm,
   confirmLinkIn,
   eventually,
   pathOf,
@@ -126,13 +127,7 @@ describe('the per-source limit', () => {
     expect((await stack().api(link, { token: null, headers: { [TEST_SOURCE_HEADER]: source } })).status).toBe(
       200,
     );
-    const confirm = await stack().api(link, {
-      method: 'POST',
-      token: null,
-      body: '',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', [TEST_SOURCE_HEADER]: source },
-    });
-    expect(confirm.status).toBe(429);
+    expect((await confirm(stack(), confirmLinkIn(mail), source)).status).toBe(429);
     expect((await subscriber(reader))?.status).toBe('pending');
   });
 });
@@ -142,19 +137,7 @@ describe('unsubscribing', () => {
     const reader = newAddress('leaving');
     expect((await subscribeFrom(sourceFor(reader), reader)).status).toBe(202);
     const [mail] = await sentTo(reader);
-    expect(
-      (
-        await stack().api(pathOf(confirmLinkIn(mail)), {
-          method: 'POST',
-          token: null,
-          body: '',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            [TEST_SOURCE_HEADER]: sourceFor(reader),
-          },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await confirm(stack(), confirmLinkIn(mail), sourceFor(reader))).status).toBe(200);
     const { FileSecretSource } = await import('#adapters/secret-source');
     const { unsubscribeUrl } = await import('#core/subscriptions/links');
     const { subscriptionSecretPath } = await import('#local/subscription-environment');
@@ -190,15 +173,7 @@ describe('what an answer gives away', () => {
     const confirmed = newAddress('known');
     expect((await subscribeFrom(sourceFor(confirmed), confirmed)).status).toBe(202);
     const [mail] = await sentTo(confirmed);
-    await stack().api(pathOf(confirmLinkIn(mail)), {
-      method: 'POST',
-      token: null,
-      body: '',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        [TEST_SOURCE_HEADER]: sourceFor(confirmed),
-      },
-    });
+    await confirm(stack(), confirmLinkIn(mail), sourceFor(confirmed));
     const pending = newAddress('pending');
     await subscribeFrom(sourceFor(pending), pending);
     const suppressed = `bounce+probe${Date.now()}@simulator.amazonses.com`;

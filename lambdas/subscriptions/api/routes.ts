@@ -15,7 +15,7 @@ import { isFormPost, mediaType, parseForm } from '#http/form-body';
 import { html } from '#http/html';
 import { parseJson, requestHeader } from '#http/json-body';
 import { json } from '#http/responses';
-import type { Route, RouteRequest } from '#http/router';
+import type { Route } from '#http/router';
 import { checkInboxPage, confirmedPage, confirmFormPage, refusedLinkPage } from './pages';
 
 /**
@@ -94,8 +94,9 @@ async function countSource(deps: SubscriptionApiDeps, event: APIGatewayProxyEven
   }
 }
 
-function tokenOf(request: RouteRequest<null>): string | undefined {
-  const token = request.query.get('token');
+/** The link's `token` query parameter, if it has a non-empty one. */
+export function tokenOf(query: URLSearchParams): string | undefined {
+  const token = query.get('token');
   return token === null || token === '' ? undefined : token;
 }
 
@@ -129,7 +130,7 @@ export function subscriptionRoutes(deps: SubscriptionApiDeps): Route<null>[] {
       path: CONFIRM_PATH,
       handle: async (request) => {
         // Changes nothing: mail scanners open links, so only the page's POST confirms.
-        const token = tokenOf(request);
+        const token = tokenOf(request.query);
         if (token === undefined) return refused('confirm', 'missing');
         const check = await checkConfirmLink(deps, token);
         if (!check.ok) return refused('confirm', check.refusal);
@@ -141,7 +142,7 @@ export function subscriptionRoutes(deps: SubscriptionApiDeps): Route<null>[] {
       method: 'POST',
       path: CONFIRM_PATH,
       handle: async (request) => {
-        const token = tokenOf(request);
+        const token = tokenOf(request.query);
         if (token === undefined) return refused('confirm', 'missing');
         await countSource(deps, request.event);
         const outcome = await confirmSubscription(deps, token);

@@ -14,7 +14,7 @@ import { htmlErrorPages } from '#http/html-errors';
 import { requireOrigin } from '#http/origin';
 import { type Route, router } from '#http/router';
 import { errorPage, unsubscribedPage, unsubscribeFormPage } from '../api/pages';
-import { log, refused } from '../api/routes';
+import { log, refused, tokenOf } from '../api/routes';
 
 const env = readEnvironment(unsubscribeEnvironment);
 const deps: LinkDeps = {
@@ -23,11 +23,6 @@ const deps: LinkDeps = {
   now: () => new Date(),
   timing: scaledTiming(env.LOCAL_TIME_SCALE),
 };
-
-function tokenOf(query: URLSearchParams): string | undefined {
-  const token = query.get('token');
-  return token === null || token === '' ? undefined : token;
-}
 
 const routes: Route<null>[] = [
   {
