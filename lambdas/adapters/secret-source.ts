@@ -103,19 +103,29 @@ export class SecretsManagerSecretSource implements SecretSource {
 export const SECRET_ARN_VARIABLE = 'SUBSCRIPTION_SECRET_ARN';
 export const SECRET_FILE_VARIABLE = 'SUBSCRIPTION_SECRET_FILE';
 
+/** Secrets Manager when the ARN variable is set, else the file the file variable names (locally). */
+function secretFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  arnVariable: string,
+  fileVariable: string,
+  name: string,
+): SecretSource {
+  const arn = env[arnVariable];
+  if (arn !== undefined && arn !== '') return new SecretsManagerSecretSource(arn, name);
+  const file = env[fileVariable];
+  if (file !== undefined && file !== '') return new FileSecretSource(file, name);
+  throw new MissingEnvironmentError(`${arnVariable} (or ${fileVariable} locally)`);
+}
+
 /**
- * Secrets Manager when SUBSCRIPTION_SECRET_ARN is set, else the file SUBSCRIPTION_SECRET_FILE
- * names; the values come from the function's environment schema (`secretEnvironment`).
+ * The key of subscription links: SUBSCRIPTION_SECRET_ARN or SUBSCRIPTION_SECRET_FILE, from the
+ * function's environment schema (`secretEnvironment`).
  */
 export function secretSourceFromEnv(env: {
   readonly SUBSCRIPTION_SECRET_ARN?: string | undefined;
   readonly SUBSCRIPTION_SECRET_FILE?: string | undefined;
 }): SecretSource {
-  const arn = env[SECRET_ARN_VARIABLE];
-  if (arn !== undefined && arn !== '') return new SecretsManagerSecretSource(arn);
-  const file = env[SECRET_FILE_VARIABLE];
-  if (file !== undefined && file !== '') return new FileSecretSource(file);
-  throw new MissingEnvironmentError(`${SECRET_ARN_VARIABLE} (or ${SECRET_FILE_VARIABLE} locally)`);
+  return secretFromEnv(env, SECRET_ARN_VARIABLE, SECRET_FILE_VARIABLE, 'subscription secret');
 }
 
 export const ORIGIN_SECRET_ARN_VARIABLE = 'ORIGIN_SECRET_ARN';
@@ -123,18 +133,11 @@ export const ORIGIN_SECRET_FILE_VARIABLE = 'ORIGIN_SECRET_FILE';
 
 /**
  * The value CloudFront adds to every request it sends the subscriptions API (`x-origin-verify`):
- * Secrets Manager when ORIGIN_SECRET_ARN is set, else the file ORIGIN_SECRET_FILE names.
+ * ORIGIN_SECRET_ARN or ORIGIN_SECRET_FILE (`originSecretEnvironment`).
  */
 export function originSecretFromEnv(env: {
   readonly ORIGIN_SECRET_ARN?: string | undefined;
   readonly ORIGIN_SECRET_FILE?: string | undefined;
 }): SecretSource {
-  const name = 'origin secret';
-  const arn = env[ORIGIN_SECRET_ARN_VARIABLE];
-  if (arn !== undefined && arn !== '') return new SecretsManagerSecretSource(arn, name);
-  const file = env[ORIGIN_SECRET_FILE_VARIABLE];
-  if (file !== undefined && file !== '') return new FileSecretSource(file, name);
-  throw new MissingEnvironmentError(
-    `${ORIGIN_SECRET_ARN_VARIABLE} (or ${ORIGIN_SECRET_FILE_VARIABLE} locally)`,
-  );
+  return secretFromEnv(env, ORIGIN_SECRET_ARN_VARIABLE, ORIGIN_SECRET_FILE_VARIABLE, 'origin secret');
 }

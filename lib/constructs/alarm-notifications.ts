@@ -1,11 +1,10 @@
-import { Duration, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type IAspect, Stack } from 'aws-cdk-lib';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
+import { topicKey } from './topic-key';
 
 export interface AlarmNotificationsProps {
   /** Who is told: an email subscription (it must be confirmed from the first message). */
@@ -22,21 +21,9 @@ export class AlarmNotifications extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmNotificationsProps) {
     super(scope, id);
-    const key = new Key(this, 'Key', {
-      description: 'Encrypts alarm notifications',
-      enableKeyRotation: true,
-      // It protects messages in flight only; nothing stored depends on it.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
+    const key = topicKey(this, 'Key', 'Encrypts alarm notifications', 'cloudwatch.amazonaws.com', {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
     });
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
     this.topic = new Topic(this, 'Topic', {
       displayName: 'ddor alarms',
       masterKey: key,

@@ -1,7 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -23,6 +22,7 @@ import type { MailConfig } from '#lib/config';
 import type { DataTables } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { DeadLetterQueue, functionErrorsAlarm, oldestMessageAlarm, WorkQueue } from './queues';
+import { topicKey } from './topic-key';
 
 /**
  * The send function's timeout (`FUNCTIONS.send`). A message holds at most 50 recipients: at 1 a
@@ -114,26 +114,16 @@ export class Mailer extends Construct {
       resourceName: this.configurationSet.configurationSetName,
     });
 
-    // SES can publish to an encrypted topic only with a customer managed key whose policy lets it:
-    // the AWS managed SNS key's policy cannot be changed.
-    const eventsKey = new Key(this, 'EventsKey', {
-      description: 'Encrypts SES bounce and complaint events (they carry subscribers’ addresses)',
-      enableKeyRotation: true,
-      // It protects messages in flight only; nothing stored depends on it.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    eventsKey.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        // SES uses it only on behalf of this account's configuration set (confused deputy).
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: { 'aws:SourceArn': this.configurationSetArn },
-        },
-      }),
+    // SES uses it only on behalf of this account's configuration set (confused deputy).
+    const eventsKey = topicKey(
+      this,
+      'EventsKey',
+      'Encrypts SES bounce and complaint events (they carry subscribers’ addresses)',
+      'ses.amazonaws.com',
+      {
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        ArnLike: { 'aws:SourceArn': this.configurationSetArn },
+      },
     );
     this.eventsTopic = new Topic(this, 'Events', {
       displayName: 'SES bounces and complaints',
