@@ -43,6 +43,9 @@ const CONFIRMATION_METRIC: Record<ConfirmationOutcome, string> = {
   dropped: 'ConfirmationsDropped',
 };
 
+/** Time one request needs at most: the SES client's 10-second request timeout, and a margin. */
+const SEND_ROOM_MS = 13_000;
+
 /** SQS's longest delay. */
 const MAX_DELAY_SECONDS = 900;
 
@@ -73,9 +76,15 @@ function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<s
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(observed())
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
+      // One more request may take an SES call of up to 10 s: past the timeout Lambda would end the
+      // invocation mid-batch, so the rest go back to the queue untouched instead.
+      if (context.getRemainingTimeInMillis() < SEND_ROOM_MS) {
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
       let outcome: ConfirmationOutcome;
       try {
         const parsed = confirmationRequestSchema.safeParse(JSON.parse(record.body));
