@@ -1,11 +1,18 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '#lib/app';
-import { loadConfig } from '#lib/config';
+import { ConfigError, loadConfig } from '#lib/config';
 import { compileTemplates } from '../scripts/compile-templates';
 
 // The functions' bundles import the precompiled templates: make them first, so `cdk synth` works
 // on a fresh clone (templates/generated is not committed).
 await compileTemplates();
 const app = new App();
-buildApp(app, loadConfig(app.node));
+try {
+  buildApp(app, loadConfig(app.node));
+} catch (error) {
+  // A bad setting is the deployer's to fix: say which, without a stack trace.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`error: ${error.message}`);
+  process.exit(1);
+}
 app.synth();

@@ -22,7 +22,10 @@ export function buildApp(app: App, config: AppConfig): DdorStacks {
     description:
       'Declined Detainer Outcome Report: records, site, data, link key and mail identity (retained)',
     mailDomain: config.mail.domain,
+    mailFromDomain: config.mail.mailFromDomain,
     logRetention: config.logRetention,
+    // Outside dev, deleting the stack that holds the records takes a deliberate step first.
+    terminationProtection: config.protectStatefulStack,
   });
   // The site's web ACL, in us-east-1 as CloudFront requires; the only stack with a region.
   const edge = new EdgeStack(app, `${prefix}-edge`, {

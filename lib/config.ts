@@ -19,8 +19,10 @@ export interface AppConfig {
   readonly mail: MailConfig;
   /** Contract §5's limits on what strangers can make the service do. */
   readonly subscriptions: SubscriptionLimits;
-  /** Who is emailed when an alarm fires (context `alarmEmail`); absent: the topic has no subscriber. */
+  /** Who is emailed when an alarm fires (context `alarmEmail`); required outside `dev`. */
   readonly alarmEmail?: string;
+  /** Outside `dev` the stateful stack cannot be deleted by accident (termination protection). */
+  readonly protectStatefulStack: boolean;
 }
 
 export interface SubscriptionLimits {
@@ -36,6 +38,11 @@ export interface MailConfig {
   readonly from: string;
   /** The SES domain identity mail is sent from (DKIM-signed; DNS records to publish once deployed). */
   readonly domain: string;
+  /**
+   * The custom MAIL FROM (envelope sender) domain, a subdomain of `domain`: with it the SPF check
+   * passes for a domain aligned with the From address, so DMARC rests on SPF and DKIM both.
+   */
+  readonly mailFromDomain: string;
   /**
    * Messages per second for the whole send queue: the account's SES maximum send rate with
    * headroom. Each sender invocation takes its share (`sendRatePerSecond / sendConcurrency`).
@@ -54,6 +61,7 @@ export const CONTEXT_KEYS = {
   logRetentionDays: 'logRetentionDays',
   mailFrom: 'mailFrom',
   mailDomain: 'mailDomain',
+  mailFromDomain: 'mailFromDomain',
   sendRatePerSecond: 'sendRatePerSecond',
   sendConcurrency: 'sendConcurrency',
   subscribeSourceLimit: 'subscribeSourceLimit',
@@ -155,6 +163,11 @@ const contextSchema = z
       )
       .default(CONFIG_DEFAULTS.mailDomain),
     // SES production rates start at 14/s; over 500 is a typo rather than a quota.
+    [CONTEXT_KEYS.mailFromDomain]: z
+      .string()
+      .transform((value) => value.trim().toLowerCase())
+      .pipe(z.string().regex(DOMAIN, 'not a domain name (e.g. bounce.example.org)'))
+      .optional(),
     [CONTEXT_KEYS.sendRatePerSecond]: z.coerce
       .number()
       .positive()
@@ -191,7 +204,48 @@ const contextSchema = z
         message: `${from} is not on the mail domain ${domain} (or a subdomain of it): SES would refuse to send from it`,
       });
     }
+    const mailFromDomain = context[CONTEXT_KEYS.mailFromDomain];
+    if (mailFromDomain !== undefined && !mailFromDomain.endsWith(`.${domain}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [CONTEXT_KEYS.mailFromDomain],
+        message: `${mailFromDomain} is not a subdomain of the mail domain ${domain}: SES requires one`,
+      });
+    }
+    if (context[CONTEXT_KEYS.stage] === CONFIG_DEFAULTS.stage) return;
+    // Outside dev, a placeholder would deploy a site that mails nobody and alarms nobody hears.
+    for (const key of [CONTEXT_KEYS.mailDomain, CONTEXT_KEYS.mailFrom, CONTEXT_KEYS.alarmEmail] as const) {
+      const value = context[key];
+      if (value === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `required outside the dev stage (${key === CONTEXT_KEYS.alarmEmail ? 'who hears the alarms' : 'the real domain mail is sent from'})`,
+        });
+      } else if (isPlaceholderDomain(value.slice(value.lastIndexOf('@') + 1))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${value} is a placeholder (RFC 2606 reserves it): set a real one outside the dev stage`,
+        });
+      }
+    }
   });
+
+/** The names RFC 2606 and RFC 6761 reserve for examples and tests, which can receive no mail. */
+function isPlaceholderDomain(domain: string): boolean {
+  return /(^|\.)example\.(org|com|net)$/.test(domain) || /\.(example|test|invalid|localhost)$/.test(domain);
+}
+
+/**
+ * Context keys that are neither ours nor CDK's own: a misspelt key (`-c mailfrom=…`) would
+ * otherwise be ignored and the default deployed. CDK's feature flags and internal keys carry a
+ * `:` or start with `@`.
+ */
+function unknownContextKeys(all: Record<string, unknown>): string[] {
+  const known = new Set<string>(Object.values(CONTEXT_KEYS));
+  return Object.keys(all).filter((key) => !known.has(key) && !key.includes(':') && !key.startsWith('@'));
+}
 
 /**
  * Reads the configuration from CDK context, with defaults for what is absent.
@@ -199,6 +253,17 @@ const contextSchema = z
  * @throws ConfigError naming each invalid key, so a bad `-c` value fails synth instead of deploying.
  */
 export function loadConfig(node: Node): AppConfig {
+  const unknown = unknownContextKeys(node.getAllContext());
+  if (unknown.length > 0) {
+    const known = Object.values(CONTEXT_KEYS);
+    const problems = unknown.map((key) => {
+      const like = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      return `context "${key}": not a setting of this app${like === undefined ? '' : ` (did you mean ${like}?)`}`;
+    });
+    throw new ConfigError(
+      `invalid CDK context\n${problems.join('\n')}\nthe settings are: ${known.join(', ')}`,
+    );
+  }
   const raw: Record<string, unknown> = {};
   for (const key of Object.values(CONTEXT_KEYS)) {
     const value: unknown = node.tryGetContext(key);
@@ -220,6 +285,7 @@ export function loadConfig(node: Node): AppConfig {
     mail: {
       from: context[CONTEXT_KEYS.mailFrom],
       domain: context[CONTEXT_KEYS.mailDomain],
+      mailFromDomain: context[CONTEXT_KEYS.mailFromDomain] ?? `bounce.${context[CONTEXT_KEYS.mailDomain]}`,
       sendRatePerSecond: context[CONTEXT_KEYS.sendRatePerSecond],
       sendConcurrency: context[CONTEXT_KEYS.sendConcurrency],
     },
@@ -230,5 +296,6 @@ export function loadConfig(node: Node): AppConfig {
     ...(context[CONTEXT_KEYS.alarmEmail] === undefined
       ? {}
       : { alarmEmail: context[CONTEXT_KEYS.alarmEmail] }),
+    protectStatefulStack: context[CONTEXT_KEYS.stage] !== CONFIG_DEFAULTS.stage,
   };
 }

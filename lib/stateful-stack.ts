@@ -9,7 +9,13 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { DkimIdentity, EasyDkimSigningKeyLength, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import {
+  DkimIdentity,
+  EasyDkimSigningKeyLength,
+  EmailIdentity,
+  Identity,
+  MailFromBehaviorOnMxFailure,
+} from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { allTables, type TableDefinition } from '#adapters/table-definitions';
 
@@ -31,6 +37,8 @@ export const EDITIONS_PREFIX = 'editions/';
 export interface StatefulStackProps extends StackProps {
   /** The SES domain identity that edition and subscription mail is sent from. */
   readonly mailDomain: string;
+  /** Its custom MAIL FROM subdomain (envelope sender), so SPF aligns with the From domain. */
+  readonly mailFromDomain: string;
   /** How long S3 server access logs are kept (the same retention as function logs). */
   readonly logRetention: RetentionDays;
 }
@@ -131,6 +139,10 @@ export class StatefulStack extends Stack implements DataTables {
       identity: Identity.domain(props.mailDomain),
       dkimSigning: true,
       dkimIdentity: DkimIdentity.easyDkim(EasyDkimSigningKeyLength.RSA_2048_BIT),
+      mailFromDomain: props.mailFromDomain,
+      // Until its MX record is published SES falls back to amazonses.com (DKIM still aligns)
+      // rather than refusing to send an edition.
+      mailFromBehaviorOnMxFailure: MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE,
     });
     // Its DKIM tokens are in the domain's DNS: a new identity would need new records.
     this.mailIdentity.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -139,6 +151,20 @@ export class StatefulStack extends Stack implements DataTables {
         description: `DKIM CNAME ${index + 1} of 3 to publish in the DNS of ${props.mailDomain}`,
         value: `${record.name} CNAME ${record.value}`,
       });
+    });
+    // SPF belongs on the MAIL FROM domain, the one receivers check it for; on the From domain
+    // alone it never aligns, as SES's default envelope sender is amazonses.com.
+    new CfnOutput(this, 'MailFromMxRecord', {
+      description: `MX record of the MAIL FROM domain ${props.mailFromDomain} (bounces come back through it)`,
+      value: `${props.mailFromDomain} MX 10 feedback-smtp.${this.region}.amazonses.com`,
+    });
+    new CfnOutput(this, 'MailFromSpfRecord', {
+      description: `SPF TXT record of the MAIL FROM domain ${props.mailFromDomain}`,
+      value: `${props.mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`,
+    });
+    new CfnOutput(this, 'MailDmarcRecord', {
+      description: `DMARC TXT record of ${props.mailDomain} (start with p=none and a rua= address to read reports)`,
+      value: `_dmarc.${props.mailDomain} TXT "v=DMARC1; p=quarantine; adkim=r; aspf=r"`,
     });
   }
 

@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '#lib/config';
+import { PROJECT_ROOT } from '#lib/constructs/function';
 import { environmentOf } from './grants';
+
+const require = createRequire(import.meta.url);
+
 import { logicalId, resourceOf, synthesize } from './synthesize';
 
 function configFrom(context: Record<string, unknown>) {
@@ -17,9 +24,16 @@ describe('config', () => {
       reportTimeZone: 'America/New_York',
       throttling: { rateLimit: CONFIG_DEFAULTS.rateLimit, burstLimit: CONFIG_DEFAULTS.burstLimit },
       logRetention: RetentionDays.THREE_MONTHS,
-      mail: { from: 'reports@example.org', domain: 'example.org', sendRatePerSecond: 10, sendConcurrency: 2 },
+      mail: {
+        from: 'reports@example.org',
+        domain: 'example.org',
+        mailFromDomain: 'bounce.example.org',
+        sendRatePerSecond: 10,
+        sendConcurrency: 2,
+      },
       // Contract §5's defaults.
       subscriptions: { sourceLimit: 10, hourlyBudget: 500 },
+      protectStatefulStack: false,
     });
   });
 
@@ -30,8 +44,9 @@ describe('config', () => {
       throttleRateLimit: '5',
       throttleBurstLimit: '10',
       logRetentionDays: '365',
-      mailFrom: 'Editions@News.Ddor.Example',
-      mailDomain: 'ddor.example',
+      mailFrom: 'Editions@News.Ddor-Synthetic.Org',
+      mailDomain: 'ddor-synthetic.org',
+      alarmEmail: 'Ops@Ddor-Synthetic.Org',
       sendRatePerSecond: '12.5',
       sendConcurrency: '4',
       subscribeSourceLimit: '20',
@@ -45,13 +60,62 @@ describe('config', () => {
       logRetention: RetentionDays.ONE_YEAR,
       // Normalised as subscribers' addresses are; a subdomain of the identity may send.
       mail: {
-        from: 'editions@news.ddor.example',
-        domain: 'ddor.example',
+        from: 'editions@news.ddor-synthetic.org',
+        domain: 'ddor-synthetic.org',
+        mailFromDomain: 'bounce.ddor-synthetic.org',
         sendRatePerSecond: 12.5,
         sendConcurrency: 4,
       },
       subscriptions: { sourceLimit: 20, hourlyBudget: 1000 },
+      alarmEmail: 'ops@ddor-synthetic.org',
+      protectStatefulStack: true,
     });
+  });
+
+  it('refuses a context key that is not a setting, suggesting the one meant', () => {
+    expect(() => configFrom({ mailfrom: 'a@example.org' })).toThrow(
+      /context "mailfrom": not a setting of this app \(did you mean mailFrom\?\)/,
+    );
+    expect(() => configFrom({ colour: 'blue' })).toThrow(/context "colour": not a setting of this app\n/);
+    // CDK's own keys and feature flags are not settings of the app, and pass.
+    expect(() =>
+      configFrom({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:bundling-stacks': [] }),
+    ).not.toThrow();
+  });
+
+  it('refuses the placeholders outside dev, and asks who hears the alarms', () => {
+    const problems = (() => {
+      try {
+        configFrom({ stage: 'prod' });
+      } catch (error) {
+        return String(error);
+      }
+      return '';
+    })();
+    expect(problems).toContain('context "mailDomain": example.org is a placeholder');
+    expect(problems).toContain('context "mailFrom": reports@example.org is a placeholder');
+    expect(problems).toContain('context "alarmEmail": required outside the dev stage');
+    expect(() =>
+      configFrom({
+        stage: 'prod',
+        mailDomain: 'news.test',
+        mailFrom: 'r@news.test',
+        alarmEmail: 'o@news.test',
+      }),
+    ).toThrow(/news\.test is a placeholder/);
+    // A MAIL FROM domain must be a subdomain of the identity.
+    expect(() => configFrom({ mailFromDomain: 'bounce.other.org' })).toThrow(
+      /context "mailFromDomain": bounce\.other\.org is not a subdomain of the mail domain example\.org/,
+    );
+  });
+
+  it('sets every feature flag CDK recommends, as cdk init would', () => {
+    const recommended: Record<string, unknown> = JSON.parse(
+      readFileSync(require.resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8'),
+    );
+    const context = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+    for (const [flag, value] of Object.entries(recommended))
+      expect([flag, context[flag]]).toEqual([flag, value]);
   });
 
   it('refuses a sender that is not on the mail domain, naming mailFrom', () => {
@@ -96,8 +160,9 @@ describe('config', () => {
       throttleRateLimit: 7,
       throttleBurstLimit: 9,
       logRetentionDays: 30,
-      mailFrom: 'editions@ddor.example',
-      mailDomain: 'ddor.example',
+      mailFrom: 'editions@ddor-synthetic.org',
+      mailDomain: 'ddor-synthetic.org',
+      alarmEmail: 'ops@ddor-synthetic.org',
       sendRatePerSecond: 20,
       sendConcurrency: 5,
     });
@@ -119,7 +184,7 @@ describe('config', () => {
         resourceOf(template, 'AWS::Logs::LogGroup', logicalId(fn.logGroup)).Properties.RetentionInDays,
       ).toBe(30);
       expect(environmentOf(template, synthesized.stateless.mailer.sendFunction)).toMatchObject({
-        MAIL_FROM: 'editions@ddor.example',
+        MAIL_FROM: 'editions@ddor-synthetic.org',
         SEND_RATE_PER_SECOND: '20',
         SEND_CONCURRENCY: '5',
       });
@@ -131,9 +196,20 @@ describe('config', () => {
         ScheduleExpression: 'cron(0 9 ? * MON *)',
         ScheduleExpressionTimezone: 'America/Los_Angeles',
       });
-      Template.fromStack(synthesized.stateful).hasResourceProperties('AWS::SES::EmailIdentity', {
-        EmailIdentity: 'ddor.example',
+      const stateful = Template.fromStack(synthesized.stateful);
+      stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
+        EmailIdentity: 'ddor-synthetic.org',
+        MailFromAttributes: {
+          MailFromDomain: 'bounce.ddor-synthetic.org',
+          BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+        },
       });
+      // The DNS records to publish: SPF on the MAIL FROM domain, where receivers check it.
+      expect(JSON.stringify(stateful.findOutputs('MailFromSpfRecord'))).toContain(
+        'bounce.ddor-synthetic.org TXT \\"v=spf1 include:amazonses.com ~all\\"',
+      );
+      expect(synthesized.stateful.terminationProtection).toBe(true);
+      expect(synthesized.stateless.terminationProtection).toBe(false);
     } finally {
       synthesized.cleanUp();
     }
