@@ -3,6 +3,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { QUEUES } from '#config/runtime';
 import type { AppConfig } from './config';
 import { AlarmNotifications } from './constructs/alarm-notifications';
 import { AppFunction } from './constructs/function';
@@ -126,7 +127,19 @@ export class StatelessStack extends Stack {
       publisher: this.publisher.function,
       weeklyReport: this.weeklyReport.function,
       publishQueue: this.publisher.queue.queue,
-      workQueues: [this.publisher.queue, this.mailer.sendQueue, this.subscriptions.confirmationQueue],
+      workQueues: [
+        { envVar: QUEUES.publish.envVar, work: this.publisher.queue },
+        { envVar: QUEUES.send.envVar, work: this.mailer.sendQueue },
+        { envVar: QUEUES.confirmations.envVar, work: this.subscriptions.confirmationQueue },
+      ],
+      // What a preview reads as the publisher does, and the links status prints.
+      environment: {
+        REPORT_TIME_ZONE: config.reportTimeZone,
+        SITE_URL: this.site.url,
+        API_URL: this.intake.url,
+        SITE_BUCKET: stateful.siteBucket.bucketName,
+        DATA_BUCKET: stateful.dataBucket.bucketName,
+      },
     });
   }
 }

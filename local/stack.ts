@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
-import { FUNCTIONS } from '#config/runtime';
+import { deadLetterEnvVar, FUNCTIONS } from '#config/runtime';
 import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { securityHeaderMap } from '#lib/security-headers';
 import { ensureAssembly } from './assembly';
@@ -458,16 +458,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const queueUrl = (name: string) => `${sqsGate.url}/${ACCOUNT_ID}/${name}`;
     const localQueues = options.queues ?? productQueues(options.timeScale ?? 1);
+    // Each queue's URL, and its dead-letter queue's, as the deployed operator commands are given them.
+    const queueUrls = (list: readonly LocalQueue[]) =>
+      Object.fromEntries(
+        list.flatMap((queue) => [
+          [queue.envVar, queueUrl(queue.name)],
+          ...(queue.dlqName === undefined ? [] : [[deadLetterEnvVar(queue.envVar), queueUrl(queue.dlqName)]]),
+        ]),
+      );
+    // The stack's API lists the work queues (tests wait for them to be idle); commands get both.
     const queues = Object.fromEntries(localQueues.map((queue) => [queue.envVar, queueUrl(queue.name)]));
+    const queuesWithDeadLetters = queueUrls(localQueues);
     // The product queues' URLs are the functions' even when a test runs queues of its own.
-    const productQueueUrls = Object.fromEntries(
-      productQueues().map((queue) => [queue.envVar, queueUrl(queue.name)]),
-    );
+    const productQueueUrls = queueUrls(productQueues());
     const names = localEnvironment({
       ports,
       tables: localTableEnvironment(),
       buckets: LOCAL_BUCKETS,
-      queues: { ...productQueueUrls, ...queues },
+      queues: { ...productQueueUrls, ...queuesWithDeadLetters },
       gateway: gateway.url,
     });
     const assembly = await readAssembly(assemblyDir, names);
@@ -491,7 +499,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ports,
       tables: localTableEnvironment(),
       buckets: LOCAL_BUCKETS,
-      queues,
+      queues: queuesWithDeadLetters,
       gateway: gateway.url,
       environment: shared,
     });
@@ -657,7 +665,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       urls: { ...urls },
       tables,
       buckets: { ...LOCAL_BUCKETS },
-      queues,
+      queues: queuesWithDeadLetters,
       functions: Object.fromEntries([...functions].map(([key, local]) => [key, local.options.name])),
       environment: shared,
       ...(clockOffsetMs === 0 ? {} : { clockOffsetMs }),

@@ -18,6 +18,7 @@ import { latestCompleteWeek, weekEnd } from '#core/reporting-week';
 import { dataDirFromEnv, readStackFile, type StackFile } from '#local/stack-file';
 import { DEFAULT_SEED, type DemoOutcome, demoDataSet, policyWrites, weekFigures } from './demo-data';
 import { formatDuration, ProgressBar } from './progress';
+import { fail, failWith, usage } from './stack-connection';
 
 /**
  * Weeks loaded by default. Measured on the 2-core development machine (npm start, LevelDB on
@@ -49,16 +50,6 @@ Uses the local stack of DATA_DIR (default .local/), started with npm start.`;
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function fail(message: string): never {
-  console.error(`npm run demo: ${message}`);
-  process.exit(1);
-}
-
-/** A usage error: exit 2 (contract §6). */
-function usage(message: string): never {
-  console.error(`npm run demo: ${message}`);
-  process.exit(2);
-}
 
 function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -384,4 +375,4 @@ async function main(): Promise<void> {
   if (!options.publish) console.log(`  publish  npm run publish -- --week ${endWeek}`);
 }
 
-await main();
+await main().catch(failWith);

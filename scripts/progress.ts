@@ -65,6 +65,12 @@ export class ProgressBar {
     this.draw(false);
   }
 
+  /** Sets how many are done (for a count read from elsewhere, e.g. a send's ledger). */
+  set(done: number): void {
+    this.done = done;
+    this.draw(false);
+  }
+
   /** Draws the final state and ends the line. Returns the elapsed milliseconds. */
   finish(): number {
     this.draw(true);

@@ -1,17 +1,32 @@
 /**
  * npm run publish -- --week YYYY-MM-DD [--no-email]   publish the week containing that date
  * npm run publish -- --week YYYY-MM-DD --preview      render it to local files only
- * Finds the running local stack through $DATA_DIR/stack.json (or, with --deployed, acts on the
- * deployed tables and buckets named in the environment).
+ * Finds the running local stack through $DATA_DIR/stack.json (or, with --deployed --stage S,
+ * the deployment's publisher function and tables, from its stack outputs).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
-import { commandOptions, connect, fail, invokeFunction, usage } from './stack-connection';
+import { ProgressBar } from './progress';
+import {
+  commandOptions,
+  connect,
+  fail,
+  failWith,
+  invokeFunction,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetOf,
+  usage,
+} from './stack-connection';
 
 const USAGE = `usage:
-  npm run publish -- --week YYYY-MM-DD [--no-email]
-  npm run publish -- --week YYYY-MM-DD --preview`;
+  npm run publish -- --week YYYY-MM-DD [--no-email] [--deployed --stage NAME]
+  npm run publish -- --week YYYY-MM-DD --preview [--deployed --stage NAME]
+    --week        any date of the week to publish (weeks run Monday to Sunday in the report's time zone)
+    --no-email    publish the site only; the week's email is not sent
+    --preview     render the edition to local files; nothing is published or emailed
+${TARGET_USAGE}`;
 
 async function main(): Promise<void> {
   const options = {
@@ -19,7 +34,7 @@ async function main(): Promise<void> {
     email: { type: 'boolean', default: true },
     'no-email': { type: 'boolean', default: false },
     preview: { type: 'boolean', default: false },
-    deployed: { type: 'boolean', default: false },
+    ...TARGET_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
   const values = commandOptions(options, USAGE);
@@ -28,14 +43,15 @@ async function main(): Promise<void> {
   if (date === undefined) usage(`--week is required\n${USAGE}`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
     usage(`--week must be a date written YYYY-MM-DD, not "${date}"\n${USAGE}`);
-  const connection = await connect(values.deployed).catch((error: unknown) =>
-    fail(error instanceof Error ? error.message : String(error)),
-  );
+  const { isCalendarDate, weekOf } = await import('#core/reporting-week');
+  if (!isCalendarDate(date)) usage(`--week ${date} is not a real calendar date\n${USAGE}`);
+  if (values.preview && values['no-email'])
+    usage(`--preview emails nobody already: leave out --no-email\n${USAGE}`);
+  const target = targetOf(values, USAGE);
+  const connection = await connect(target);
 
   const { publisherDeps, renderStoredEmail } = await import('#lambdas/edition/publish/publisher');
   const { draftEdition } = await import('#core/edition/publication');
-  const { isCalendarDate, weekOf } = await import('#core/reporting-week');
-  if (!isCalendarDate(date)) usage(`--week ${date} is not a real calendar date`);
   const deps = publisherDeps();
 
   if (values.preview) {
@@ -89,23 +105,35 @@ async function main(): Promise<void> {
   console.log(`emails sent for this edition: ${sent}`);
 }
 
-/** Polls the send ledger's progress until every queued recipient is sent or skipped. */
+/**
+ * Follows the send ledger until every queued recipient is sent or skipped, with the demo's
+ * progress bar; stops waiting (the send goes on by itself) at the daily quota or an account pause.
+ */
 async function waitForSend(week: string, revision: number): Promise<number> {
   const { DynamoLedgerStore } = await import('#adapters/ledger-store');
   const { editionKey } = await import('#core/mail/send-ledger');
   const ledger = new DynamoLedgerStore();
   const key = editionKey(week, revision);
   const started = Date.now();
-  let last = '';
+  let bar: ProgressBar | undefined;
   for (;;) {
     const progress = await ledger.progress(key);
     if (progress?.status === 'queued') {
       const done = progress.sent + progress.skipped;
-      const line = `sending: ${progress.sent} sent, ${progress.skipped} skipped, of ${progress.total}`;
-      if (line !== last) console.log(line);
-      last = line;
-      if (done >= progress.total) return progress.sent;
+      if (progress.total === 0) {
+        console.log('no confirmed subscribers: nobody to email');
+        return 0;
+      }
+      bar ??= new ProgressBar(progress.total, { unit: 'emails' });
+      bar.set(done);
+      if (done >= progress.total) {
+        bar.finish();
+        if (progress.skipped > 0)
+          console.log(`skipped ${progress.skipped} (suppressed, unsubscribed or refused by SES)`);
+        return progress.sent;
+      }
       if (progress.paused !== undefined) {
+        bar.finish();
         const left = progress.total - done;
         const next = progress.paused.nextCheckAt;
         if (progress.paused.reason === 'paused') {
@@ -122,10 +150,12 @@ async function waitForSend(week: string, revision: number): Promise<number> {
         return progress.sent;
       }
     }
-    if (Date.now() - started > 30 * 60_000)
-      fail('the send did not finish within 30 minutes; run the command again to resume');
+    if (Date.now() - started > 30 * 60_000) {
+      bar?.finish();
+      fail('the send did not finish within 30 minutes; it goes on by itself: npm run status follows it');
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+main().catch(failWith);

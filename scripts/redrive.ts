@@ -2,49 +2,55 @@
  * npm run redrive [-- --queue NAME]
  * Moves the dead-lettered messages of every queue (or of one) back to their queue: safe, since
  * the weekly run, the publications and the send ledger make a repeated message harmless (a
- * reader already sent is never sent again). Acts with the operator role; finds the running local
- * stack through $DATA_DIR/stack.json, or with --deployed the queue URLs in the environment
- * (PUBLISH_QUEUE_URL and PUBLISH_DLQ_URL, SEND_QUEUE_URL and SEND_DLQ_URL).
+ * reader already sent is never sent again; a repeated confirmation request mails one more link,
+ * as asking again would, within the hourly budget). Acts with the operator role; finds the running local stack through
+ * $DATA_DIR/stack.json, or with --deployed --stage S the deployment's queues from its outputs.
  */
-import { commandOptions, connect, fail, usage } from './stack-connection';
+import { deadLetterEnvVar, QUEUES } from '#config/runtime';
+import {
+  commandOptions,
+  connect,
+  fail,
+  failWith,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetOf,
+  usage,
+} from './stack-connection';
+
+const NAMES = Object.keys(QUEUES) as (keyof typeof QUEUES)[];
 
 const USAGE = `usage:
-  npm run redrive [-- --queue NAME] [--deployed]
-    --queue  one queue only: publish or send (or its name, e.g. ddor-send); default every queue`;
-
-/** The product's queues, by the env var of their URL. */
-const QUEUES = { publish: 'PUBLISH_QUEUE_URL', send: 'SEND_QUEUE_URL' } as const;
+  npm run redrive [-- --queue NAME] [--deployed --stage NAME]
+    --queue       one queue only: ${NAMES.join(', ')} (or its name, e.g. ddor-send); default every queue
+${TARGET_USAGE}`;
 
 async function main(): Promise<void> {
   const options = {
     queue: { type: 'string' },
-    deployed: { type: 'boolean', default: false },
+    ...TARGET_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
   const values = commandOptions(options, USAGE);
   if (values === undefined) return;
   const wanted = values.queue?.replace(/^ddor-/, '');
   if (wanted !== undefined && !(wanted in QUEUES)) {
-    usage(`--queue must be publish or send, not "${values.queue}"\n${USAGE}`);
+    usage(`--queue must be one of ${NAMES.join(', ')}, not "${values.queue}"\n${USAGE}`);
   }
-  await connect(values.deployed).catch((error: unknown) =>
-    fail(error instanceof Error ? error.message : String(error)),
-  );
+  await connect(targetOf(values, USAGE));
   const { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } = await import(
     '@aws-sdk/client-sqs'
   );
   const { sqs } = await import('#adapters/sqs');
-  const keys = (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).filter(
-    (key) => wanted === undefined || key === wanted,
-  );
+  const keys = NAMES.filter((key) => wanted === undefined || key === wanted);
   for (const key of keys) {
-    const envVar = QUEUES[key];
+    const { envVar } = QUEUES[key];
     const queueUrl = process.env[envVar];
-    const dlqUrl = values.deployed
-      ? process.env[envVar.replace('_QUEUE_URL', '_DLQ_URL')]
-      : `${queueUrl}-dlq`;
+    const dlqUrl = process.env[deadLetterEnvVar(envVar)];
     if (queueUrl === undefined || dlqUrl === undefined) {
-      fail(`set ${envVar} and ${envVar.replace('_QUEUE_URL', '_DLQ_URL')} to the deployed queues' URLs`);
+      fail(
+        `the stack names no ${key} queue or no dead-letter queue of it: deploy (or npm start) this version`,
+      );
     }
     let moved = 0;
     for (;;) {
@@ -82,4 +88,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+main().catch(failWith);

@@ -2,19 +2,32 @@
  * npm run weekly [-- --at ISO-TIME]
  * Runs the weekly job now, exactly as the schedule would at that time (the report function with
  * `{"scheduledTime": …}`), then waits until every week it queued has been through the publisher,
- * and prints each week's state. Finds the running local stack through $DATA_DIR/stack.json.
+ * and prints each week's state. Finds the running local stack through $DATA_DIR/stack.json, or
+ * with --deployed --stage S the deployment's report function and publish queue.
  */
-import { commandOptions, connect, fail, invokeFunction, usage } from './stack-connection';
+import {
+  commandOptions,
+  connect,
+  fail,
+  failWith,
+  invokeFunction,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetOf,
+  usage,
+} from './stack-connection';
 
 const USAGE = `usage:
-  npm run weekly [-- --at ISO-TIME] [--timeout SECONDS]
+  npm run weekly [-- --at ISO-TIME] [--timeout SECONDS] [--deployed --stage NAME]
     --at       the time the schedule would run at, e.g. 2017-03-13T13:00:00Z (default: now; not later than now)
-    --timeout  how long to wait for the publications (default 900)`;
+    --timeout  how long to wait for the publications (default 900)
+${TARGET_USAGE}`;
 
 async function main(): Promise<void> {
   const options = {
     at: { type: 'string' },
     timeout: { type: 'string', default: '900' },
+    ...TARGET_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
   const values = commandOptions(options, USAGE);
@@ -27,9 +40,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
     usage(`--timeout must be a whole number of seconds\n${USAGE}`);
 
-  const connection = await connect(false).catch((error: unknown) =>
-    fail(error instanceof Error ? error.message : String(error)),
-  );
+  const connection = await connect(targetOf(values, USAGE));
   // The stack's clock (LOCAL_NOW moves it), which the schedule's "now" is.
   const now = new Date(Date.now() + connection.clockOffsetMs);
   if (at !== undefined && at.getTime() > now.getTime())
@@ -92,4 +103,4 @@ async function waitUntilIdle(queueUrl: string, timeoutMs: number): Promise<void>
   }
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+main().catch(failWith);

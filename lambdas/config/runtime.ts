@@ -114,3 +114,32 @@ export function localQueueSettings(queue: keyof typeof QUEUES, timeScale = 1): Q
   const visibilityTimeoutSeconds = Math.max(Math.ceil(settings.visibilityTimeoutSeconds * timeScale), floor);
   return { ...settings, visibilityTimeoutSeconds };
 }
+
+/** The variable that gives the operator commands a queue's dead-letter queue URL: PUBLISH_QUEUE_URL → PUBLISH_DLQ_URL. */
+export function deadLetterEnvVar(queueEnvVar: string): string {
+  return queueEnvVar.replace(/_QUEUE_URL$/, '_DLQ_URL');
+}
+
+/** The functions the operator commands invoke, by the variable that names each. */
+export const OPERATOR_FUNCTIONS = { publish: 'PUBLISHER_FUNCTION', report: 'REPORT_FUNCTION' } as const;
+
+/**
+ * A deployment tells the `--deployed` commands its resources through stack outputs, one per
+ * variable of their environment, keyed `Env` + the variable in PascalCase
+ * (EDITIONS_TABLE → EnvEditionsTable): the commands set exactly those variables and run the
+ * same adapters as the functions.
+ */
+export function operatorOutputKey(envVar: string): string {
+  if (!/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(envVar))
+    throw new Error(`not an environment variable name: ${envVar}`);
+  return `Env${envVar
+    .split('_')
+    .map((word) => word[0] + word.slice(1).toLowerCase())
+    .join('')}`;
+}
+
+/** The variable an output key of `operatorOutputKey` stands for; undefined for any other output. */
+export function envVarOfOutputKey(key: string): string | undefined {
+  const match = /^Env((?:[A-Z][a-z0-9]*)+)$/.exec(key);
+  return match?.[1]?.replace(/(?!^)([A-Z])/g, '_$1').toUpperCase();
+}

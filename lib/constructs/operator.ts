@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { AccountRootPrincipal, type CfnRole, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -14,8 +14,9 @@ import {
   sendLedgerTable,
   type TableDefinition,
 } from '#adapters/table-definitions';
-import { ROLE_METADATA } from '#config/runtime';
+import { deadLetterEnvVar, OPERATOR_FUNCTIONS, operatorOutputKey, ROLE_METADATA } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
+import { acknowledgeWildcardResource } from './acknowledgements';
 import type { WorkQueue } from './queues';
 
 export interface OperatorProps {
@@ -26,8 +27,14 @@ export interface OperatorProps {
   readonly weeklyReport: IFunction;
   /** `npm run weekly` waits until it is empty. */
   readonly publishQueue: IQueue;
-  /** `npm run redrive` moves their dead-lettered messages back. */
-  readonly workQueues: readonly WorkQueue[];
+  /** `npm run status` counts them, `npm run redrive` moves their dead-lettered messages back; by the variable of their URL. */
+  readonly workQueues: readonly { readonly envVar: string; readonly work: WorkQueue }[];
+  /**
+   * The rest of what the commands read as the functions do (SITE_URL, the bucket names for a
+   * preview, REPORT_TIME_ZONE): names and URLs, never a secret, since outputs are readable by
+   * anyone who may describe the stack.
+   */
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +46,10 @@ export interface OperatorProps {
  */
 export class Operator extends Construct {
   readonly role: Role;
+  /** What the `--deployed` commands set in their environment, each a stack output (`operatorOutputKey`). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The one stack the role may describe (its outputs are the commands' environment). */
+  readonly stackArn: string;
 
   constructor(scope: Construct, id: string, props: OperatorProps) {
     super(scope, id);
@@ -54,23 +65,48 @@ export class Operator extends Construct {
         resources: [props.publisher.functionArn, props.weeklyReport.functionArn],
       }),
     );
+    const environment: Record<string, string> = {
+      ...props.environment,
+      [OPERATOR_FUNCTIONS.publish]: props.publisher.functionName,
+      [OPERATOR_FUNCTIONS.report]: props.weeklyReport.functionName,
+    };
     props.publishQueue.grant(this.role, 'sqs:GetQueueAttributes');
-    // npm run redrive: receive and delete from each dead-letter queue, send back to its queue.
-    for (const work of props.workQueues) {
+    // npm run redrive: receive and delete from each dead-letter queue, send back to its queue;
+    // npm run status: how many wait in each.
+    for (const { envVar, work } of props.workQueues) {
       work.deadLetters.queue.grant(
         this.role,
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
       );
-      work.queue.grant(this.role, 'sqs:SendMessage');
+      work.queue.grant(this.role, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
+      environment[envVar] = work.queue.queueUrl;
+      environment[deadLetterEnvVar(envVar)] = work.deadLetters.queue.queueUrl;
     }
+    // The commands find everything above in this stack's outputs, given only the stage.
+    const stack = Stack.of(this);
+    const stackArn = stack.formatArn({
+      service: 'cloudformation',
+      resource: 'stack',
+      resourceName: `${stack.stackName}/*`,
+    });
+    this.stackArn = stackArn;
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
+    );
+    acknowledgeWildcardResource(
+      this.role,
+      stackArn,
+      'A stack ARN ends in the id CloudFormation gives it at creation: the wildcard is that id of this one stack, and DescribeStacks reads only its outputs.',
+    );
     const grant = (
       definition: TableDefinition,
       actions: readonly string[],
       indexes: readonly string[] = [],
     ) => {
       const { table } = props.tables.get(definition);
+      environment[definition.envVar] = table.tableName;
       if (actions.length > 0)
         this.role.addToPolicy(
           new PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }),
@@ -97,5 +133,10 @@ export class Operator extends Construct {
       value: this.role.roleArn,
       description: 'The role the --deployed commands assume',
     });
+    this.environment = environment;
+    for (const [envVar, value] of Object.entries(environment)) {
+      const key = operatorOutputKey(envVar);
+      new CfnOutput(this, key, { key, value, description: `${envVar} of the --deployed commands` });
+    }
   }
 }

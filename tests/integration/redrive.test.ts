@@ -34,7 +34,32 @@ describe('npm run redrive', () => {
     // Dead-lettered by hand: what five failed receives would have done.
     const queue = stack().queues.SEND_QUEUE_URL ?? '';
     const dlq = `${queue}-dlq`;
-    expect(await deadLetterAll(queue)).toBeGreaterThan(0);
+    const stranded = await deadLetterAll(queue);
+    expect(stranded).toBeGreaterThan(0);
+    const disputed = await stack().api('/outcomes/REDRIVE-1/disputes', {
+      method: 'POST',
+      body: { reason: 'synthetic: the date is wrong' },
+    });
+    expect(disputed.status).toBe(201);
+
+    // npm run status (contract §6) says what is stuck and what to do, before anything moves.
+    const status = await runCli('status.ts', [], stack().dataDir);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      `! ${stranded} message${stranded === 1 ? '' : 's'} dead-lettered on send: look at its function's logs, then npm run redrive -- --queue send`,
+    );
+    expect(status.stdout).toMatch(
+      new RegExp(`^  ${WEEK}  r1  published \\S+  emailed  http://\\S+/reports/${WEEK}/$`, 'm'),
+    );
+    expect(status.stdout).toMatch(
+      new RegExp(`^  ${WEEK} r1  sending: 0 sent, 0 skipped, 3 waiting, of 3$`, 'm'),
+    );
+    expect(status.stdout).toMatch(/^disputes: 1 open, the oldest 0 days \(\S+\)$/m);
+    expect(status.stdout).toMatch(new RegExp(`^  send +0 / 0 / ${stranded}$`, 'm'));
+    const json = await runCli('status.ts', ['--json'], stack().dataDir);
+    const parsed = JSON.parse(json.stdout) as { queues: { name: string; deadLettered: number }[] };
+    expect(parsed.queues.find((q) => q.name === 'send')?.deadLettered).toBe(stranded);
+
     await stack().enableEventSource('ddor-send');
 
     const run = await runCli('redrive.ts', ['--queue', 'send'], stack().dataDir);
@@ -56,6 +81,7 @@ describe('npm run redrive', () => {
     const again = await runCli('redrive.ts', [], stack().dataDir);
     expect(again.stdout).toContain('send: moved 0');
     expect(again.stdout).toContain('publish: moved 0');
+    expect(again.stdout).toContain('confirmations: moved 0');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const reader of READERS) expect(await editionsTo(reader)).toHaveLength(1);
   });
@@ -63,6 +89,6 @@ describe('npm run redrive', () => {
   it('answers a queue it does not know with a usage error, moving nothing', async () => {
     const run = await runCli('redrive.ts', ['--queue', 'mail'], stack().dataDir);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--queue must be publish or send');
+    expect(run.stderr).toContain('--queue must be one of publish, confirmations, send, not "mail"');
   });
 });

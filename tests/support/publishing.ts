@@ -88,6 +88,7 @@ export function runCli(
   args: readonly string[],
   dataDir: string,
   timeoutMs = 45_000,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join('scripts', script), ...args], {
@@ -97,6 +98,7 @@ export function runCli(
         HOME: process.env.HOME ?? '',
         DATA_DIR: dataDir,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

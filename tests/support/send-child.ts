@@ -16,7 +16,7 @@ import { connect } from '../../scripts/stack-connection';
 
 async function main(): Promise<void> {
   const [jobJson = '', owner = '', offset = '0', subject = '', sesEndpoint] = process.argv.slice(2);
-  const connection = await connect(false);
+  const connection = await connect({ deployed: false });
   // It stands in for the sender function: the sender role's credentials, as the gates know them.
   Object.assign(process.env, credentialEnvironment(rolePrincipal('send', [])));
   if (sesEndpoint !== undefined) process.env.AWS_ENDPOINT_URL_SESV2 = sesEndpoint;

@@ -1,0 +1,152 @@
+import * as z from 'zod';
+import { CLIENT_ROLES, jurisdictionRefSchema, outcomeRecordSchema, policySchema } from './schemas';
+
+/**
+ * The answers of the intake API as zod schemas: the OpenAPI document's typed responses are
+ * generated from them (lambdas/http/openapi.ts), and the integration tests parse real answers
+ * with them (strict: a field the document does not name fails), so the two cannot drift.
+ *
+ * They live in a registry of their own: the stored record is the request's `OutcomeRecord`
+ * read as output, and a response never carries the `null`s a request may use for "absent".
+ */
+export const responseRegistry = z.registry<{ id: string; description?: string }>();
+
+const id = (name: string, description?: string) => ({
+  id: name,
+  ...(description === undefined ? {} : { description }),
+});
+
+const actorSchema = z.strictObject({ id: z.string(), name: z.string() });
+
+export const storedRecordSchema = outcomeRecordSchema.register(
+  responseRegistry,
+  id('StoredRecord', 'The record as stored: defaults applied (kind, learnedOn), no null.'),
+);
+responseRegistry.add(jurisdictionRefSchema, id('Jurisdiction'));
+responseRegistry.add(policySchema, id('PolicyVersion'));
+
+const writeResult = z.enum(['created', 'updated', 'unchanged']);
+
+export const writeAnswerSchema = z
+  .strictObject({ result: writeResult, revision: z.int().min(1), record: storedRecordSchema })
+  .register(responseRegistry, id('WriteAnswer'));
+
+export const voidAnswerSchema = z
+  .strictObject({
+    result: writeResult,
+    revision: z.int().min(1),
+    record: storedRecordSchema,
+    voided: z.literal(true),
+  })
+  .register(responseRegistry, id('VoidAnswer'));
+
+const issueSchema = z.strictObject({ path: z.string(), message: z.string() });
+
+export const batchAnswerSchema = z
+  .strictObject({
+    results: z.array(
+      z.union([
+        z.strictObject({ detainerId: z.string(), result: writeResult, revision: z.int().min(1) }),
+        z.strictObject({
+          detainerId: z.string(),
+          result: z.enum(['invalid', 'conflict']),
+          issues: z.array(issueSchema),
+        }),
+      ]),
+    ),
+  })
+  .register(responseRegistry, id('BatchAnswer', 'One result per item, in the order sent.'));
+
+const historyEntrySchema = z.strictObject({
+  revision: z.int().min(1).nullable().meta({ description: 'null for a dispute step' }),
+  at: z.iso.datetime(),
+  client: actorSchema,
+  reason: z.string().nullable(),
+  changes: z.array(z.strictObject({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+  dispute: z.strictObject({ id: z.string(), step: z.enum(['opened', 'corrected', 'rejected']) }).optional(),
+});
+
+export const outcomeAnswerSchema = z
+  .strictObject({
+    detainerId: z.string(),
+    ref: z.string(),
+    revision: z.int().min(1),
+    voided: z.boolean(),
+    record: storedRecordSchema,
+    history: z.array(historyEntrySchema),
+  })
+  .register(responseRegistry, id('Outcome', 'The current record and every change to it, oldest first.'));
+
+export const disputeAnswerSchema = z
+  .strictObject({
+    id: z.string(),
+    status: z.enum(['open', 'corrected', 'rejected']),
+    ref: z.string(),
+    detainerId: z.string().optional().meta({ description: 'absent for a jurisdiction token' }),
+    reason: z.string(),
+    openedAt: z.iso.datetime(),
+    openedBy: actorSchema,
+    resolution: z
+      .strictObject({
+        outcome: z.enum(['corrected', 'rejected']),
+        reason: z.string(),
+        at: z.iso.datetime(),
+        by: actorSchema,
+      })
+      .optional(),
+  })
+  .register(responseRegistry, id('DisputeAnswer'));
+
+export const disputePageSchema = z
+  .strictObject({
+    disputes: z.array(disputeAnswerSchema.extend({ ageSeconds: z.int().min(0) })),
+    next: z.string().nullable().meta({ description: 'pass as cursor for the next page; null on the last' }),
+  })
+  .register(responseRegistry, id('DisputePage'));
+
+const jurisdictionViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  aor: z.string().optional(),
+  policy: policySchema.nullable().meta({ description: 'the version in force today; null when none' }),
+  policies: z.array(policySchema),
+  revision: z.int().min(0),
+});
+
+export const jurisdictionAnswerSchema = z
+  .strictObject({ result: writeResult, jurisdiction: jurisdictionViewSchema })
+  .register(responseRegistry, id('JurisdictionAnswer'));
+
+const clientFields = {
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(CLIENT_ROLES),
+  jurisdictionId: z.string().optional(),
+};
+
+export const createdClientSchema = z
+  .strictObject({
+    ...clientFields,
+    createdAt: z.iso.datetime(),
+    token: z.string().meta({ description: 'shown in this answer only' }),
+  })
+  .register(responseRegistry, id('CreatedClient'));
+
+const publicClientSchema = z.strictObject({
+  ...clientFields,
+  createdAt: z.iso.datetime(),
+  revokedAt: z.iso.datetime().optional(),
+});
+
+export const clientListSchema = z
+  .strictObject({ clients: z.array(publicClientSchema) })
+  .register(responseRegistry, id('ClientList'));
+
+export const revokedClientSchema = publicClientSchema
+  .extend({ revoked: z.literal(true) })
+  .register(responseRegistry, id('RevokedClient'));
+
+export const errorAnswerSchema = z
+  .strictObject({ error: z.string(), issues: z.array(issueSchema) })
+  .register(responseRegistry, id('Error'));
