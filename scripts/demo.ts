@@ -50,7 +50,6 @@ Uses the local stack of DATA_DIR (default .local/), started with npm start.`;
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-
 function positiveInt(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
