@@ -1,4 +1,5 @@
 import { Aspects, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
@@ -6,6 +7,7 @@ import type { Construct } from 'constructs';
 import { QUEUES } from '#config/runtime';
 import type { AppConfig } from './config';
 import { AlarmNotifications } from './constructs/alarm-notifications';
+import { WeeklyCycleDashboard } from './constructs/dashboard';
 import { AppFunction } from './constructs/function';
 import { IntakeApi } from './constructs/intake-api';
 import { Mailer } from './constructs/mailer';
@@ -54,6 +56,7 @@ export class StatelessStack extends Stack {
   readonly weeklyReport: WeeklyReport;
   readonly operator: Operator;
   readonly alarms: AlarmNotifications;
+  readonly dashboard: WeeklyCycleDashboard;
   readonly monitor: Monitor;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -116,6 +119,21 @@ export class StatelessStack extends Stack {
     for (const fn of this.node.findAll().filter((node): node is AppFunction => node instanceof AppFunction)) {
       functionThrottlesAlarm(fn, 'Throttles', fn);
     }
+    // One page of the weekly cycle, with every alarm of the stack at its top.
+    this.dashboard = new WeeklyCycleDashboard(this, 'Dashboard', {
+      dashboardName: `ddor-${config.stage}-weekly-cycle`,
+      report: this.weeklyReport.function,
+      publisher: this.publisher.function,
+      sender: this.mailer.sendFunction,
+      intake: this.intake,
+      subscriptions: this.subscriptions,
+      queues: {
+        publish: this.publisher.queue,
+        send: this.mailer.sendQueue,
+        confirmations: this.subscriptions.confirmationQueue,
+      },
+      alarms: this.node.findAll().filter((node): node is Alarm => node instanceof Alarm),
+    });
     // Last: every alarm of the stack, whichever construct made it, reaches a person.
     this.alarms = new AlarmNotifications(this, 'Alarms', {
       ...(config.alarmEmail === undefined ? {} : { email: config.alarmEmail }),

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE } from '#adapters/observability';
 import { disputesTable, editionsTable } from '#adapters/table-definitions';
 import { FUNCTIONS } from '#config/runtime';
-import { PUBLISH_GRACE_HOURS, REVIEW_WINDOW_HOURS } from '#core/operations/health';
+import { HEALTH_METRICS, PUBLISH_GRACE_HOURS, REVIEW_WINDOW_HOURS } from '#core/operations/health';
 import type { DataTables } from '#lib/stateful-stack';
 import { schedulerRoleFor } from './acknowledgements';
 import { AppFunction } from './function';
@@ -74,13 +74,13 @@ export class Monitor extends Construct {
       alarmAtLeast(
         this,
         'EditionMissing',
-        productMetric('EditionMissing', 'Maximum', hour),
+        productMetric(HEALTH_METRICS.editionMissing, 'Maximum', hour),
         `No edition of the week due was published by the weekly run's time plus the ${REVIEW_WINDOW_HOURS}-hour review window plus ${PUBLISH_GRACE_HOURS} hours: look at the publish queue, its dead letters and the publisher's logs.`,
       ),
       alarmAtLeast(
         this,
         'DisputeWaiting',
-        productMetric('OldestOpenDisputeDays', 'Maximum', hour),
+        productMetric(HEALTH_METRICS.oldestOpenDisputeDays, 'Maximum', hour),
         `A dispute has been open for ${DISPUTE_ALARM_DAYS} days: the jurisdiction is waiting for an answer (GET /disputes?status=open).`,
         DISPUTE_ALARM_DAYS,
       ),

@@ -9,6 +9,12 @@ import { latestCompleteWeek } from '#core/reporting-week';
  * oldest open dispute has waited. Each becomes a metric an alarm watches.
  */
 
+/** The metrics the monitor publishes and its alarms and the dashboard watch (lib/constructs/monitor.ts). */
+export const HEALTH_METRICS = {
+  editionMissing: 'EditionMissing',
+  oldestOpenDisputeDays: 'OldestOpenDisputeDays',
+} as const;
+
 /** Contract §1's default review window (`REVIEW_WINDOW_HOURS`): an edition may wait that long for an editor. */
 export const REVIEW_WINDOW_HOURS = 3;
 /** Then two hours more before its absence is an alarm. */

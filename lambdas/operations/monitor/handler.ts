@@ -6,17 +6,11 @@ import { logger, metrics, observed } from '#adapters/observability';
 import { readEnvironment } from '#config/env';
 import { intakeEnvironment } from '#config/functions';
 import { scheduleFor } from '#config/schedule';
-import { checkHealth } from '#core/operations/health';
+import { checkHealth, HEALTH_METRICS } from '#core/operations/health';
 
 const env = readEnvironment(intakeEnvironment);
 const editions = new DynamoEditionStore();
 const disputes = new DynamoDisputeStore();
-
-/** The metrics the monitor's alarms watch (lib/constructs/monitor.ts). */
-export const HEALTH_METRICS = {
-  editionMissing: 'EditionMissing',
-  oldestOpenDisputeDays: 'OldestOpenDisputeDays',
-};
 
 /**
  * The hourly monitor (EventBridge Scheduler): publishes whether the edition the last weekly run
