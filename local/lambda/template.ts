@@ -371,6 +371,11 @@ export async function readAssembly(
         environment[name] = value;
       }
     }
+    // What Lambda sets from the function's logging config: Powertools takes its level from it.
+    const logging = properties.LoggingConfig as { LogFormat?: Json; ApplicationLogLevel?: Json } | undefined;
+    if (typeof logging?.LogFormat === 'string') environment.AWS_LAMBDA_LOG_FORMAT = logging.LogFormat;
+    if (logging?.LogFormat === 'JSON' && typeof logging.ApplicationLogLevel === 'string')
+      environment.AWS_LAMBDA_LOG_LEVEL = logging.ApplicationLogLevel;
     const role = properties.Role;
     const roleTarget = resolver.target(stack, role ?? null);
     if (roleTarget === undefined) throw new Error(`${logicalId} has no role of the stack`);

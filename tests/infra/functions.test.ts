@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppFunction } from '#lib/constructs/function';
 import { actionsOf, environmentOf, Grants, resourcesOfStatement, statementSchema } from './grants';
-import { resourcesOf, type Synthesized, synthesize } from './synthesize';
+import { logicalId, resourceOf, resourcesOf, type Synthesized, synthesize } from './synthesize';
 
 describe('every function', () => {
   let synthesized: Synthesized;
@@ -20,7 +20,8 @@ describe('every function', () => {
     grants = new Grants(synthesized, template)
       .name('report function versions', `${synthesized.stateless.weeklyReport.function.functionArn}:*`)
       .name('sweep function versions', `${synthesized.stateless.subscriptions.sweepFunction.functionArn}:*`)
-      .name('monitor function versions', `${synthesized.stateless.monitor.function.functionArn}:*`);
+      .name('monitor function versions', `${synthesized.stateless.monitor.function.functionArn}:*`)
+      .name('the stateless stack (its id)', synthesized.stateless.operator.stackArn);
   });
   afterAll(() => synthesized.cleanUp());
 
@@ -48,6 +49,21 @@ describe('every function', () => {
     expect(lambdas).toHaveLength(functions().length);
     for (const fn of lambdas) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it("log JSON lines at INFO, Lambda's own lines too, into a group of their own with a retention", () => {
+    for (const fn of functions()) {
+      const properties = resourceOf(template, 'AWS::Lambda::Function', logicalId(fn)).Properties;
+      expect(properties.LoggingConfig, fn.node.path).toEqual({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'INFO',
+        LogGroup: { Ref: logicalId(fn.logGroup) },
+      });
+      expect(
+        resourceOf(template, 'AWS::Logs::LogGroup', logicalId(fn.logGroup)).Properties.RetentionInDays,
+      ).toBe(90);
     }
   });
 
@@ -102,6 +118,8 @@ describe('every function', () => {
       'report function versions',
       'sweep function versions',
       'monitor function versions',
+      // The operator describes its own stack for the commands' outputs; the ARN ends in its id.
+      'the stateless stack (its id)',
     ]);
     const policyDocument = z
       .object({ PolicyDocument: z.object({ Statement: z.array(statementSchema) }) })

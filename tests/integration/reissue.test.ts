@@ -105,7 +105,7 @@ describe('re-issued editions', () => {
     // The archive and the feed show the re-issue.
     const feed = await (await fetch(new URL('/feed.xml', stack().urls.gateway))).text();
     expect(feed).toContain('/reports/2017-03-04/r2/');
-  });
+  }, 60_000);
 
   it('refuses a run time later than now or not a time, with exit code 2 and nothing queued', async () => {
     const future = new Date(Date.now() + 86_400_000).toISOString();
