@@ -17,7 +17,8 @@ import {
 } from './support/lambda-bundle';
 import { formatValue } from './support/report';
 
-const BASELINE_ENTRY = 'bench/fixtures/sdk-clients-handler.ts';
+/** The entry the baseline plugin answers with a subject's own SDK clients (`sdkBaseline`). */
+const BASELINE_ENTRY = 'ddor-sdk-baseline';
 const ZOD_FLOOR_CLASSIC = 'bench/fixtures/zod-classic-schema.ts';
 const ZOD_FLOOR_MINI = 'bench/fixtures/zod-mini-schema.ts';
 const TOP = 5;
@@ -55,6 +56,84 @@ function zodNamespaceImport(rewritten: Set<string>): Plugin {
         if (contents !== source) rewritten.add(path.slice(PROJECT_ROOT.length));
         return { contents, loader: 'ts' };
       });
+    },
+  };
+}
+
+/** The SDK client packages (`@aws-sdk/client-*`) and observability modules a bundle holds. */
+function sdkPackagesOf(bundle: LambdaBundle): {
+  clients: string[];
+  documentClient: boolean;
+  powertools: string[];
+} {
+  const packages = new Set(contributors(bundle.metafile, packageOf).map(({ group }) => group));
+  return {
+    clients: [...packages].filter((name) => /^@aws-sdk\/client-/.test(name)).sort(),
+    documentClient: packages.has('@aws-sdk/lib-dynamodb'),
+    powertools: [...packages]
+      .filter((name) => /^@aws-lambda-powertools\/(logger|metrics)$/.test(name))
+      .sort(),
+  };
+}
+
+/**
+ * The baseline of one function (issue 14): a handler that only creates the SDK clients that
+ * function's bundle holds (and the DocumentClient, and the Powertools logger and metrics when it
+ * has them), with the same options, so the ratio is the product's own code and its other libraries.
+ * The class of each client is read from its package, so a new client needs no change here.
+ */
+async function sdkBaseline(bundle: LambdaBundle): Promise<{ source: string; label: string }> {
+  const { clients, documentClient, powertools } = sdkPackagesOf(bundle);
+  const lines: string[] = [];
+  const made: string[] = [];
+  for (const [index, name] of clients.entries()) {
+    const types = await readFile(
+      join(PROJECT_ROOT, 'node_modules', name, 'dist-types', 'index.d.ts'),
+      'utf8',
+    );
+    const className = /export \* from "\.\/(\w+Client)"/.exec(types)?.[1];
+    if (className === undefined) throw new Error(`no client class in ${name}`);
+    lines.push(`import { ${className} as C${index} } from '${name}';`);
+    made.push(`new C${index}({})`);
+  }
+  if (documentClient) {
+    lines.push("import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';");
+    const dynamo = clients.indexOf('@aws-sdk/client-dynamodb');
+    made.push(`DynamoDBDocumentClient.from(${dynamo >= 0 ? `clients[${dynamo}]` : 'undefined as never'})`);
+  }
+  if (powertools.includes('@aws-lambda-powertools/logger')) {
+    lines.push("import { Logger } from '@aws-lambda-powertools/logger';");
+    made.push("new Logger({ serviceName: 'ddor' })");
+  }
+  if (powertools.includes('@aws-lambda-powertools/metrics')) {
+    lines.push("import { Metrics } from '@aws-lambda-powertools/metrics';");
+    made.push("new Metrics({ namespace: 'ddor', serviceName: 'ddor' })");
+  }
+  const clientsMade = made.slice(0, clients.length);
+  const source = [
+    ...lines,
+    `const clients: unknown[] = [${clientsMade.join(', ')}];`,
+    `const others: unknown[] = [${made.slice(clients.length).join(', ')}];`,
+    'export const handler = async () => ({ statusCode: 200, body: String(clients.length + others.length) });',
+  ].join('\n');
+  const short = clients.map((name) => name.replace('@aws-sdk/client-', '')).join(', ');
+  return { source, label: `${short}${powertools.length > 0 ? ' + Powertools' : ''}` };
+}
+
+/** An esbuild plugin that makes `BASELINE_ENTRY` the given source, resolved from the project. */
+function baselineEntry(source: string): Plugin {
+  return {
+    name: 'sdk-baseline',
+    setup(build) {
+      build.onResolve({ filter: /^ddor-sdk-baseline$/ }, () => ({
+        path: BASELINE_ENTRY,
+        namespace: 'sdk-baseline',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'sdk-baseline' }, () => ({
+        contents: source,
+        loader: 'ts',
+        resolveDir: PROJECT_ROOT,
+      }));
     },
   };
 }
@@ -100,22 +179,32 @@ export const bundles: Benchmark = {
     '(lib/constructs/function.ts: ESM, node22, minified, source map without sources, AWS SDK ' +
     'bundled, the `createRequire` banner): its size, gzip size (level 9) and source map size, and ' +
     'its cold import time (`await import(bundle)` timed with `performance.now()` in a fresh `node`, ' +
-    'plain and with `--enable-source-maps` as the functions run), against a baseline bundle with ' +
-    'the same options that only creates the SDK clients (`new DynamoDBClient({})` and the ' +
-    'DocumentClient). Then what the bundle is made of (esbuild metafile), and zod what-ifs.',
+    'plain and with `--enable-source-maps` as the functions run), against a baseline of its own: ' +
+    'a bundle with the same options that only creates the SDK clients the function bundles (each ' +
+    '`@aws-sdk/client-*` package its metafile holds, the DocumentClient when it has it) and the ' +
+    'Powertools logger and metrics, so the ratio is what the product adds beyond the SDK and ' +
+    'observability. Then what the bundle is made of (esbuild metafile), and zod what-ifs.',
   async run({ quick, log }) {
     const plan = quick ? QUICK : FULL;
     const workdir = await mkdtemp(join(tmpdir(), 'ddor-bench-bundles-'));
     try {
       const entries = await lambdaEntries();
       if (entries.length === 0) throw new Error('no function entries in lambdas/config/runtime.ts');
-      log(`  bundling ${entries.join(', ')} and the SDK-only baseline`);
-      const baseline = await bundleLambda(BASELINE_ENTRY, join(workdir, 'sdk-only'));
+      log(`  bundling ${entries.join(', ')} and an SDK-only baseline of each`);
       const subjects: Variant[] = [];
+      const baselines = new Map<string, Variant>();
       const whatIfs = new Map<string, { variant: Variant; rewritten: readonly string[] }>();
       for (const entry of entries) {
         const name = functionName(entry);
-        subjects.push({ label: name, bundle: await bundleLambda(entry, join(workdir, name)) });
+        const subject = { label: name, bundle: await bundleLambda(entry, join(workdir, name)) };
+        subjects.push(subject);
+        const { source, label } = await sdkBaseline(subject.bundle);
+        baselines.set(name, {
+          label: `${name} SDK only (${label})`,
+          bundle: await bundleLambda(BASELINE_ENTRY, join(workdir, `${name}-sdk-only`), [
+            baselineEntry(source),
+          ]),
+        });
         const rewritten = new Set<string>();
         const bundle = await bundleLambda(entry, join(workdir, `${name}-zod-namespace`), [
           zodNamespaceImport(rewritten),
@@ -155,8 +244,16 @@ export const bundles: Benchmark = {
       const floorClassic = await bundleLambda(ZOD_FLOOR_CLASSIC, join(workdir, 'zod-classic'));
       const floorMini = await bundleLambda(ZOD_FLOOR_MINI, join(workdir, 'zod-mini'));
 
-      const sdkOnly: Variant = { label: 'SDK clients only', bundle: baseline };
-      const variants = [sdkOnly, ...subjects, ...[...whatIfs.values()].map((whatIf) => whatIf.variant)];
+      const variants = [
+        ...baselines.values(),
+        ...subjects,
+        ...[...whatIfs.values()].map((whatIf) => whatIf.variant),
+      ];
+      const baselineOf = (subject: Variant): Variant => {
+        const found = baselines.get(subject.label);
+        if (found === undefined) throw new Error(`no baseline for ${subject.label}`);
+        return found;
+      };
       const timings = await importTimings(variants, plan.repetitions, log);
       const importSamples = (variant: Variant, mode: (typeof MODES)[number]) =>
         (timings.get(`${variant.label}|${mode.label}`) ?? []).map((timing) => timing.importMs);
@@ -190,7 +287,7 @@ export const bundles: Benchmark = {
           }),
         ),
       ];
-      for (const subject of subjects) measurements.push(...sizes(subject, sdkOnly));
+      for (const subject of subjects) measurements.push(...sizes(subject, baselineOf(subject)));
 
       const notes: string[] = [
         `Same options as AppFunction: each entry was also bundled through the construct itself ` +
@@ -236,9 +333,9 @@ export const bundles: Benchmark = {
             'a namespace, only the members used stay, and only the English messages zod configures by default.',
         );
       }
-      const boot = (timings.get(`${sdkOnly.label}|node`) ?? []).map(
-        (timing) => timing.sinceStartMs - timing.importMs,
-      );
+      const boot = [...baselines.values()]
+        .flatMap((baseline) => timings.get(`${baseline.label}|node`) ?? [])
+        .map((timing) => timing.sinceStartMs - timing.importMs);
       notes.push(
         `Node's own start-up before the import (not in the figures): median ${formatValue(median(boot), 'ms')}. ` +
           'Lambda adds its runtime and the download of the code (the deployment zip holds the source map ' +

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Handlebars from 'handlebars';
+import juice from 'juice';
 import { HELPER_NAMES } from '#core/render/helper-names';
 
 const root = fileURLToPath(new URL('../templates/', import.meta.url));
@@ -15,6 +16,39 @@ const out = join(root, 'generated', 'templates.ts');
 
 /** Templates whose name ends so are plain text (an email's text part): nothing to HTML-escape. */
 const PLAIN_TEXT_SUFFIX = '-text';
+
+/**
+ * HTML email templates: their CSS is inlined here, once, so no HTML parser runs in a Lambda (juice
+ * and cheerio were most of the publisher's bundle). Their partials are expanded into them first,
+ * so the partials' markup is inlined too; juice leaves `{{…}}` alone (its HBS code blocks).
+ */
+const INLINED_CSS_TEMPLATES = new Set(['email']);
+
+/** The juice options the email always had: dark-mode rules stay in a <style> (they cannot be inlined). */
+const JUICE_OPTIONS = { preserveMediaQueries: true, removeStyleTags: true, applyWidthAttributes: true };
+
+/** `{{> name}}` replaced by the partial's source, recursively; a partial with arguments is refused. */
+async function expandPartials(source: string, file: string, depth = 0): Promise<string> {
+  if (depth > 5) throw new Error(`${file}: partials nested too deep`);
+  const pattern = /\{\{>\s*([A-Za-z0-9_-]+)\s*([^}]*)\}\}/g;
+  let expanded = '';
+  let last = 0;
+  for (const match of source.matchAll(pattern)) {
+    const [whole, name = '', rest = ''] = match;
+    if (rest.trim() !== '')
+      throw new Error(`${file}: {{> ${name} ${rest.trim()}}} takes arguments: inline it by hand`);
+    // A standalone partial's last newline is dropped by Handlebars too.
+    const partial = (await readFile(join(root, 'partials', `${name}.hbs`), 'utf8')).replace(/\n$/, '');
+    expanded += source.slice(last, match.index) + (await expandPartials(partial, file, depth + 1));
+    last = (match.index ?? 0) + whole.length;
+  }
+  return expanded + source.slice(last);
+}
+
+async function prepared(name: string, source: string, file: string): Promise<string> {
+  if (!INLINED_CSS_TEMPLATES.has(name)) return source;
+  return juice(await expandPartials(source, file), JUICE_OPTIONS);
+}
 
 async function filesEndingWith(dir: string, suffix: string): Promise<string[]> {
   try {
@@ -53,7 +87,7 @@ async function specs(dir: string, label: string): Promise<{ names: string[]; ent
   for (const file of await filesEndingWith(dir, '.hbs')) {
     const name = basename(file, '.hbs');
     const spec = compile(
-      await readFile(join(dir, file), 'utf8'),
+      await prepared(name, await readFile(join(dir, file), 'utf8'), `${label}${file}`),
       `${label}${file}`,
       name.endsWith(PLAIN_TEXT_SUFFIX),
     );

@@ -27,7 +27,6 @@ export const LAMBDA_BUILD_OPTIONS = {
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },
-  alias: { cheerio: 'cheerio/slim' },
 } as const satisfies BuildOptions;
 
 export interface LambdaBundle {

@@ -142,9 +142,6 @@ export class AppFunction extends NodejsFunction {
         // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // juice needs only cheerio's parser: the slim build leaves out undici and iconv-lite
-        // (1.7 MB → 0.6 MB for the publisher, byte-identical email HTML).
-        esbuildArgs: { '--alias:cheerio': 'cheerio/slim' },
       },
     });
     logGroup.grantWrite(role);

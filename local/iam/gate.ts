@@ -468,6 +468,13 @@ export async function startGate(options: GateOptions): Promise<Gate> {
           options.service === 'dynamodb' && typeof input.TableName === 'string' ? ` ${input.TableName}` : '';
         count(outcome.principal.name, `${operation || request.method}${table}`);
       }
+      // A send admitted under the quota holds its place at once: two sends in flight at the last
+      // place must not both pass (the count would otherwise rise only when each is answered).
+      let quotaHeld: { sent: number } | undefined;
+      const releaseQuota = () => {
+        if (quotaHeld !== undefined) quotaHeld.sent -= 1;
+        quotaHeld = undefined;
+      };
       if (
         options.service === 'sesv2' &&
         request.method === 'POST' &&
@@ -491,6 +498,10 @@ export async function startGate(options: GateOptions): Promise<Gate> {
         if (refusal !== undefined) {
           sendError('sesv2', response, refusal.status, refusal.type, refusal.message);
           return;
+        }
+        if (quota !== undefined) {
+          quota.sent += 1;
+          quotaHeld = quota;
         }
       }
       if (options.service === 'sesv2' && request.method === 'GET' && url.pathname === '/v2/email/account') {
@@ -553,9 +564,13 @@ export async function startGate(options: GateOptions): Promise<Gate> {
               const messageId = (jsonBody(bytes) as { MessageId?: unknown }).MessageId;
               if (typeof messageId === 'string') {
                 accepted.push(Date.now());
-                if (faults.sesQuota !== undefined) faults.sesQuota.sent += 1;
+                // Counted when admitted; a quota set while it was in flight counts it now.
+                if (quotaHeld === undefined && faults.sesQuota !== undefined) faults.sesQuota.sent += 1;
+                quotaHeld = undefined;
                 sentTags.set(messageId, sendTags);
                 if (sentTags.size > 100_000) sentTags.delete(sentTags.keys().next().value ?? '');
+              } else {
+                releaseQuota();
               }
               response.writeHead(200, answer.headers);
               response.end(bytes);
@@ -577,11 +592,14 @@ export async function startGate(options: GateOptions): Promise<Gate> {
             });
             return;
           }
+          // Not accepted (SES's own refusal): its place under the quota is given back.
+          if (sendTags !== undefined) releaseQuota();
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);
         },
       );
       forwarded.on('error', (error) => {
+        releaseQuota();
         if (!response.headersSent)
           sendError(options.service, response, 503, 'ServiceUnavailable', error.message);
         else response.destroy();

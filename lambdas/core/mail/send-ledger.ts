@@ -228,8 +228,10 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
       }
       if (!deps.isUnknownOutcome(error)) throw error;
       // SES may have accepted it: never sent again at once; its send event settles it.
-      const after = new Date(deps.now().getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
-      await deps.ledger.markUnknown(edition, address, deps.owner, deps.now(), after);
+      // One clock read: the wait is exactly the configured one, not a millisecond less.
+      const at = deps.now();
+      const after = new Date(at.getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
+      await deps.ledger.markUnknown(edition, address, deps.owner, at, after);
       outcome.unknown++;
       outcome.pending.push(address);
       continue;

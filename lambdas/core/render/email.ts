@@ -1,4 +1,3 @@
-import juice from 'juice';
 import type { Edition } from '#core/edition/model';
 import { correctionsNotice, type EditionView, editionView, REPORT_NAME, releaseView } from './edition-view';
 import { plural } from './format';
@@ -68,16 +67,15 @@ function emailModel(edition: Edition, view: EmailView): EmailModel {
 }
 
 /**
- * The edition email: subject, HTML (table layout, CSS inlined with juice for mail clients that drop
- * `<style>`) and the plain-text part saying the same. No images, so it reads the same with images off.
+ * The edition email: subject, HTML (table layout, its CSS inlined when the template was compiled,
+ * scripts/compile-templates.ts, for mail clients that drop `<style>`) and the plain-text part
+ * saying the same. No images, so it reads the same with images off.
  */
 export function renderEmail(edition: Edition, view: EmailView): RenderedEmail {
   const model = emailModel(edition, view);
-  const html = juice(renderTemplate('email', model), {
-    // Dark-mode rules cannot be inlined; they stay in a <style> for the clients that honour it.
-    preserveMediaQueries: true,
-    removeStyleTags: true,
-    applyWidthAttributes: true,
-  });
-  return { subject: model.subject, html, text: renderTemplate('email-text', model) };
+  return {
+    subject: model.subject,
+    html: renderTemplate('email', model),
+    text: renderTemplate('email-text', model),
+  };
 }
