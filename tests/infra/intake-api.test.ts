@@ -137,7 +137,10 @@ describe('intake API', () => {
     it('logs to its own log group, kept for the configured retention', () => {
       const logGroupId = logicalId(intakeFunction().logGroup);
 
-      expect(functionProperties().LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: logGroupId } });
+      expect(functionProperties().LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        LogGroup: { Ref: logGroupId },
+      });
       expect(resourceOf(template, 'AWS::Logs::LogGroup', logGroupId).Properties.RetentionInDays).toBe(
         CONFIG_DEFAULTS.logRetentionDays,
       );
