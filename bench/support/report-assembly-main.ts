@@ -328,6 +328,8 @@ async function measure(
 
     const pageMs: number[] = [];
     const emailMs: number[] = [];
+    // To look at what a page is made of: DDOR_BENCH_DUMP_DIR=/tmp/pages npm run bench -- --only report-assembly
+    const dumpDir = process.env.DDOR_BENCH_DUMP_DIR;
     let page = '';
     let email = { subject: '', html: '', text: '' };
     for (let repetition = 0; repetition <= plan.renderRepetitions; repetition++) {
@@ -337,7 +339,12 @@ async function measure(
       const emailStart = performance.now();
       email = publisher.renderStoredEmail(edition, config);
       const emailTime = ms(emailStart);
-      // The first round warms the templates and juice up: not counted.
+      // The first round warms the templates up: not counted.
+      if (repetition === 0 && dumpDir !== undefined) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(`${dumpDir}/${target.week}.html`, page);
+        writeFileSync(`${dumpDir}/${target.week}-email.html`, email.html);
+      }
       if (repetition > 0) {
         pageMs.push(pageTime);
         emailMs.push(emailTime);
