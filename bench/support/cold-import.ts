@@ -27,6 +27,8 @@ const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   DATA_BUCKET: 'bench-data',
   PUBLISH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-publish',
   SEND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-send',
+  CONFIRMATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-confirmations',
+  ORIGIN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-origin',
   SITE_URL: 'https://bench.example.org/',
   MAIL_FROM: 'reports@example.org',
   SUBSCRIPTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
