@@ -133,6 +133,9 @@ async function measureWith(plan: ReportAssemblyPlan, endpoint: string): Promise<
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     SITE_URL: plan.siteUrl,
+    // Named only: the renderer writes nothing (the publisher's environment requires them).
+    SITE_BUCKET: 'bench-site',
+    DATA_BUCKET: 'bench-data',
     SYNTHETIC_DATA: 'true',
   });
   const raw = new DynamoDBClient({});
