@@ -84,8 +84,9 @@ function sdkPackagesOf(bundle: LambdaBundle): {
  */
 async function sdkBaseline(bundle: LambdaBundle): Promise<{ source: string; label: string }> {
   const { clients, documentClient, powertools } = sdkPackagesOf(bundle);
-  const lines: string[] = [];
-  const made: string[] = [];
+  const imports: string[] = [];
+  const clientsMade: string[] = [];
+  const othersMade: string[] = [];
   for (const [index, name] of clients.entries()) {
     const types = await readFile(
       join(PROJECT_ROOT, 'node_modules', name, 'dist-types', 'index.d.ts'),
@@ -93,27 +94,26 @@ async function sdkBaseline(bundle: LambdaBundle): Promise<{ source: string; labe
     );
     const className = /export \* from "\.\/(\w+Client)"/.exec(types)?.[1];
     if (className === undefined) throw new Error(`no client class in ${name}`);
-    lines.push(`import { ${className} as C${index} } from '${name}';`);
-    made.push(`new C${index}({})`);
+    imports.push(`import { ${className} as C${index} } from '${name}';`);
+    clientsMade.push(`new C${index}({})`);
   }
-  if (documentClient) {
-    lines.push("import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';");
-    const dynamo = clients.indexOf('@aws-sdk/client-dynamodb');
-    made.push(`DynamoDBDocumentClient.from(${dynamo >= 0 ? `clients[${dynamo}]` : 'undefined as never'})`);
+  const dynamo = clients.indexOf('@aws-sdk/client-dynamodb');
+  if (documentClient && dynamo >= 0) {
+    imports.push("import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';");
+    othersMade.push(`DynamoDBDocumentClient.from(clients[${dynamo}] as never)`);
   }
   if (powertools.includes('@aws-lambda-powertools/logger')) {
-    lines.push("import { Logger } from '@aws-lambda-powertools/logger';");
-    made.push("new Logger({ serviceName: 'ddor' })");
+    imports.push("import { Logger } from '@aws-lambda-powertools/logger';");
+    othersMade.push("new Logger({ serviceName: 'ddor' })");
   }
   if (powertools.includes('@aws-lambda-powertools/metrics')) {
-    lines.push("import { Metrics } from '@aws-lambda-powertools/metrics';");
-    made.push("new Metrics({ namespace: 'ddor', serviceName: 'ddor' })");
+    imports.push("import { Metrics } from '@aws-lambda-powertools/metrics';");
+    othersMade.push("new Metrics({ namespace: 'ddor', serviceName: 'ddor' })");
   }
-  const clientsMade = made.slice(0, clients.length);
   const source = [
-    ...lines,
+    ...imports,
     `const clients: unknown[] = [${clientsMade.join(', ')}];`,
-    `const others: unknown[] = [${made.slice(clients.length).join(', ')}];`,
+    `const others: unknown[] = [${othersMade.join(', ')}];`,
     'export const handler = async () => ({ statusCode: 200, body: String(clients.length + others.length) });',
   ].join('\n');
   const short = clients.map((name) => name.replace('@aws-sdk/client-', '')).join(', ');

@@ -109,12 +109,14 @@ export async function collectStatus(deps: StatusDeps): Promise<Status> {
   const newest = [...latest.values()].slice(0, LATEST_EDITIONS);
 
   // Every emailed edition among the newest: one still sending or paused is what matters most.
-  const sends: SendStatus[] = [];
-  for (const record of newest) {
-    if (record.email.decision !== 'send') continue;
-    const progress = await deps.sends.progress(editionKey(record.week, record.revision));
-    if (progress !== undefined) sends.push(sendStatus(record, progress));
-  }
+  const emailed = newest.filter((record) => record.email.decision === 'send');
+  const progresses = await Promise.all(
+    emailed.map((record) => deps.sends.progress(editionKey(record.week, record.revision))),
+  );
+  const sends = emailed.flatMap((record, index) => {
+    const progress = progresses[index];
+    return progress === undefined ? [] : [sendStatus(record, progress)];
+  });
 
   const due = dueEdition(deps.schedule, now);
   const oldest = [...open].sort((a, b) => a.openedAt.localeCompare(b.openedAt))[0];

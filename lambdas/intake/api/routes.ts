@@ -23,7 +23,6 @@ import {
 import { toIssues } from '#core/issues';
 import { forgetCachedTokens, requireRole } from '#http/auth';
 import { parseBody, requestHeader, validate } from '#http/json-body';
-import { openApiDocument } from '#http/openapi';
 import { json } from '#http/responses';
 import type { Route } from '#http/router';
 
@@ -103,7 +102,9 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
     {
       method: 'GET',
       path: '/openapi.json',
-      handle: async () => json(200, openApiDocument()),
+      // Loaded on first use: the document's response schemas are built only when it is asked
+      // for, not at every cold start of the intake function.
+      handle: async () => json(200, (await import('#http/openapi')).openApiDocument()),
     },
     {
       method: 'PUT',
