@@ -1,3 +1,5 @@
+import { editionRenderer } from '#lambdas/edition/publish/publisher';
+import { heavyEdition } from '../tests/fixtures/edition';
 import type { Benchmark, Measurement } from './support/benchmark';
 import { startChild } from './support/child-process';
 import { formatValue } from './support/report';
@@ -94,7 +96,24 @@ function weekMeasurements(week: WeekFigures): Measurement[] {
     },
     { name: `${label}: render page (renderPage)`, unit: 'ms', samples: week.render.pageMs },
     { name: `${label}: render email (renderEmail, juice)`, unit: 'ms', samples: week.render.emailMs },
-    { name: `${label}: page HTML`, unit: 'bytes', samples: [week.render.pageBytes] },
+    {
+      name: `${label}: edition page HTML`,
+      unit: 'bytes',
+      samples: [week.render.pageBytes],
+      ...(week.render.sectionIIParts === 0
+        ? { baseline: { name: 'contract: 100,000 for 200 declines', samples: [100_000] } }
+        : {}),
+    },
+    ...(week.render.sectionIIParts === 0
+      ? []
+      : [
+          {
+            name: `${label}: largest page (edition or one of ${week.render.sectionIIParts} Section II parts)`,
+            unit: 'bytes' as const,
+            samples: [week.render.largestPageBytes],
+            baseline: { name: 'contract: no page over 400,000', samples: [400_000] },
+          },
+        ]),
     {
       name: `${label}: email HTML, as sent`,
       unit: 'bytes',
@@ -102,6 +121,35 @@ function weekMeasurements(week: WeekFigures): Measurement[] {
       baseline: { name: 'Gmail clips above ≈102 KB', samples: [GMAIL_CLIP_BYTES] },
     },
   ];
+}
+
+const SHAPED_WEEKS = [
+  {
+    label: '2017-shaped week of 206 declines (52 jurisdictions, 16 states)',
+    declines: 206,
+    jurisdictions: 52,
+    states: 16,
+    policies: 118,
+  },
+  {
+    label: 'thinnest week of 200 declines (200 jurisdictions, 51 states)',
+    declines: 200,
+    jurisdictions: 200,
+    states: 51,
+    policies: 150,
+  },
+] as const;
+
+/** The edition page of hand-shaped weeks, as the publisher renders it. */
+function shapedWeekPages(): Measurement[] {
+  const config = { siteUrl: COMMON.siteUrl, contactLine: 'Synthetic publisher, PO Box 1', synthetic: true };
+  const render = editionRenderer(config, 'America/New_York');
+  return SHAPED_WEEKS.map(({ label, ...shape }) => ({
+    name: `${label}: edition page HTML`,
+    unit: 'bytes' as const,
+    samples: [Buffer.byteLength(render.page(heavyEdition(shape), { location: 'latest' }), 'utf8')],
+    baseline: { name: 'contract: 100,000 for 200 declines', samples: [100_000] },
+  }));
 }
 
 const rcu = (part: { capacityUnits: number }) => n(Math.round(part.capacityUnits));
@@ -157,8 +205,13 @@ export const reportAssembly: Benchmark = {
     );
     const result = await startChild<ReportAssemblyResult>(CHILD, { args: [JSON.stringify(plan)], log })
       .result;
-    const measurements = result.weeks.flatMap(weekMeasurements);
+    const measurements = [...result.weeks.flatMap(weekMeasurements), ...shapedWeekPages()];
     const notes = [
+      `Page weight of weeks shaped by hand (\`heavyEdition\` of tests/fixtures/edition.ts, rendered by the ` +
+        "publisher's renderer, no table): the first 2017 edition's shape (206 declines in 52 " +
+        'jurisdictions of 16 states, 118 policies) and the thinnest spread (200 declines, one per ' +
+        'jurisdiction, in every state, 150 policies). The week read from dynalite above is spread ' +
+        'almost as thin (its declines fall on random jurisdictions of 3,000).',
       `The table: ${n(result.outcomeItems)} outcome items (about ${formatValue(result.outcomeJsonBytes / 1024 ** 2, 'MiB')} ` +
         `as JSON; each index holds them again) and ${n(result.jurisdictionItems)} jurisdictions ` +
         `(${n(plan.jurisdictions / plan.policyEvery)} with a policy), written in ${result.writeSeconds.toFixed(0)} s ` +

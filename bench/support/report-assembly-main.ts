@@ -88,6 +88,9 @@ export interface WeekFigures {
     readonly pageMs: number[];
     readonly emailMs: number[];
     readonly pageBytes: number;
+    /** Section II's own pages (none for a usual week), and the largest page of the edition. */
+    readonly sectionIIParts: number;
+    readonly largestPageBytes: number;
     readonly emailHtmlBytes: number;
     /** The HTML as one reader receives it: the placeholder replaced by their unsubscribe link. */
     readonly sentHtmlBytes: number;
@@ -344,7 +347,8 @@ async function measure(
       const emailTime = ms(emailStart);
       // The first round warms the templates up: not counted.
       if (repetition === 0 && dumpDir !== undefined) {
-        const { writeFileSync } = await import('node:fs');
+        const { mkdirSync, writeFileSync } = await import('node:fs');
+        mkdirSync(dumpDir, { recursive: true });
         writeFileSync(`${dumpDir}/${target.week}.html`, page);
         writeFileSync(`${dumpDir}/${target.week}-email.html`, email.html);
       }
@@ -353,6 +357,7 @@ async function measure(
         emailMs.push(emailTime);
       }
     }
+    const parts = renderer.sectionIIPages(edition, { location: 'latest' });
     const link = links.unsubscribeUrl(plan.siteUrl, randomBytes(32), {
       mailbox: 'reader-000001@example.org',
       id: randomBytes(16).toString('base64url'),
@@ -378,6 +383,8 @@ async function measure(
         pageMs,
         emailMs,
         pageBytes: Buffer.byteLength(page, 'utf8'),
+        sectionIIParts: parts.length,
+        largestPageBytes: Math.max(...[page, ...parts].map((html) => Buffer.byteLength(html, 'utf8'))),
         emailHtmlBytes: Buffer.byteLength(email.html, 'utf8'),
         sentHtmlBytes: Buffer.byteLength(email.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link), 'utf8'),
         emailTextBytes: Buffer.byteLength(email.text, 'utf8'),

@@ -49,6 +49,8 @@ function fakeDeps() {
     },
     render: {
       page: (edition) => `<p>${edition.edition.week}</p>`,
+      sectionIIPages: () => [],
+      retiredPart: () => 'retired',
       csv: () => 'csv',
       json: (edition) => JSON.stringify(edition),
       index: () => 'index',
@@ -151,6 +153,60 @@ describe('publishWeek', () => {
     expect(first?.readAt).toBeDefined();
     expect((first?.readAt ?? '') < (first?.publishedAt ?? '')).toBe(true);
     expect(seen).toEqual([first?.readAt]);
+  });
+
+  it("writes Section II's own pages beside each page, and retires the latest parts a re-issue no longer has", async () => {
+    const { deps, files, invalidations } = fakeDeps();
+    const weeks = deps.weeks;
+    // Revision 1 has three parts; revision 2 one.
+    deps.render.sectionIIPages = (edition, options) =>
+      Array.from(
+        { length: edition.edition.revision === 1 ? 3 : 1 },
+        (_, i) =>
+          `part ${i + 1} of r${edition.edition.revision} (${options.location}${options.superseded ? ', superseded' : ''})`,
+      );
+    deps.render.retiredPart = (edition, part) => `part ${part} retired by r${edition.edition.revision}`;
+    await publishWeek(deps, { date: '2017-01-28', email: false });
+    expect(files.get('reports/2017-01-28/r1/_/section-ii/3/index.html')).toBe('part 3 of r1 (revision)');
+    expect(files.get('reports/2017-01-28/_/section-ii/3/index.html')).toBe('part 3 of r1 (latest)');
+    expect(invalidations[0]).toEqual(
+      expect.arrayContaining([
+        '/reports/2017-01-28/_/section-ii/3/',
+        '/reports/2017-01-28/_/section-ii/3/index.html',
+      ]),
+    );
+    // A re-issue: the content hash must differ, so give the second read a record.
+    const issued = {
+      detainerId: 'D1',
+      revision: 1,
+      voided: false,
+      ref: 'R1',
+      record: {
+        kind: 'detainer',
+        issuedOn: '2017-01-30',
+        jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
+        facility: 'Synthetic County Jail',
+        status: 'honored',
+      },
+      createdAt: '2017-02-06T14:00:00Z',
+      updatedAt: '2017-02-06T14:00:00Z',
+    } as unknown as WeekData['issued'][number];
+    deps.weeks = { readWeek: async (week) => ({ ...(await weeks.readWeek(week)), issued: [issued] }) };
+    const second = await publishWeek(deps, { date: '2017-01-28', email: false });
+    expect(second).toMatchObject({ result: 'published', revision: 2 });
+    expect(files.get('reports/2017-01-28/_/section-ii/1/index.html')).toBe('part 1 of r2 (latest)');
+    expect(files.get('reports/2017-01-28/_/section-ii/2/index.html')).toBe('part 2 retired by r2');
+    expect(files.get('reports/2017-01-28/_/section-ii/3/index.html')).toBe('part 3 retired by r2');
+    // Revision 1 keeps its parts, which gain the notice as its page does.
+    expect(files.get('reports/2017-01-28/r1/_/section-ii/3/index.html')).toBe(
+      'part 3 of r1 (revision, superseded)',
+    );
+    expect(invalidations[1]).toEqual(
+      expect.arrayContaining([
+        '/reports/2017-01-28/_/section-ii/3/',
+        '/reports/2017-01-28/r1/_/section-ii/3/',
+      ]),
+    );
   });
 
   it('refuses a week that has not ended in the report time zone', async () => {

@@ -50,7 +50,7 @@ describe('hostile text in an edition', () => {
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page).toMatch(/&quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert\(1\)&gt;/);
     // The policy source is not https: it is shown, not linked.
-    expect(page).toContain('<td class="source">javascript:alert(1)</td>');
+    expect(page).toContain('<small class="source">javascript:alert(1)</small>');
     // Text inside the chart is escaped by charts.ts.
     expect(page).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(email).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

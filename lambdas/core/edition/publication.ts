@@ -4,7 +4,15 @@ import { type AssemblyOptions, assembleEdition } from './assembly';
 import type { CorrectionEntry, EarlierCorrection, Edition, SectionIV } from './model';
 import type { EditionRecord, EditionStore, SiteWriter } from './ports';
 import { revisionsRead } from './reissue';
-import { latestPrefix, revisionPath, revisionPrefix, siteLink, weekPath } from './site-layout';
+import {
+  latestPrefix,
+  revisionPath,
+  revisionPrefix,
+  sectionIIPartKey,
+  sectionIIPartPath,
+  siteLink,
+  weekPath,
+} from './site-layout';
 import type { WeekData, WeekSource } from './week-data';
 
 /** Turns an edition into the site's files: the page, its data, the archive and the feed. */
@@ -14,6 +22,16 @@ export interface EditionRenderer {
     edition: Edition,
     options: { location: 'latest' | 'revision'; superseded?: { revision: number; publishedAt: string } },
   ): string;
+  /**
+   * Section II's pages of its own, in order (part n at `_/section-ii/{n}/` below the page's folder);
+   * none for a usual week. Same options as `page`.
+   */
+  sectionIIPages(
+    edition: Edition,
+    options: { location: 'latest' | 'revision'; superseded?: { revision: number; publishedAt: string } },
+  ): string[];
+  /** The page left at a latest part's path when a later revision of the week has fewer parts. */
+  retiredPart(edition: Edition, part: number): string;
   csv(edition: Edition): string;
   json(edition: Edition): string;
   index(records: readonly EditionRecord[], latest: Edition | undefined): string;
@@ -184,7 +202,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       // commit is repeatable.
       if (latest.email.decision === 'send') await deps.editions.markEmailed(week);
       await markSuperseded(deps, week, latest);
-      await writeShared(deps, previous);
+      await writeShared(deps, previous, previous);
       await completeEmail(deps, week, all, { latest, edition: previous }, request.resumeEmail === true);
       return {
         week,
@@ -233,7 +251,7 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     await writeRevision(deps, edition);
     if (email.decision === 'send') await deps.editions.markEmailed(week);
     await markSuperseded(deps, week, record);
-    await writeShared(deps, edition);
+    await writeShared(deps, edition, previous);
     if (email.decision === 'send' && deps.send) await deps.send(edition, record);
     else if (request.resumeEmail === true) await completeEmail(deps, week, all, undefined, true);
     return {
@@ -263,11 +281,25 @@ async function markSuperseded(deps: PublishDeps, week: string, record: EditionRe
   if (record.revision < 2) return;
   const older = await deps.site.readEdition(week, record.revision - 1);
   if (!older) return;
-  const page = deps.render.page(older, {
+  const options = {
     location: 'revision',
     superseded: { revision: record.revision, publishedAt: record.publishedAt },
-  });
-  await deps.site.putFile(`${revisionPrefix(week, record.revision - 1)}index.html`, page, 'html', 'short');
+  } as const;
+  const prefix = revisionPrefix(week, record.revision - 1);
+  await writePages(
+    deps,
+    prefix,
+    deps.render.page(older, options),
+    deps.render.sectionIIPages(older, options),
+  );
+}
+
+/** An edition page and Section II's own pages, if it has any, below one folder. */
+async function writePages(deps: PublishDeps, prefix: string, page: string, parts: readonly string[]) {
+  for (const [i, part] of parts.entries()) {
+    await deps.site.putFile(`${prefix}${sectionIIPartKey(i + 1)}`, part, 'html', 'short');
+  }
+  await deps.site.putFile(`${prefix}index.html`, page, 'html', 'short');
 }
 
 /** Revision 1 is emailed once, unless asked not to or a later week was already emailed. */
@@ -292,11 +324,12 @@ export function emailDecision(
 async function writeRevision(deps: PublishDeps, edition: Edition): Promise<void> {
   const prefix = revisionPrefix(edition.edition.week, edition.edition.revision);
   await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(edition), 'csv', 'immutable');
-  await deps.site.putFile(
-    `${prefix}index.html`,
-    deps.render.page(edition, { location: 'revision' }),
-    'html',
-    'short',
+  const options = { location: 'revision' } as const;
+  await writePages(
+    deps,
+    prefix,
+    deps.render.page(edition, options),
+    deps.render.sectionIIPages(edition, options),
   );
   await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'immutable');
 }
@@ -349,9 +382,12 @@ const archiveState = (records: readonly EditionRecord[]) =>
  * week and the archive as it stands, then looks again, and writes again if a newer revision or
  * week was committed meanwhile (a slower publication finishing last still leaves the newest).
  */
-async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
+async function writeShared(deps: PublishDeps, edition: Edition, replaced?: Edition): Promise<void> {
   const { week } = edition.edition;
   let showing = edition;
+  // Latest parts the replaced revision had: those past the new count get a page that says so.
+  const partsBefore = replaced ? deps.render.sectionIIPages(replaced, { location: 'latest' }).length : 0;
+  let parts = 0;
   for (let round = 0; round < 5; round++) {
     const newest = await deps.editions.latest(week);
     if (newest && newest.revision > showing.edition.revision) {
@@ -360,12 +396,17 @@ async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
     const prefix = latestPrefix(week);
     await deps.site.putFile(`${prefix}report.json`, deps.render.json(showing), 'json', 'short');
     await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(showing), 'csv', 'short');
-    await deps.site.putFile(
-      `${prefix}index.html`,
-      deps.render.page(showing, { location: 'latest' }),
-      'html',
-      'short',
-    );
+    const pages = deps.render.sectionIIPages(showing, { location: 'latest' });
+    parts = pages.length;
+    await writePages(deps, prefix, deps.render.page(showing, { location: 'latest' }), pages);
+    for (let part = parts + 1; part <= partsBefore; part++) {
+      await deps.site.putFile(
+        `${prefix}${sectionIIPartKey(part)}`,
+        deps.render.retiredPart(showing, part),
+        'html',
+        'short',
+      );
+    }
     await deps.uploadAssets?.();
     const all = await deps.editions.listAll();
     const head = all[0];
@@ -384,7 +425,10 @@ async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
     if (stable) break;
   }
   const { revision } = showing.edition;
-  await deps.invalidate?.(changedPaths(week, revision), `${week}-r${revision}-${deps.now().getTime()}`);
+  await deps.invalidate?.(
+    changedPaths(week, revision, Math.max(parts, partsBefore)),
+    `${week}-r${revision}-${deps.now().getTime()}`,
+  );
 }
 
 /**
@@ -393,13 +437,21 @@ async function writeShared(deps: PublishDeps, edition: Edition): Promise<void> {
  * 15 wildcard invalidations in progress (3,000 paths), and a re-issue run may publish many weeks.
  * A new revision's own files were never cached, and its data files never change.
  */
-export function changedPaths(week: string, revision: number): string[] {
+export function changedPaths(week: string, revision: number, sectionIIParts = 0): string[] {
   const latest = weekPath(week);
   const paths = ['/', '/index.html', '/feed.xml', latest, `${latest}index.html`, `${latest}report.json`];
   paths.push(`${latest}declined.csv`);
+  for (let part = 1; part <= sectionIIParts; part++) {
+    const folder = `${latest}${sectionIIPartPath(part)}`;
+    paths.push(folder, `${folder}index.html`);
+  }
   if (revision > 1) {
     const superseded = revisionPath(week, revision - 1);
     paths.push(superseded, `${superseded}index.html`);
+    for (let part = 1; part <= sectionIIParts; part++) {
+      const folder = `${superseded}${sectionIIPartPath(part)}`;
+      paths.push(folder, `${folder}index.html`);
+    }
   }
   return paths;
 }

@@ -21,6 +21,13 @@ export const latestPrefix = (week: string) => `reports/${week}/`;
 export const weekPath = (week: string) => `/reports/${week}/`;
 export const revisionPath = (week: string, revision: number) => `/reports/${week}/r${revision}/`;
 
+/**
+ * Section II's own pages for a very large week (CONTRACT.md section 4), below the week's folder
+ * or a revision's: `_/section-ii/{n}/`. A `_` segment is the site's own; no id starts with one.
+ */
+export const sectionIIPartPath = (part: number) => `_/section-ii/${part}/`;
+export const sectionIIPartKey = (part: number) => `${sectionIIPartPath(part)}index.html`;
+
 export const INDEX_KEY = 'index.html';
 export const FEED_KEY = 'feed.xml';
 export const STYLESHEET_KEY = 'assets/site.css';

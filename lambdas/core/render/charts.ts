@@ -77,9 +77,11 @@ export function sectionIChart(rows: readonly SectionIRow[], chart: ChartText): s
     const issuedWidth = scale(row.issued);
     const declinedWidth = scale(row.declined);
     const suffix = i === 0;
+    const shown = truncate(label, 32);
     parts.push(
-      `<g><title>${escapeXml(label)}</title>`,
-      text(labelWidth, y + 19, truncate(label, 32), ' text-anchor="end"'),
+      // The full name as a tooltip only where the label had to be cut.
+      shown === label ? '<g>' : `<g><title>${escapeXml(label)}</title>`,
+      text(labelWidth, y + 19, shown, ' text-anchor="end"'),
       rect(barStart, y + 4, issuedWidth, 13, 'bar-issued', ISSUED_FILL),
       text(barStart + issuedWidth + 4, y + 15, `${formatNumber(row.issued)}${suffix ? ' issued' : ''}`),
       rect(barStart, y + 19, declinedWidth, 13, 'bar-declined', DECLINED_FILL),
@@ -105,34 +107,32 @@ export function trendChart(points: readonly TrendPoint[], chart: ChartText): str
   const plotHeight = 72;
   const height = 2 * panelHeight + 24;
 
+  // Past columns share one group (class and fill), and every small label another (anchor and
+  // size): said once, not on each of the 24 columns and 36 labels.
+  const labelGroup = '<g text-anchor="middle" font-size="12">';
   const panel = (offset: number, heading: string, values: number[], cls: string, fill: string): string[] => {
     const max = Math.max(1, ...values);
-    const out = [text(margin, offset + 16, heading, ' font-weight="bold" font-size="14"')];
-    values.forEach((value, i) => {
+    const base = offset + plotTop + plotHeight;
+    const column = (value: number, i: number) => {
       const barHeight = (value / max) * plotHeight;
-      const x = margin + i * slot + (slot - barWidth) / 2;
-      const base = offset + plotTop + plotHeight;
-      const current = i === values.length - 1;
-      out.push(
-        rect(
-          x,
-          base - barHeight,
-          barWidth,
-          barHeight,
-          current ? cls : `${cls} past`,
-          current ? fill : MUTED_FILL,
-        ),
-        text(
-          x + barWidth / 2,
-          base - barHeight - 4,
-          formatNumber(value),
-          ' text-anchor="middle" font-size="12"',
-        ),
-      );
-    });
+      return { x: margin + i * slot + (slot - barWidth) / 2, top: base - barHeight, barHeight };
+    };
+    const columns = values.map(column);
+    const past = columns.slice(0, -1);
+    const current = columns.at(-1);
+    const bar = (c: { x: number; top: number; barHeight: number }) =>
+      `<rect x="${n(c.x)}" y="${n(c.top)}" width="${n(barWidth)}" height="${n(c.barHeight)}"/>`;
+    const out = [text(margin, offset + 16, heading, ' font-weight="bold" font-size="14"')];
+    if (past.length > 0) out.push(`<g class="${cls} past" fill="${MUTED_FILL}">`, ...past.map(bar), '</g>');
+    if (current) out.push(rect(current.x, current.top, barWidth, current.barHeight, cls, fill));
     out.push(
-      `<line class="axis" x1="${margin}" x2="${WIDTH - margin}" y1="${offset + plotTop + plotHeight}" ` +
-        `y2="${offset + plotTop + plotHeight}" stroke="currentColor" stroke-width="1"/>`,
+      labelGroup,
+      ...columns.map((c, i) => text(c.x + barWidth / 2, c.top - 4, formatNumber(values[i] ?? 0))),
+      '</g>',
+    );
+    out.push(
+      `<line class="axis" x1="${margin}" x2="${WIDTH - margin}" y1="${base}" ` +
+        `y2="${base}" stroke="currentColor" stroke-width="1"/>`,
     );
     return out;
   };
@@ -163,16 +163,11 @@ export function trendChart(points: readonly TrendPoint[], chart: ChartText): str
       DECLINED_FILL,
     ),
   ];
-  points.forEach((point, i) => {
-    parts.push(
-      text(
-        margin + i * slot + slot / 2,
-        height - 6,
-        formatDayMonth(point.week),
-        ' text-anchor="middle" font-size="12"',
-      ),
-    );
-  });
+  parts.push(
+    labelGroup,
+    ...points.map((point, i) => text(margin + i * slot + slot / 2, height - 6, formatDayMonth(point.week))),
+    '</g>',
+  );
   parts.push('</svg>');
   return parts.join('');
 }

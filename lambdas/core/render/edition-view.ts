@@ -17,6 +17,7 @@ import {
   dateIn,
   formatDate,
   formatDateRange,
+  formatDayMonth,
   formatNumber,
   formatShare,
   formatState,
@@ -68,6 +69,11 @@ export interface DeclineRowView {
   issuedOn: string;
   declinedOn: string;
   learnedOn: string;
+  /**
+   * The three dates as the page's Section II shows them: with no year when it is the year the
+   * week ends in (the table says so), which keeps a row of a 200-decline week light.
+   */
+  dates: { issued: string; declined: string; recorded: string };
   /** Transfer, lift and kind, said in words under the facility. */
   notes: string[];
 }
@@ -77,6 +83,13 @@ export interface JurisdictionGroupView {
   name: string;
   state: string;
   count: number;
+  /**
+   * "(CA, ZZ0010000)" when another jurisdiction of the same state in this Section II has the same
+   * name: the id tells them apart; otherwise null (the state heading and the name suffice).
+   */
+  disambiguation: string | null;
+  /** True on a page that carries on a jurisdiction whose rows began on the page before. */
+  continued: boolean;
   rows: DeclineRowView[];
 }
 
@@ -94,7 +107,8 @@ export interface SectionIIIRowView {
   name: string;
   id: string;
   state: string;
-  aor: string | null;
+  /** The ICE area of responsibility, or "Not recorded". */
+  aor: string;
   enactedOn: string;
   type: string;
   summary: string;
@@ -215,7 +229,12 @@ export function mainPoints(edition: Edition): string[] {
   return points;
 }
 
-function declineRowView(row: DeclineRow): DeclineRowView {
+/** A date with its year only when that is not `year`. */
+function dateWithinYear(date: string, year: string): string {
+  return date.startsWith(`${year}-`) ? formatDayMonth(date) : formatDate(date, true);
+}
+
+function declineRowView(row: DeclineRow, year: string): DeclineRowView {
   const notes: string[] = [];
   if (row.kind === 'notification_request') notes.push('Request for notification');
   if (row.transferredFrom) {
@@ -233,16 +252,32 @@ function declineRowView(row: DeclineRow): DeclineRowView {
     issuedOn: formatDate(row.issuedOn, true),
     declinedOn: formatDate(row.declinedOn, true),
     learnedOn: formatDate(row.learnedOn, true),
+    dates: {
+      issued: dateWithinYear(row.issuedOn, year),
+      declined: dateWithinYear(row.declinedOn, year),
+      recorded: dateWithinYear(row.learnedOn, year),
+    },
     notes,
   };
 }
 
-/** Section II by state, then jurisdiction, keeping the edition's order (CONTRACT.md section 3). */
-export function stateGroups(groups: readonly SectionIIGroup[]): StateGroupView[] {
+/**
+ * Section II by state, then jurisdiction, keeping the edition's order (CONTRACT.md section 3).
+ * `weekEnd` is the edition's last day: its year is the one the page's dates leave out.
+ */
+export function stateGroups(groups: readonly SectionIIGroup[], weekEnd: string): StateGroupView[] {
+  const year = weekEnd.slice(0, 4);
   const states: StateGroupView[] = [];
+  const byCode = new Map<string, StateGroupView>();
+  const names = new Map<string, number>();
+  const nameKey = (j: JurisdictionName) => `${j.state}\u0000${j.name.normalize('NFC').toLowerCase()}`;
+  for (const group of groups) {
+    const key = nameKey(group.jurisdiction);
+    names.set(key, (names.get(key) ?? 0) + 1);
+  }
   for (const group of groups) {
     const code = group.jurisdiction.state;
-    let state = states.find((candidate) => candidate.code === code);
+    let state = byCode.get(code);
     if (!state) {
       state = {
         code,
@@ -254,6 +289,7 @@ export function stateGroups(groups: readonly SectionIIGroup[]): StateGroupView[]
         jurisdictions: [],
       };
       states.push(state);
+      byCode.set(code, state);
     }
     state.declines += group.declines.length;
     state.jurisdictionCount += 1;
@@ -262,7 +298,10 @@ export function stateGroups(groups: readonly SectionIIGroup[]): StateGroupView[]
       name: group.jurisdiction.name,
       state: code,
       count: group.declines.length,
-      rows: group.declines.map(declineRowView),
+      disambiguation:
+        (names.get(nameKey(group.jurisdiction)) ?? 0) > 1 ? `(${code}, ${group.jurisdiction.id})` : null,
+      continued: false,
+      rows: group.declines.map((row) => declineRowView(row, year)),
     });
   }
   for (const state of states) {
@@ -413,7 +452,7 @@ export function editionView(edition: Edition, siteUrl: string): EditionView {
       })),
     },
     sectionII: {
-      states: stateGroups(edition.sectionII),
+      states: stateGroups(edition.sectionII, edition.edition.weekEnd),
       total: edition.sectionII.reduce((sum, group) => sum + group.declines.length, 0),
       empty: edition.sectionII.length === 0,
     },
@@ -423,7 +462,7 @@ export function editionView(edition: Edition, siteUrl: string): EditionView {
         name: row.jurisdiction.name,
         id: row.jurisdiction.id,
         state: row.jurisdiction.state,
-        aor: row.jurisdiction.aor ?? null,
+        aor: row.jurisdiction.aor ?? 'Not recorded',
         enactedOn: formatDate(row.policy.enactedOn, true),
         type: row.policy.type,
         summary: row.policy.summary,

@@ -14,5 +14,5 @@ export {
   summariseRevision,
 } from './home-page';
 export { type MessagePage, renderMessagePage } from './message-page';
-export { type PageView, renderPage } from './page';
+export { type PageView, renderPage, renderRetiredPart, renderSectionIIPart, sectionIIParts } from './page';
 export { type SiteAsset, siteAssets } from './site-assets';

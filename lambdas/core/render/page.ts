@@ -1,9 +1,19 @@
 import type { Edition } from '#core/edition/model';
-import { revisionPrefix } from '#core/edition/site-layout';
+import { revisionPrefix, sectionIIPartPath, weekPath } from '#core/edition/site-layout';
 import { sectionIChart, trendChart } from './charts';
-import { correctionsNotice, type EditionView, editionView, REPORT_NAME } from './edition-view';
+import {
+  correctionsNotice,
+  type DeclineRowView,
+  type EditionView,
+  editionView,
+  REPORT_NAME,
+  type StateGroupView,
+  stateGroups,
+} from './edition-view';
 import { dateIn, formatDate, plural } from './format';
 import { absoluteUrl, siteRootUrl } from './links';
+import { renderMessagePage } from './message-page';
+import { type SectionIIPart, sectionIIPlan } from './section-ii-parts';
 import { renderTemplate } from './template-engine';
 
 /** What the edition page needs besides the edition. */
@@ -40,6 +50,102 @@ interface PageModel extends EditionView {
   correctionsLogHref: string;
   revisions: { revision: number; href: string; current: boolean }[];
   charts: { sectionI: string | null; trend: string | null };
+  sectionIIPage: SectionIIPageView;
+}
+
+interface SectionIITableView {
+  captionId: string;
+  caption: string;
+  /** The year the dates leave out. */
+  year: string;
+  states: StateTableView[];
+}
+
+/** A decline row; the first of its jurisdiction's rows carries the jurisdiction's cell. */
+interface DeclineTableRow extends DeclineRowView {
+  lead: { name: string; id: string | null; rowspan: number | null } | null;
+}
+
+interface StateTableView {
+  anchor: string;
+  name: string;
+  summary: string;
+  rows: DeclineTableRow[];
+}
+
+/**
+ * Section II's rows as the table lays them out: the jurisdiction is a row header spanning its
+ * rows (one cell, not a group row and a count per jurisdiction: most have one or two declines).
+ */
+function sectionIITable(
+  states: readonly StateGroupView[],
+  caption: string,
+  year: string,
+): SectionIITableView {
+  return {
+    captionId: 'section-ii-caption',
+    caption,
+    year,
+    states: states.map((state) => ({
+      anchor: state.anchor,
+      name: state.name,
+      summary: state.summary,
+      rows: state.jurisdictions.flatMap((group) =>
+        group.rows.map((row, i) => ({
+          ...row,
+          lead:
+            i === 0
+              ? {
+                  name: group.continued ? `${group.name} (continued)` : group.name,
+                  id: group.disambiguation,
+                  rowspan: group.rows.length > 1 ? group.rows.length : null,
+                }
+              : null,
+        })),
+      ),
+    })),
+  };
+}
+
+/** Section II on the edition page: its state index, and its table or the list of its own pages. */
+interface SectionIIPageView {
+  index: { name: string; declines: number; href: string }[];
+  parts: { position: number; label: string; rows: number; href: string }[] | null;
+  table: SectionIITableView | null;
+}
+
+function sectionIIPageView(states: StateGroupView[], year: string): SectionIIPageView {
+  const plan = sectionIIPlan(states);
+  if (plan.inline) {
+    return {
+      index: states.map((state) => ({
+        name: state.name,
+        declines: state.declines,
+        href: `#${state.anchor}`,
+      })),
+      parts: null,
+      table: sectionIITable(states, 'Declines recorded in the week, by state and jurisdiction', year),
+    };
+  }
+  // A state cut across two parts is indexed where its rows begin.
+  const firstPart = new Map<string, number>();
+  for (const part of plan.parts) {
+    for (const state of part.states) if (!firstPart.has(state.code)) firstPart.set(state.code, part.number);
+  }
+  return {
+    index: states.map((state) => ({
+      name: state.name,
+      declines: state.declines,
+      href: `${sectionIIPartPath(firstPart.get(state.code) ?? 1)}#${state.anchor}`,
+    })),
+    parts: plan.parts.map((part) => ({
+      position: part.number,
+      label: part.label,
+      rows: part.rows,
+      href: sectionIIPartPath(part.number),
+    })),
+    table: null,
+  };
 }
 
 function pageModel(edition: Edition, view: PageView): PageModel {
@@ -68,6 +174,7 @@ function pageModel(edition: Edition, view: PageView): PageModel {
         }
       : null,
     correctionsNotice: correctionsNotice(edition, shared.release.publishedOn),
+    sectionIIPage: sectionIIPageView(shared.sectionII.states, edition.edition.weekEnd.slice(0, 4)),
     correctionsLogHref: '#corrections-log',
     revisions: Array.from({ length: revision }, (_, i) => ({
       revision: i + 1,
@@ -95,4 +202,64 @@ function pageModel(edition: Edition, view: PageView): PageModel {
  */
 export function renderPage(edition: Edition, view: PageView): string {
   return renderTemplate('page', pageModel(edition, view));
+}
+
+/** The pages Section II continues on, in order (none for a usual week). */
+export function sectionIIParts(edition: Edition): SectionIIPart[] {
+  const plan = sectionIIPlan(stateGroups(edition.sectionII, edition.edition.weekEnd));
+  return plan.inline ? [] : plan.parts;
+}
+
+/**
+ * One of Section II's own pages, for `/reports/{week}/_/section-ii/{n}/` (and the same below a
+ * revision's folder): the edition's heading and links, one part of the table, the way between parts.
+ */
+export function renderSectionIIPart(edition: Edition, view: PageView, partNumber: number): string {
+  const model = pageModel(edition, view);
+  const parts = sectionIIPlan(model.sectionII.states);
+  const all = parts.inline ? [] : parts.parts;
+  const part = all.find((candidate) => candidate.number === partNumber);
+  if (part === undefined) throw new RangeError(`Section II has no part ${partNumber} (it has ${all.length})`);
+  // Three folders deeper than the edition page: `_/section-ii/{n}/`.
+  const up = '../../../';
+  const link = (n: number) => `${up}${sectionIIPartPath(n)}`;
+  return renderTemplate('section-ii-part', {
+    ...model,
+    documentTitle: `Section II, part ${part.number} of ${all.length}: ${model.release.heading} (revision ${model.release.revision})`,
+    siteRoot: `${up}${model.siteRoot}`,
+    editionHref: up,
+    superseded: model.superseded ? { ...model.superseded, href: `${up}${model.superseded.href}` } : null,
+    part: { number: part.number, of: all.length, label: part.label, rows: part.rows },
+    partLinks: all.map((candidate) => ({
+      position: candidate.number,
+      label: candidate.label,
+      href: link(candidate.number),
+      current: candidate.number === part.number,
+    })),
+    previous: part.number > 1 ? link(part.number - 1) : null,
+    next: part.number < all.length ? link(part.number + 1) : null,
+    table: sectionIITable(
+      part.states,
+      `Declines recorded in the week, part ${part.number} of ${all.length}: ${part.label}`,
+      edition.edition.weekEnd.slice(0, 4),
+    ),
+  });
+}
+
+/**
+ * What a latest part's path says once a later revision of the week has fewer parts: the old
+ * page would otherwise stay reachable with rows the week no longer has.
+ */
+export function renderRetiredPart(edition: Edition, view: PageView, partNumber: number): string {
+  const { week, revision } = edition.edition;
+  return renderMessagePage({
+    title: `Section II, part ${partNumber}: not in the latest revision`,
+    message:
+      `Revision ${revision} of the week of ${formatDate(week)} has fewer pages of Section II, so this part is not in it. ` +
+      `Its rows are on the edition's own pages, from ${absoluteUrl(view.siteUrl, weekPath(week).slice(1))}; ` +
+      'earlier revisions keep their parts unchanged.',
+    // From /reports/{week}/_/section-ii/{n}/ to the root.
+    siteRoot: '../../../../../',
+    ...(view.contactLine === undefined ? {} : { contactLine: view.contactLine }),
+  });
 }

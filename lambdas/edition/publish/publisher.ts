@@ -28,6 +28,9 @@ import {
   renderFeed,
   renderIndex,
   renderPage,
+  renderRetiredPart,
+  renderSectionIIPart,
+  sectionIIParts,
   siteAssets,
 } from '#core/render';
 
@@ -72,13 +75,16 @@ export function editionRenderer(config: PublisherConfig, timeZone: string): Edit
     contactLine: config.contactLine,
     ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
   };
+  const view = (options: Parameters<EditionRenderer['page']>[1]) => ({
+    ...common,
+    location: options.location,
+    ...(options.superseded ? { supersededBy: options.superseded } : {}),
+  });
   return {
-    page: (edition, options) =>
-      renderPage(edition, {
-        ...common,
-        location: options.location,
-        ...(options.superseded ? { supersededBy: options.superseded } : {}),
-      }),
+    page: (edition, options) => renderPage(edition, view(options)),
+    sectionIIPages: (edition, options) =>
+      sectionIIParts(edition).map((part) => renderSectionIIPart(edition, view(options), part.number)),
+    retiredPart: (edition, part) => renderRetiredPart(edition, common, part),
     csv: renderCsv,
     json: (edition) => `${JSON.stringify(edition, null, 2)}\n`,
     index: (records, latest) =>
