@@ -12,6 +12,53 @@ function historyKey(revision: number | null): string {
   return `r${String(revision ?? 0).padStart(10, '0')}`;
 }
 
+/**
+ * Bindings as this container last read or wrote them, for a minute. A binding changes only by an
+ * admin's PUT /jurisdictions with a reason (its state) or a record naming it otherwise (its record
+ * name), so nearly every write re-reads what it read a moment ago: cached, a new record costs no
+ * jurisdiction call. The price: for up to a minute after another container's admin change, this
+ * one may check a record against the state it knew (a PUT through this container forgets at once).
+ */
+const BINDING_CACHE_MS = 60_000;
+/** Jurisdictions remembered at most (about 200 bytes each); the oldest is forgotten first. */
+const BINDING_CACHE_SIZE = 10_000;
+
+interface KnownBinding {
+  readonly state: string;
+  /** A PUT /jurisdictions gave the name shown: record names then change nothing shown. */
+  readonly named: boolean;
+  readonly recordName: unknown;
+  readonly recordNameAt: unknown;
+  readonly until: number;
+}
+
+const known = new Map<string, KnownBinding>();
+
+function remember(id: string, item: Record<string, unknown> | undefined): void {
+  if (typeof item?.state !== 'string') return;
+  known.delete(id);
+  if (known.size >= BINDING_CACHE_SIZE) known.delete(known.keys().next().value ?? '');
+  known.set(id, {
+    state: item.state,
+    named: item.name !== undefined,
+    recordName: item.recordName,
+    recordNameAt: item.recordNameAt,
+    until: Date.now() + BINDING_CACHE_MS,
+  });
+}
+
+function recall(id: string): KnownBinding | undefined {
+  const binding = known.get(id);
+  if (binding === undefined || binding.until > Date.now()) return binding;
+  known.delete(id);
+  return undefined;
+}
+
+/** Forgets every remembered binding (tests that change bindings behind the store's back). */
+export function forgetBindings(): void {
+  known.clear();
+}
+
 export class DynamoJurisdictionStore implements JurisdictionStore {
   private historyTableName: string | undefined;
 
@@ -56,7 +103,9 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
   }
 
   async bind(id: string, state: string, name: string, at: string): Promise<Binding> {
-    const known = await documents.send(
+    const cached = recall(id);
+    if (cached !== undefined) return { state: cached.state, renames: renamesShown(cached, name, at) };
+    const read = await documents.send(
       new GetCommand({
         TableName: this.table,
         Key: { id },
@@ -65,17 +114,10 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
         ExpressionAttributeNames: { '#s': 'state', '#n': 'name' },
       }),
     );
-    const item = known.Item as
-      | { state?: unknown; name?: unknown; recordName?: unknown; recordNameAt?: unknown }
-      | undefined;
-    if (typeof item?.state === 'string') {
-      // The same rule noteRecordName applies after the write: a newer record's other name, while
-      // no PUT /jurisdictions gave one.
-      const renames =
-        item.name === undefined &&
-        item.recordName !== name &&
-        (typeof item.recordNameAt !== 'string' || item.recordNameAt <= at);
-      return { state: item.state, renames };
+    if (typeof read.Item?.state === 'string') {
+      remember(id, read.Item);
+      const found = recall(id);
+      if (found !== undefined) return { state: found.state, renames: renamesShown(found, name, at) };
     }
     // if_not_exists everywhere: a racing first write of the same id keeps whichever state won.
     const out = await documents.send(
@@ -89,13 +131,17 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
+    remember(id, out.Attributes);
     const bound = out.Attributes?.state;
     const renames = out.Attributes?.name === undefined && out.Attributes?.recordName !== name;
     return { state: typeof bound === 'string' ? bound : state, renames };
   }
 
   async noteRecordName(id: string, name: string, at: string): Promise<boolean> {
-    // Same name already, or a newer record's name is there: nothing to do.
+    // Same name already (as this container knows it), or a newer record's name is there: the
+    // conditional update would fail, and a failed one is still a call.
+    const cached = recall(id);
+    if (cached !== undefined && cached.recordName === name) return false;
     let attributes: Record<string, unknown> | undefined;
     const landed = await conditionalWrite(
       documents
@@ -114,11 +160,15 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
           attributes = out.Attributes;
         }),
     );
+    // Refused: what is stored is not known, so it is read again next time.
+    if (landed) remember(id, attributes);
+    else known.delete(id);
     // The record name is the one shown only while no PUT /jurisdictions gave a name.
     return landed && attributes?.name === undefined;
   }
 
   async save(item: JurisdictionItem, expectedRevision: number): Promise<boolean> {
+    known.delete(item.id);
     return conditionalWrite(
       documents.send(
         new PutCommand({
@@ -140,4 +190,16 @@ function withPolicyKey(item: JurisdictionItem): Record<string, unknown> {
   // An item read back from the table carries the attribute: drop it and decide afresh.
   const { hasPolicy: _stale, ...rest } = item as JurisdictionItem & { hasPolicy?: unknown };
   return item.policies.length > 0 ? { ...rest, hasPolicy: POLICY_KEY } : rest;
+}
+
+/**
+ * The same rule noteRecordName applies after the write: a newer record's other name changes the
+ * name shown, while no PUT /jurisdictions gave one.
+ */
+function renamesShown(binding: KnownBinding, name: string, at: string): boolean {
+  return (
+    !binding.named &&
+    binding.recordName !== name &&
+    (typeof binding.recordNameAt !== 'string' || binding.recordNameAt <= at)
+  );
 }

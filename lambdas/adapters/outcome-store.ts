@@ -3,7 +3,7 @@ import { requireEnv } from '#config/env';
 import { inHistoryOrder } from '#core/intake/history-order';
 import type { HistoryEntry, OutcomeItem, OutcomeStore } from '#core/intake/model';
 import { weekKeys } from '#core/intake/outcome-record';
-import { conditionalWrite, documents, queryAll } from './dynamodb';
+import { batchGetAll, conditionalWrite, documents, queryAll } from './dynamodb';
 import { historyTable, outcomesTable } from './table-definitions';
 
 const REVISION_DIGITS = 10;
@@ -35,6 +35,14 @@ export class DynamoOutcomeStore implements OutcomeStore {
       new GetCommand({ TableName: this.outcomes, Key: { detainerId }, ConsistentRead: true }),
     );
     return out.Item ? fromAttributes(out.Item) : undefined;
+  }
+
+  async getMany(detainerIds: readonly string[]): Promise<Map<string, OutcomeItem>> {
+    const found = await batchGetAll<Record<string, unknown>>(
+      this.outcomes,
+      detainerIds.map((detainerId) => ({ detainerId })),
+    );
+    return new Map(found.map((attributes) => [String(attributes.detainerId), fromAttributes(attributes)]));
   }
 
   async getByRef(ref: string): Promise<OutcomeItem | undefined> {

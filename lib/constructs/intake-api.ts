@@ -54,7 +54,11 @@ export class IntakeApi extends Construct {
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
     })
-      .bindTable(tables.get(outcomesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'], ['byRef'])
+      .bindTable(
+        tables.get(outcomesTable),
+        ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query'],
+        ['byRef'],
+      )
       .bindTable(tables.get(historyTable), ['GetItem', 'PutItem', 'Query'])
       .bindTable(tables.get(jurisdictionsTable), ['GetItem', 'PutItem', 'UpdateItem'])
       // Each PUT's change, one item per revision (deterministic: a repeat is harmless).

@@ -153,7 +153,8 @@ describe('intake API', () => {
 
       expect(permissions(roleStatements())).toEqual({
         'function log group': ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Outcomes: [...item, 'dynamodb:Query'].sort(),
+        // BatchGetItem: a batch reads its records in one call before writing them.
+        Outcomes: [...item, 'dynamodb:BatchGetItem', 'dynamodb:Query'].sort(),
         'Outcomes/index/byRef': ['dynamodb:Query'],
         OutcomeHistory: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Jurisdictions: item,

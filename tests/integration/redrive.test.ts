@@ -84,7 +84,7 @@ describe('npm run redrive', () => {
     expect(again.stdout).toContain('confirmations: moved 0');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const reader of READERS) expect(await editionsTo(reader)).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('answers a queue it does not know with a usage error, moving nothing', async () => {
     const run = await runCli('redrive.ts', ['--queue', 'mail'], stack().dataDir);

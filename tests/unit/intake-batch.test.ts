@@ -38,6 +38,25 @@ function setup() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe('writeBatch', () => {
+  it('reads its records in one call, and a record changed since is read again, not overwritten', async () => {
+    const { outcomes, deps } = setup();
+    const { detainerId: _id, ...first } = items(2)[1] ?? {};
+    await putOutcome(deps, { detainerId: 'SYN-B1', input: outcomeRecordSchema.parse(first), actor });
+    outcomes.calls.length = 0;
+    // Between the batch's read and its write, another client changes SYN-B1.
+    outcomes.beforeNext('replace', async () => {
+      const stored = outcomes.items.get('SYN-B1');
+      if (stored) outcomes.items.set('SYN-B1', { ...stored, revision: stored.revision + 1 });
+    });
+    const batch = items(3).map((item) => ({ ...item, facility: 'Synthetic County Annex' }));
+    const results = await writeBatch(deps, batch, actor);
+    expect(results.map((r) => r.result)).toEqual(['created', 'updated', 'created']);
+    expect(outcomes.calls.filter((call) => call.startsWith('getMany'))).toEqual(['getMany:3']);
+    // Only the record whose write lost its race was read on its own.
+    expect(outcomes.calls.filter((call) => call.startsWith('get:'))).toEqual(['get:SYN-B1']);
+    expect(outcomes.items.get('SYN-B1')?.revision).toBe(3);
+  });
+
   it('stops every worker before it throws when one item fails unexpectedly', async () => {
     const { outcomes, deps } = setup();
     outcomes.beforeNext('create', () => {

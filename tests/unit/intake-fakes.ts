@@ -70,6 +70,17 @@ export class MemoryOutcomeStore implements OutcomeStore {
     return item && copy(item);
   }
 
+  async getMany(detainerIds: readonly string[]): Promise<Map<string, OutcomeItem>> {
+    await Promise.resolve();
+    this.calls.push(`getMany:${detainerIds.length}`);
+    const found = new Map<string, OutcomeItem>();
+    for (const id of detainerIds) {
+      const item = this.items.get(id);
+      if (item) found.set(id, copy(item));
+    }
+    return found;
+  }
+
   async getByRef(ref: string): Promise<OutcomeItem | undefined> {
     await Promise.resolve();
     this.calls.push(`getByRef:${ref}`);
@@ -111,8 +122,21 @@ export class MemoryOutcomeStore implements OutcomeStore {
     return inHistoryOrder([...(this.history.get(detainerId)?.values() ?? [])].map(copy));
   }
 
-  /** The stored revisions of a record's history, in order (dispute steps left out). */
+  /**
+   * The revisions of a record's history as readers see it, in order (dispute steps left out):
+   * the history table's, and the item's own last change, which the next write copies there.
+   */
   revisions(detainerId: string): number[] {
+    const stored = [...(this.history.get(detainerId)?.values() ?? [])].flatMap((entry) =>
+      entry.revision === null ? [] : [entry.revision],
+    );
+    const latest = this.items.get(detainerId)?.lastChange.revision;
+    if (typeof latest === 'number' && !stored.includes(latest)) stored.push(latest);
+    return stored.sort((a, b) => a - b);
+  }
+
+  /** The revisions in the history table alone. */
+  copiedRevisions(detainerId: string): number[] {
     return [...(this.history.get(detainerId)?.values() ?? [])]
       .flatMap((entry) => (entry.revision === null ? [] : [entry.revision]))
       .sort((a, b) => a - b);

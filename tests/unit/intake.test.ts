@@ -38,6 +38,14 @@ const SYNTHETIC: OutcomeInput['jurisdiction'] = {
 const FICTIONAL: OutcomeInput['jurisdiction'] = { id: 'SYN-002', name: 'Fictional City Police', state: 'CA' };
 
 const intake: Actor = { id: 'c_intake', name: 'Synthetic Intake Desk', role: 'intake' };
+
+/** A record's whole history as GET /outcomes/{id} shows it: the history table and the item's own last change. */
+async function historyOf(
+  outcomes: Pick<IntakeDeps, 'outcomes'>['outcomes'],
+  id: string,
+): Promise<HistoryEntry[]> {
+  return (await getOutcome({ outcomes }, id, intake)).history;
+}
 const otherIntake: Actor = { id: 'c_intake2', name: 'Second Synthetic Desk', role: 'intake' };
 const admin: Actor = { id: 'c_admin', name: 'Synthetic Admin', role: 'admin' };
 const synClerk: Actor = {
@@ -143,7 +151,7 @@ describe('putOutcome', () => {
     });
     expect(stored?.ref).toMatch(/^R[A-Za-z0-9_-]{20}$/);
     expect(stored?.ref).not.toContain('DET-0001');
-    const history = await outcomes.listHistory('DET-0001');
+    const history = await historyOf(outcomes, 'DET-0001');
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ revision: 1, reason: 'first report' });
     expect(history[0]?.client).toStrictEqual({ id: intake.id, name: intake.name });
@@ -194,7 +202,7 @@ describe('putOutcome', () => {
     advance(HOUR);
     await put('DET-0001', outcome({ note: 'three' }));
 
-    const history = await outcomes.listHistory('DET-0001');
+    const history = await historyOf(outcomes, 'DET-0001');
 
     expect(history.map((entry) => [entry.revision, entry.client.id, entry.reason])).toStrictEqual([
       [1, intake.id, 'one'],
@@ -316,7 +324,7 @@ describe('putOutcome', () => {
     expect(out).toMatchObject({ result: 'updated', revision: 3 });
     expect(outcomes.items.get('DET-0001')?.record).toMatchObject({ status: 'declined' });
     expect(outcomes.revisions('DET-0001')).toStrictEqual([1, 2, 3]);
-    const history = await outcomes.listHistory('DET-0001');
+    const history = await historyOf(outcomes, 'DET-0001');
     expect(history[1]).toMatchObject({ revision: 2, client: { id: otherIntake.id } });
     // Revision 3 was computed against revision 2, not against the record first read.
     expect(history[2]?.changes).toContainEqual({ field: 'note', before: 'written meanwhile', after: null });
@@ -359,7 +367,7 @@ describe('putOutcome', () => {
 
     expect(results.every((r) => r.result === 'updated')).toBe(true);
     expect(results.map((r) => r.revision).sort()).toStrictEqual([2, 3, 4, 5, 6, 7]);
-    const history = await outcomes.listHistory('DET-0001');
+    const history = await historyOf(outcomes, 'DET-0001');
     expect(history.map((entry) => entry.revision)).toStrictEqual([1, 2, 3, 4, 5, 6, 7]);
     const noteOf = (entry: HistoryEntry | undefined, side: 'before' | 'after') =>
       entry?.changes.find((change) => change.field === 'note')?.[side];
@@ -450,14 +458,16 @@ describe('putOutcome', () => {
     expect(error).toBeInstanceOf(ConflictError);
   });
 
-  it('copies a previous change whose history copy was lost before it writes the next one', async () => {
+  it('keeps a change on the record item only, and copies it to the history before the next write', async () => {
     const { put, outcomes } = setup();
     await put('DET-0001', outcome());
-    outcomes.dropHistory('DET-0001', 1);
-    expect(outcomes.revisions('DET-0001')).toStrictEqual([]);
+    // No history call for the write itself: its change is on the item.
+    expect(outcomes.copiedRevisions('DET-0001')).toStrictEqual([]);
+    expect(outcomes.calls.filter((call) => call.startsWith('putHistory'))).toStrictEqual([]);
 
     await put('DET-0001', outcome({ note: 'next' }));
 
+    expect(outcomes.copiedRevisions('DET-0001')).toStrictEqual([1]);
     expect(outcomes.revisions('DET-0001')).toStrictEqual([1, 2]);
   });
 });
@@ -830,7 +840,7 @@ describe('disputes', () => {
     expect(again).toBeInstanceOf(ConflictError);
     expect(again).toMatchObject({ status: 409 });
     expect(disputes.items.get(opened.id)?.status).toBe('corrected');
-    const steps = (await outcomes.listHistory('DET-0001')).flatMap((entry) =>
+    const steps = (await historyOf(outcomes, 'DET-0001')).flatMap((entry) =>
       entry.dispute ? [entry.dispute.step] : [],
     );
     expect(steps).toStrictEqual(['opened', 'corrected']);

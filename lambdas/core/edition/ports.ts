@@ -48,7 +48,8 @@ export interface EditionStore {
   clearDirty(week: string, seenAt: string): Promise<void>;
   /**
    * Notes, before a record write, which revision of which record each week's mark stands for, so
-   * the mark is cleared only once the week has been read with that write in it.
+   * the mark is cleared only once the week has been read with that write in it. A noted write
+   * marks its week too: `dirtyWeeks` lists it until the write is settled.
    */
   markWrite(
     weeks: readonly string[],

@@ -1,6 +1,6 @@
 import { ConflictError, DomainError, type Issue, OutOfTimeError } from '#core/errors';
 import { toIssues } from '#core/issues';
-import type { Actor } from './model';
+import type { Actor, OutcomeItem } from './model';
 import { type IntakeDeps, putOutcome } from './outcomes';
 import { batchItemSchema } from './schemas';
 
@@ -47,16 +47,25 @@ export async function writeBatch(
     chains.set(checked.detainerId, chain);
   }
 
+  // One read for the batch instead of one per item: each chain's first write starts from it.
+  const known =
+    deps.outcomes.getMany === undefined || chains.size === 0 || signal?.aborted
+      ? undefined
+      : await deps.outcomes.getMany([...chains.keys()]);
+
   const failed = new AbortController();
   const stop = signal === undefined ? failed.signal : AbortSignal.any([signal, failed.signal]);
   let failure: { error: unknown } | undefined;
   const queue = [...chains.values()];
   const worker = async () => {
     for (let chain = queue.shift(); chain !== undefined && !stop.aborted; chain = queue.shift()) {
-      for (const index of chain) {
+      for (const [position, index] of chain.entries()) {
         if (stop.aborted) break;
         try {
-          results[index] = await writeItem(deps, items[index], index, actor, stop);
+          // Only the chain's first write may trust the batch read: the next ones follow its write.
+          const prefetched =
+            known === undefined || position > 0 ? undefined : (known.get(labelOf(items[index])) ?? null);
+          results[index] = await writeItem(deps, items[index], index, actor, stop, prefetched);
         } catch (error) {
           if (error instanceof OutOfTimeError) break;
           failure ??= { error };
@@ -111,6 +120,7 @@ async function writeItem(
   index: number,
   actor: Actor,
   signal: AbortSignal,
+  known: OutcomeItem | null | undefined,
 ): Promise<BatchResult> {
   const { detainerId, reason, ...input } = batchItemSchema.parse(raw);
   try {
@@ -119,6 +129,7 @@ async function writeItem(
       input,
       actor,
       signal,
+      ...(known === undefined ? {} : { known }),
       ...(reason === undefined ? {} : { reason }),
     });
     return { detainerId, result: out.result, revision: out.revision };

@@ -34,17 +34,23 @@ export interface OutcomeItem {
   record: OutcomeRecord;
   createdAt: string;
   updatedAt: string;
-  /** The change that made `revision`; copied to the history table (see OutcomeStore). */
+  /** The change that made `revision`; copied to the history table by the next write (see OutcomeStore). */
   lastChange: HistoryEntry;
 }
 
 /**
  * Outcome records and their history. Without transactions the record item is the source of
- * truth: it carries its last change, which is copied to the history table after each write and
- * again (idempotently) before the next one, so a crash between the two loses nothing.
+ * truth: it carries its last change, which is copied (idempotently) to the history table before
+ * the next write replaces it. The history table so holds every change but the latest, and readers
+ * add the item's own: a write costs no history call, and a crash anywhere loses nothing.
  */
 export interface OutcomeStore {
   get(detainerId: string): Promise<OutcomeItem | undefined>;
+  /**
+   * Many records at once (consistent), for a batch: the ids not stored are absent from the map.
+   * Optional: without it each write reads its own record.
+   */
+  getMany?(detainerIds: readonly string[]): Promise<Map<string, OutcomeItem>>;
   getByRef(ref: string): Promise<OutcomeItem | undefined>;
   /** Stores a new record; false when one already exists. */
   create(item: OutcomeItem): Promise<boolean>;

@@ -33,8 +33,9 @@ export interface IntakeDeps {
    */
   markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
   /**
-   * Notes, with the marks and before the write, the revision the write makes: a week's mark is
-   * cleared only once a publication has read that revision (see core/edition/reissue.ts).
+   * Notes, before the write, the revision the write makes; a noted write marks its weeks too (no
+   * `markDirty` call beside it). A week's mark is cleared only once a publication has read that
+   * revision (see core/edition/reissue.ts).
    */
   markWrite?: (
     weeks: readonly string[],
@@ -63,6 +64,12 @@ export interface PutOutcomeCommand {
    * begins after it, and a write already begun runs to its end, so nothing lands after the answer.
    */
   signal?: AbortSignal;
+  /**
+   * The stored record as a batch read it a moment ago (`null`: not stored then), used by the
+   * first attempt instead of its own read. A write since makes the conditional put fail, and the
+   * retry reads afresh.
+   */
+  known?: OutcomeItem | null;
 }
 
 /** Throws when the call may start no more writes. Checked before each attempt's first write. */
@@ -82,9 +89,10 @@ export function newRef(): string {
 /**
  * Recording outcomes. Primary course: read the stored record; apply defaults and kept values;
  * an equal record is `unchanged`; otherwise check If-Match, bind the named jurisdictions to their
- * states (a conflict changes nothing), then write the record with a single conditional put on its
- * revision, then copy the change to the history. A lost race re-reads and tries again, so two
- * clients writing one record never lose an update.
+ * states (a conflict changes nothing), copy the previous change to the history, mark the ended
+ * weeks the change touches, then write the record with a single conditional put on its revision
+ * (it carries its own change). A lost race re-reads and tries again, so two clients writing one
+ * record never lose an update.
  */
 export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): Promise<WriteOutcome> {
   const today = deps.today();
@@ -94,7 +102,10 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     checkTime(command.signal);
-    const stored = await deps.outcomes.get(command.detainerId);
+    const stored =
+      attempt === 0 && command.known !== undefined
+        ? (command.known ?? undefined)
+        : await deps.outcomes.get(command.detainerId);
     if (stored?.voided) {
       throw new ConflictError(`record ${command.detainerId} was voided and cannot be written`);
     }
@@ -146,7 +157,8 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
       ? await deps.outcomes.replace(item, stored.revision)
       : await deps.outcomes.create(item);
     if (!written) continue;
-    await deps.outcomes.putHistory(item.detainerId, lastChange);
+    // The change stays on the record item alone until the next write copies it to the history
+    // (above): readers merge it (getOutcome, the corrections log), so a write costs no history call.
     await noteNames(deps, record, at, renames);
     return { result: stored ? 'updated' : 'created', revision, record };
   }
@@ -264,8 +276,10 @@ async function markWeeks(
   at: string,
 ): Promise<void> {
   if (weeks.length === 0) return;
-  await deps.markWrite?.(weeks, write, at);
-  await deps.markDirty?.(weeks, at);
+  // A noted write marks its week as well (the store keeps one item for both); a store that
+  // cannot note writes only marks.
+  if (deps.markWrite) await deps.markWrite(weeks, write, at);
+  else await deps.markDirty?.(weeks, at);
 }
 
 /** Voids a record entered in error: it leaves every week, keeps its history; again is a no-op. */
@@ -298,6 +312,7 @@ export async function voidOutcome(
       stored.revision,
     );
     if (!written) continue;
+    // A void is the record's last change (no write follows it to copy it): copied now.
     await deps.outcomes.putHistory(stored.detainerId, lastChange);
     return { result: 'updated', revision, record: stored.record, voided: true };
   }
