@@ -2,6 +2,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { DEFAULT_TIME_ZONE } from '#config/env';
+import { FUNCTIONS } from '#config/runtime';
+import { paceProblem } from '#core/mail/send-pace';
 import { isTimeZone } from '#core/reporting-week';
 import { checkAddress } from '#core/subscriptions/email-address';
 
@@ -211,6 +213,15 @@ const contextSchema = z
         path: [CONTEXT_KEYS.mailFromDomain],
         message: `${mailFromDomain} is not a subdomain of the mail domain ${domain}: SES requires one`,
       });
+    }
+    // Each sender's share of the rate must get a batch through well within the function's timeout.
+    const pace = paceProblem(
+      context[CONTEXT_KEYS.sendRatePerSecond],
+      context[CONTEXT_KEYS.sendConcurrency],
+      FUNCTIONS.send.timeoutSeconds,
+    );
+    if (pace !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [CONTEXT_KEYS.sendConcurrency], message: pace });
     }
     if (context[CONTEXT_KEYS.stage] === CONFIG_DEFAULTS.stage) return;
     // Outside dev, a placeholder would deploy a site that mails nobody and alarms nobody hears.

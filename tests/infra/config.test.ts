@@ -153,6 +153,15 @@ describe('config', () => {
     expect(() => configFrom({ [key]: value })).toThrow(`context "${key}"`);
   });
 
+  it('refuses a send rate and concurrency whose batch could not finish within the send timeout', () => {
+    // 20 senders sharing 1 send a second: 0.05/s each, a batch of 50 in 1,000 s.
+    expect(() => configFrom({ sendRatePerSecond: '1', sendConcurrency: '20' })).toThrow(
+      /context "sendConcurrency".*a batch of 50 would take 1000 s.*Lower sendConcurrency or raise sendRatePerSecond/s,
+    );
+    // The SES sandbox (1 a second) with the fewest senders still fits.
+    expect(() => configFrom({ sendRatePerSecond: '1', sendConcurrency: '2' })).not.toThrow();
+  });
+
   it('carries the stage into stack names and the configuration into the resources', () => {
     const synthesized = synthesize({
       stage: 'qa',

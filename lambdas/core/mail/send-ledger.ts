@@ -135,6 +135,13 @@ export interface SendDeps {
   /** @default UNKNOWN_RESEND_AFTER_MS */
   unknownResendAfterMs?: number;
   sleep: (ms: number) => Promise<void>;
+  /**
+   * How many of a batch's recipients to keep in flight at once (see send-pace.ts); read at the
+   * start of each batch. @default 1
+   */
+  inFlight?: () => number;
+  /** A sent recipient's time from its first read to its recorded send, the limiter's wait left out. */
+  observeRecipient?: (ms: number) => void;
 }
 
 export interface BatchOutcome {
@@ -185,62 +192,109 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
     if (waiting !== undefined) return pause(waiting, job.addresses);
     await deps.ledger.clearPause(edition);
   }
-  for (const [index, address] of job.addresses.entries()) {
-    const subscriber = await deps.subscriber(address);
-    if (subscriber?.status !== 'confirmed') {
-      if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
-        outcome.skipped++;
-      continue;
-    }
-    const claim = await deps.ledger.claim(edition, address, deps.owner, deps.now(), deps.leaseMs);
-    if (claim === 'done') continue;
-    if (claim === 'busy') {
-      outcome.pending.push(address);
-      continue;
-    }
-    const stored = await deps.email(job.week, job.revision);
-    const link = await deps.unsubscribeUrl(subscriber);
-    const message = {
-      // The job names mailboxes (the subscribers' keys); mail goes to the address as typed.
-      to: subscriber.address,
-      tags: { [EDITION_TAG]: editionTag(job.week, job.revision) },
-      subject: stored.subject,
-      html: stored.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
-      text: stored.text.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
-      headers: deps.headers(link),
-    };
-    let messageId: string | undefined;
-    const defer = async (reason: DeferReason): Promise<BatchOutcome> => {
-      // SES accepted nothing: this reader and the rest wait as a batch of their own.
-      await deps.ledger.release(edition, address, deps.owner, deps.now());
-      return pause(reason, job.addresses.slice(index));
-    };
-    try {
-      messageId = await sendWithBackoff(deps, message);
-    } catch (error) {
-      const reason = deps.deferReason?.(error);
-      if (reason !== undefined) return defer(reason);
-      const rejected = deps.rejection?.(error, subscriber.address);
-      if (rejected !== undefined) {
-        await deps.ledger.markRejected(edition, address, deps.owner, rejected, deps.now());
-        outcome.rejected = (outcome.rejected ?? 0) + 1;
-        continue;
+  // Recipients in flight together, each through the one limiter: the pace is the limiter's, not
+  // the round trips'. A recipient that meets a refusal of the account (throttled past retries,
+  // the quota, a pause) stops new ones from starting; those in flight finish.
+  const inFlight = Math.max(1, Math.min(job.addresses.length, Math.floor(deps.inFlight?.() ?? 1)));
+  let next = 0;
+  let deferredReason: DeferReason | undefined;
+  const deferredAt = new Set<number>();
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (deferredReason === undefined && failure === undefined && next < job.addresses.length) {
+      const index = next++;
+      const address = job.addresses[index] ?? '';
+      const started = performance.now();
+      try {
+        const result = await sendOne(deps, job, edition, address, outcome);
+        if (result.defer !== undefined) {
+          deferredReason ??= result.defer;
+          deferredAt.add(index);
+        } else if (result.waitedMs !== undefined) {
+          deps.observeRecipient?.(performance.now() - started - result.waitedMs);
+        }
+      } catch (error) {
+        failure ??= { error };
       }
-      if (!deps.isUnknownOutcome(error)) throw error;
-      // SES may have accepted it: never sent again at once; its send event settles it.
-      // One clock read: the wait is exactly the configured one, not a millisecond less.
-      const at = deps.now();
-      const after = new Date(at.getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
-      await deps.ledger.markUnknown(edition, address, deps.owner, at, after);
-      outcome.unknown++;
-      outcome.pending.push(address);
-      continue;
     }
-    if (messageId === undefined) return defer('throttled');
-    await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
-    outcome.sent++;
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  if (failure !== undefined) throw failure.error;
+  if (deferredReason !== undefined) {
+    // The readers that met the refusal (released) and those never begun wait as a batch of their own.
+    const rest = job.addresses.filter((_, index) => deferredAt.has(index) || index >= next);
+    return pause(deferredReason, rest);
   }
   return outcome;
+}
+
+/**
+ * One recipient of a batch: skipped, claimed and sent, or left to others, its result counted in
+ * `outcome`. `defer` when SES accepted nothing for a reason of the account (the claim released);
+ * `waitedMs` the time it spent waiting for the limiter, when it was sent.
+ */
+async function sendOne(
+  deps: SendDeps,
+  job: SendJob,
+  edition: string,
+  address: string,
+  outcome: BatchOutcome,
+): Promise<{ defer?: DeferReason; waitedMs?: number }> {
+  const subscriber = await deps.subscriber(address);
+  if (subscriber?.status !== 'confirmed') {
+    if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
+      outcome.skipped++;
+    return {};
+  }
+  const claim = await deps.ledger.claim(edition, address, deps.owner, deps.now(), deps.leaseMs);
+  if (claim === 'done') return {};
+  if (claim === 'busy') {
+    outcome.pending.push(address);
+    return {};
+  }
+  const stored = await deps.email(job.week, job.revision);
+  const link = await deps.unsubscribeUrl(subscriber);
+  const message = {
+    // The job names mailboxes (the subscribers' keys); mail goes to the address as typed.
+    to: subscriber.address,
+    tags: { [EDITION_TAG]: editionTag(job.week, job.revision) },
+    subject: stored.subject,
+    html: stored.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
+    text: stored.text.split(UNSUBSCRIBE_PLACEHOLDER).join(link),
+    headers: deps.headers(link),
+  };
+  const defer = async (reason: DeferReason) => {
+    // SES accepted nothing: this reader and the rest wait as a batch of their own.
+    await deps.ledger.release(edition, address, deps.owner, deps.now());
+    return { defer: reason };
+  };
+  const waited = { ms: 0 };
+  let messageId: string | undefined;
+  try {
+    messageId = await sendWithBackoff(deps, message, waited);
+  } catch (error) {
+    const reason = deps.deferReason?.(error);
+    if (reason !== undefined) return defer(reason);
+    const rejected = deps.rejection?.(error, subscriber.address);
+    if (rejected !== undefined) {
+      await deps.ledger.markRejected(edition, address, deps.owner, rejected, deps.now());
+      outcome.rejected = (outcome.rejected ?? 0) + 1;
+      return {};
+    }
+    if (!deps.isUnknownOutcome(error)) throw error;
+    // SES may have accepted it: never sent again at once; its send event settles it.
+    // One clock read: the wait is exactly the configured one, not a millisecond less.
+    const at = deps.now();
+    const after = new Date(at.getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
+    await deps.ledger.markUnknown(edition, address, deps.owner, at, after);
+    outcome.unknown++;
+    outcome.pending.push(address);
+    return {};
+  }
+  if (messageId === undefined) return defer('throttled');
+  await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
+  outcome.sent++;
+  return { waitedMs: waited.ms };
 }
 
 /** Why SES still will not send, by its GetAccount; an answer that never came counts as "still". */
@@ -262,9 +316,12 @@ async function stillWaiting(
 async function sendWithBackoff(
   deps: SendDeps,
   message: Parameters<SendDeps['send']>[0],
+  waited: { ms: number },
 ): Promise<string | undefined> {
   for (let attempt = 0; attempt <= THROTTLE_RETRIES; attempt++) {
+    const before = performance.now();
     await deps.rate.take();
+    waited.ms += performance.now() - before;
     try {
       return await deps.send(message);
     } catch (error) {

@@ -5,8 +5,10 @@ import { secretSourceFromEnv } from '#adapters/secret-source';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { readEnvironment } from '#config/env';
 import { senderEnvironment } from '#config/functions';
+import { FUNCTIONS } from '#config/runtime';
 import { RateLimiter } from '#core/mail/rate-limiter';
 import type { AccountState, SendDeps, StoredEmail } from '#core/mail/send-ledger';
+import { containerRate, inFlightFor, LatencyEstimate, paceProblem } from '#core/mail/send-pace';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '#core/subscriptions/links';
 import { deferReason, isUnknownOutcome, rejection, THROTTLES } from './ses-errors';
 
@@ -15,7 +17,15 @@ import { deferReason, isUnknownOutcome, rejection, THROTTLES } from './ses-error
  * each takes its share. Locally one process runs every invocation, so SEND_CONCURRENCY is 1.
  */
 const env = readEnvironment(senderEnvironment);
-const rate = new RateLimiter(env.SEND_RATE_PER_SECOND / env.SEND_CONCURRENCY);
+const refused = paceProblem(env.SEND_RATE_PER_SECOND, env.SEND_CONCURRENCY, FUNCTIONS.send.timeoutSeconds);
+if (refused !== undefined) throw new Error(`the sender's configuration cannot work: ${refused}`);
+const share = containerRate(env.SEND_RATE_PER_SECOND, env.SEND_CONCURRENCY);
+const rate = new RateLimiter(share);
+/**
+ * A recipient's work (subscriber read, claim, send, record) as this container measures it; the
+ * first batch assumes 100 ms, a usual SES call with the ledger's two writes.
+ */
+const latency = new LatencyEstimate(100);
 const siteUrl = env.SITE_URL;
 const ledger = new DynamoLedgerStore();
 const subscribers = new DynamoSubscriberStore();
@@ -73,6 +83,8 @@ export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): Sen
     deferReason,
     account: cachedAccount,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    inFlight: () => inFlightFor(share, latency.ms),
+    observeRecipient: (ms) => latency.observe(ms),
     ...overrides,
   };
 }
