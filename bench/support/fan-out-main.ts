@@ -16,7 +16,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Edition } from '#core/edition/model';
 import type { JurisdictionItem } from '#core/intake/model';
 import { S3RVER_CREDENTIALS, startS3, startSes } from '#local/emulators';
@@ -68,6 +68,15 @@ export interface RunFigures {
 
 export interface FanOutResult {
   readonly runs: readonly RunFigures[];
+  /**
+   * The same dynalite's raw conditional UpdateItem rate on the send ledger (the claim's shape, a
+   * new key each), measured after each run at 1,000/s: what the ledger allows at most.
+   */
+  readonly rawLedgerUpdates: readonly {
+    readonly run: string;
+    readonly perSecond: number;
+    readonly inFlight: number;
+  }[];
   readonly subscribersWritten: number;
   readonly seedSeconds: number;
   readonly email: { readonly subject: string; readonly htmlBytes: number; readonly textBytes: number };
@@ -244,6 +253,41 @@ async function main(plan: FanOutPlan): Promise<FanOutResult> {
   }
 }
 
+/** As many in flight as the sender keeps at most (MAX_IN_FLIGHT), from one process as the sender. */
+const RAW_IN_FLIGHT = 16;
+const RAW_SECONDS = 8;
+
+/**
+ * Conditional UpdateItems shaped like the ledger's claim (a new key each, `attribute_not_exists`),
+ * 16 in flight for 8 s, against the same dynalite the run used: updates a second.
+ */
+async function rawConditionalUpdates(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  edition: string,
+): Promise<number> {
+  let done = 0;
+  const end = performance.now() + RAW_SECONDS * 1000;
+  const start = performance.now();
+  const worker = async (id: number) => {
+    for (let n = 0; performance.now() < end; n++) {
+      await documents.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { edition, address: `raw-${id}-${n}@example.org` },
+          UpdateExpression: 'SET #s = :sending, leaseUntil = :until ADD attempts :one',
+          ConditionExpression: 'attribute_not_exists(address) OR leaseUntil < :now',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':until': 'z', ':now': 'a', ':one': 1 },
+        }),
+      );
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, (_, id) => worker(id)));
+  return done / ((performance.now() - start) / 1000);
+}
+
 async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult> {
   const sqs = new SQSClient({ endpoint: stack.sqs.url, region: 'us-east-1', credentials: CREDENTIALS });
   const raw = new DynamoDBClient({ endpoint: stack.dynamodb, region: 'us-east-1', credentials: CREDENTIALS });
@@ -279,6 +323,9 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
     let written = 0;
     let seedMs = 0;
     const runs: RunFigures[] = [];
+    const rawLedgerUpdates: { run: string; perSecond: number; inFlight: number }[] = [];
+    const ledgerTable = stack.environment.SEND_LEDGER_TABLE;
+    if (ledgerTable === undefined) throw new Error('the local stack has no SEND_LEDGER_TABLE');
     for (const [index, run] of plan.runs.entries()) {
       if (run.subscribers > written) {
         childLog(
@@ -392,11 +439,17 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
           `peak RSS ${(report.peak.rss / 1024 ** 2).toFixed(0)} MiB, heapUsed ${(report.peak.heapUsed / 1024 ** 2).toFixed(0)} MiB`,
       );
       runs.push(figures);
+      if (run.mode === 'fake' && run.ratePerSecond >= 1_000) {
+        const perSecond = await rawConditionalUpdates(documents, ledgerTable, `raw#r${revision}`);
+        childLog(`  ${run.label}: raw conditional UpdateItem on the ledger, ${perSecond.toFixed(0)}/s`);
+        rawLedgerUpdates.push({ run: run.label, perSecond, inFlight: RAW_IN_FLIGHT });
+      }
       // The SES server keeps every message in memory: let the next runs start without them.
       if (run.mode === 'ses') await fetch(new URL('/clear-store', stack.ses), { method: 'POST' });
     }
     return {
       runs,
+      rawLedgerUpdates,
       subscribersWritten: written,
       seedSeconds: seedMs / 1000,
       email: {

@@ -285,14 +285,15 @@ describe('SQS poller: failures', () => {
     }));
     const poller = await poll({ queueUrl: queue.url, handler });
     const dlqUrl = queue.dlqUrl ?? '';
-    // Two visibility timeouts and a redrive: generous on a loaded machine.
-    await waitFor(async () => (await counts(dlqUrl)).visible === 1, 20_000);
+    // Two visibility timeouts and a redrive, about 3 s alone; under a full `npm test` on two cores
+    // it has taken more than 20 s, so the wait is a guard against a hang, not a budget.
+    await waitFor(async () => (await counts(dlqUrl)).visible === 1, 50_000);
     await poller.stop();
 
     expect(bodies().filter((body) => body === 'good')).toHaveLength(1);
     expect(receiveCounts).toEqual(['1', '2']);
     expect(await counts(queue.url)).toEqual({ visible: 0, inFlight: 0 });
-  });
+  }, 60_000);
 
   it('leaves the whole batch in the queue when the function throws', async () => {
     const queue = await createQueue({ visibilityTimeout: 1 });
