@@ -1,3 +1,4 @@
+import { FUNCTIONS } from '#config/runtime';
 import { editionRenderer } from '#lambdas/edition/publish/publisher';
 import { heavyEdition } from '../tests/fixtures/edition';
 import type { Benchmark, Measurement } from './support/benchmark';
@@ -115,6 +116,15 @@ function weekMeasurements(week: WeekFigures): Measurement[] {
           },
         ]),
     {
+      name: `${label}: peak memory of a publication's work (read, assemble, render every file)`,
+      unit: 'MiB',
+      samples: [week.render.publicationPeakRss / 1024 ** 2],
+      baseline: {
+        name: `the publisher's memory (${FUNCTIONS.publish.memoryMb} MB)`,
+        samples: [FUNCTIONS.publish.memoryMb],
+      },
+    },
+    {
       name: `${label}: email HTML, as sent`,
       unit: 'bytes',
       samples: [week.render.sentHtmlBytes],
@@ -203,8 +213,11 @@ export const reportAssembly: Benchmark = {
       `  child process: ${n(background)} background records (${plan.backgroundWeeks} weeks × ${plan.backgroundIssued}), ` +
         `${plan.targets.map((target) => target.label).join(' and ')}`,
     );
-    const result = await startChild<ReportAssemblyResult>(CHILD, { args: [JSON.stringify(plan)], log })
-      .result;
+    const result = await startChild<ReportAssemblyResult>(CHILD, {
+      args: [JSON.stringify(plan)],
+      nodeFlags: ['--expose-gc'],
+      log,
+    }).result;
     const measurements = [...result.weeks.flatMap(weekMeasurements), ...shapedWeekPages()];
     const notes = [
       `Page weight of weeks shaped by hand (\`heavyEdition\` of tests/fixtures/edition.ts, rendered by the ` +

@@ -91,6 +91,12 @@ export interface WeekFigures {
     /** Section II's own pages (none for a usual week), and the largest page of the edition. */
     readonly sectionIIParts: number;
     readonly largestPageBytes: number;
+    /**
+     * The process's resident memory at its peak while it read, assembled and rendered everything a
+     * publication of the week writes (both pages, the parts, CSV, JSON, the email), and just before.
+     */
+    readonly publicationPeakRss: number;
+    readonly publicationBaseRss: number;
     readonly emailHtmlBytes: number;
     /** The HTML as one reader receives it: the placeholder replaced by their unsubscribe link. */
     readonly sentHtmlBytes: number;
@@ -358,6 +364,19 @@ async function measure(
       }
     }
     const parts = renderer.sectionIIPages(edition, { location: 'latest' });
+    const publication = await publicationMemory(async () => {
+      const { data } = await reader.read(target.week);
+      const built = assemble(data);
+      const files = [
+        renderer.page(built, { location: 'revision' }),
+        renderer.page(built, { location: 'latest' }),
+        ...renderer.sectionIIPages(built, { location: 'latest' }),
+        renderer.csv(built),
+        renderer.json(built),
+        publisher.renderStoredEmail(built, config).html,
+      ];
+      return files.reduce((sum, file) => sum + file.length, 0);
+    });
     const link = links.unsubscribeUrl(plan.siteUrl, randomBytes(32), {
       mailbox: 'reader-000001@example.org',
       id: randomBytes(16).toString('base64url'),
@@ -384,6 +403,8 @@ async function measure(
         emailMs,
         pageBytes: Buffer.byteLength(page, 'utf8'),
         sectionIIParts: parts.length,
+        publicationPeakRss: publication.peakRss,
+        publicationBaseRss: publication.baseRss,
         largestPageBytes: Math.max(...[page, ...parts].map((html) => Buffer.byteLength(html, 'utf8'))),
         emailHtmlBytes: Buffer.byteLength(email.html, 'utf8'),
         sentHtmlBytes: Buffer.byteLength(email.html.split(UNSUBSCRIBE_PLACEHOLDER).join(link), 'utf8'),
@@ -394,6 +415,22 @@ async function measure(
     });
   }
   return { outcomeItems, jurisdictionItems, outcomeJsonBytes, writeSeconds, weeks };
+}
+
+/** Peak RSS while `work` runs, sampled every 10 ms, after a collection (run with --expose-gc when it can). */
+async function publicationMemory(work: () => Promise<number>): Promise<{ peakRss: number; baseRss: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const baseRss = process.memoryUsage().rss;
+  let peakRss = baseRss;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 10);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return { peakRss: Math.max(peakRss, process.memoryUsage().rss), baseRss };
 }
 
 /** The week reader must read exactly the week's own items: anything else is a bug, not a figure. */
