@@ -203,8 +203,8 @@ function ledgerBound(result: FanOutResult): Measurement[] {
 function ceilingNote(fake: RunFigures, ses: RunFigures): string {
   const held = sendRate(ses) >= 0.95 * ses.run.ratePerSecond;
   return (
-    'Per recipient the sender makes: GetItem (subscriber), a conditional UpdateItem (claim), the ' +
-    'send, a conditional UpdateItem (sent): two ledger writes. A batch keeps as many recipients in ' +
+    'Per recipient the sender makes a conditional UpdateItem (claim), the send and a conditional ' +
+    'UpdateItem (sent): two ledger writes; per batch, one BatchGetItem of its 50 subscribers. A batch keeps as many recipients in ' +
     'flight as its container rate × the measured time per recipient (at most 16, `send-pace.ts`), ' +
     `each through the one limiter, so the limiter sets the pace: the fake sends reached ${sendRate(fake).toFixed(0)}/s ` +
     `(${fake.run.label}). ` +

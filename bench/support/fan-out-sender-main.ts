@@ -113,7 +113,9 @@ async function fakeHandler(record: (at: number) => void): Promise<SqsHandler> {
         const outcome = await edition.sendBatch({ ...deps, owner }, job);
         if (outcome.pending.length > 0) failures.push({ itemIdentifier: message.messageId });
       } catch (error) {
-        childLog(`    fake sender: batch failed: ${error instanceof Error ? error.message : String(error)}`);
+        childLog(
+          `    fake sender: batch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
         failures.push({ itemIdentifier: message.messageId });
       }
     }

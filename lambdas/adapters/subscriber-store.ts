@@ -7,7 +7,7 @@ import type {
   SubscriberPage,
   SubscriberStore,
 } from '#core/subscriptions/subscribers';
-import { conditionalWrite, documents } from './dynamodb';
+import { batchGetAll, conditionalWrite, documents } from './dynamodb';
 import { subscribersTable } from './table-definitions';
 
 /**
@@ -89,6 +89,15 @@ export class DynamoSubscriberStore implements SubscriberStore {
       new GetCommand({ TableName: this.table, Key: { mailbox }, ConsistentRead: true }),
     );
     return out.Item === undefined ? undefined : fromAttributes(out.Item);
+  }
+
+  /** Many subscribers at once (consistent, 100 keys a call): the mailboxes not stored are absent. */
+  async getMany(mailboxes: readonly string[]): Promise<Map<string, Subscriber>> {
+    const found = await batchGetAll<Record<string, unknown>>(
+      this.table,
+      mailboxes.map((mailbox) => ({ mailbox })),
+    );
+    return new Map(found.map((attributes) => [String(attributes.mailbox), fromAttributes(attributes)]));
   }
 
   async create(subscriber: Subscriber): Promise<boolean> {

@@ -170,8 +170,8 @@ export class Mailer extends Construct {
     })
       // Claims, marks sent or skipped: conditional updates, and a read when a claim is refused.
       .bindTableAccess(tables.get(sendLedgerTable), { table: ['GetItem', 'UpdateItem'] })
-      // The subscriber is re-read before each send: the confirmed index may lag an unsubscribe.
-      .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem'] })
+      // The subscribers are re-read (one BatchGetItem a batch) before sending: the confirmed index may lag an unsubscribe.
+      .bindTableAccess(tables.get(subscribersTable), { table: ['GetItem', 'BatchGetItem'] })
       .bindBucket('DATA_BUCKET', props.dataBucket, { objects: ['GetObject'], keys: EMAIL_KEY_PATTERN })
       // The rate for the whole queue and how many invocations share it: each takes rate / concurrency.
       // Its own queue: a batch SES throttles, or refuses at the daily quota or while sending is

@@ -119,7 +119,7 @@ describe('mail: sender, mail events and subscriptions', () => {
         '*': ['ses:GetAccount'],
         'function log group': LOG_WRITE,
         SendLedger: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        Subscribers: ['dynamodb:GetItem'],
+        Subscribers: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         // The stored email only: not the private lists of detainer ids, not the drafts.
         'data stored emails': ['s3:GetObject'],
         'subscription secret': ['secretsmanager:GetSecretValue'],

@@ -92,6 +92,39 @@ describe('sendBatch with recipients in flight together', () => {
     expect([...state.values()].every((value) => value === 'sent')).toBe(true);
   });
 
+  it('reads the subscribers of a batch in one call, and skips the one no longer confirmed', async () => {
+    const { ledger, state } = memoryLedger();
+    const reads: string[] = [];
+    const outcome = await sendBatch(
+      deps({
+        ledger,
+        inFlight: () => 4,
+        subscriber: async (address) => {
+          reads.push(address);
+          return undefined;
+        },
+        subscribers: async (addresses) => {
+          reads.push(`many:${addresses.length}`);
+          return new Map(
+            addresses.map((address, i) => [
+              address,
+              {
+                mailbox: address,
+                address,
+                status: i === 3 ? 'unsubscribed' : 'confirmed',
+                id: address,
+              } as never,
+            ]),
+          );
+        },
+      }),
+      job(10),
+    );
+    expect(reads).toEqual(['many:10']);
+    expect(outcome).toMatchObject({ sent: 9, skipped: 1 });
+    expect(state.get('reader-3@example.org')).toBe('skipped');
+  });
+
   it('stops starting sends at a refusal of the account and defers, in order, every reader not sent', async () => {
     const { ledger, state } = memoryLedger();
     let calls = 0;

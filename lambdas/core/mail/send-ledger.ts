@@ -103,6 +103,12 @@ export interface LedgerStore {
 export interface SendDeps {
   ledger: LedgerStore;
   subscriber: (address: string) => Promise<Subscriber | undefined>;
+  /**
+   * A batch's subscribers in one read, at its start (each recipient's own read otherwise). A
+   * reader who unsubscribes while the batch is sending may still get this edition: at most the
+   * batch's time, seconds.
+   */
+  subscribers?: (addresses: readonly string[]) => Promise<Map<string, Subscriber>>;
   email: (week: string, revision: number) => Promise<StoredEmail>;
   unsubscribeUrl: (subscriber: Subscriber) => Promise<string>;
   headers: (unsubscribeUrl: string) => Record<string, string>;
@@ -196,6 +202,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
   // the round trips'. A recipient that meets a refusal of the account (throttled past retries,
   // the quota, a pause) stops new ones from starting; those in flight finish.
   const inFlight = Math.max(1, Math.min(job.addresses.length, Math.floor(deps.inFlight?.() ?? 1)));
+  const known = deps.subscribers === undefined ? undefined : await deps.subscribers(job.addresses);
   let next = 0;
   let deferredReason: DeferReason | undefined;
   const deferredAt = new Set<number>();
@@ -206,7 +213,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchOutc
       const address = job.addresses[index] ?? '';
       const started = performance.now();
       try {
-        const result = await sendOne(deps, job, edition, address, outcome);
+        const subscriber = known === undefined ? await deps.subscriber(address) : known.get(address);
+        const result = await sendOne(deps, job, edition, address, subscriber, outcome);
         if (result.defer !== undefined) {
           deferredReason ??= result.defer;
           deferredAt.add(index);
@@ -238,9 +246,9 @@ async function sendOne(
   job: SendJob,
   edition: string,
   address: string,
+  subscriber: Subscriber | undefined,
   outcome: BatchOutcome,
 ): Promise<{ defer?: DeferReason; waitedMs?: number }> {
-  const subscriber = await deps.subscriber(address);
   if (subscriber?.status !== 'confirmed') {
     if (await deps.ledger.markSkipped(edition, address, subscriber?.status ?? 'unknown', deps.now()))
       outcome.skipped++;

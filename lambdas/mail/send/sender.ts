@@ -60,6 +60,7 @@ export function senderDeps(overrides: Partial<Pick<SendDeps, 'send'>> = {}): Sen
   return {
     ledger,
     subscriber: (address) => subscribers.get(address),
+    subscribers: (addresses) => subscribers.getMany(addresses),
     email: (week, revision) => {
       const key = `${week}#${revision}`;
       let email = emails.get(key);
