@@ -16,6 +16,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { productQueues, SEND_QUEUE } from '#local/product';
 import { startPoller } from '#local/sqs/poller';
 import { childEvent, childLog, onParentMessage, runAsChild } from './child-process';
+import { peakInWindow } from './windows';
 
 export type SenderMode = 'ses' | 'fake';
 
@@ -128,17 +129,6 @@ function percentiles(values: readonly number[]): { p50: number; p95: number } {
   const at = (fraction: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
   return { p50: at(0.5), p95: at(0.95) };
-}
-
-/** The most timestamps (sorted) within any window of `windowMs`, and the first one of that window. */
-function peakInWindow(times: readonly number[], windowMs: number): { count: number; from: number } {
-  let best = { count: 0, from: Number.NaN };
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start++;
-    if (end - start + 1 > best.count) best = { count: end - start + 1, from: times[start] ?? Number.NaN };
-  }
-  return best;
 }
 
 async function main(mode: SenderMode): Promise<SenderReport> {

@@ -285,32 +285,39 @@ export class DynamoLedgerStore implements LedgerStore {
   async progress(edition: string): Promise<SendProgress | undefined> {
     const state = await this.queueState(edition);
     if (!state) return undefined;
+    const counts = await this.countStatuses(edition);
     return {
       ...state,
-      sent: await this.countStatus(edition, 'sent'),
+      sent: counts.get('sent') ?? 0,
       // A reader SES refused is done too: not sent, never tried again for this edition.
-      skipped: (await this.countStatus(edition, 'skipped')) + (await this.countStatus(edition, 'rejected')),
+      skipped: (counts.get('skipped') ?? 0) + (counts.get('rejected') ?? 0),
     };
   }
 
-  private async countStatus(edition: string, status: 'sent' | 'skipped' | 'rejected'): Promise<number> {
-    let count = 0;
+  /**
+   * Every recipient's status of an edition, tallied in one pass over its partition (one read of
+   * each item, not one per status asked about), only the status projected.
+   */
+  private async countStatuses(edition: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
     const pages = paginateQuery(
       { client: documents },
       {
         TableName: this.table,
         KeyConditionExpression: 'edition = :e',
-        FilterExpression: '#s = :status',
+        ProjectionExpression: '#s',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':e': edition, ':status': status },
-        Select: 'COUNT',
+        ExpressionAttributeValues: { ':e': edition },
         ConsistentRead: true,
       },
     );
     for await (const page of pages) {
-      count += page.Count ?? 0;
+      for (const item of page.Items ?? []) {
+        const status = typeof item.status === 'string' ? item.status : 'none';
+        counts.set(status, (counts.get(status) ?? 0) + 1);
+      }
     }
-    return count;
+    return counts;
   }
 
   async startQueueing(edition: string, at: Date): Promise<void> {

@@ -50,8 +50,51 @@ describe('the send rate limiter', () => {
   it('shares one rate between concurrent callers', async () => {
     const time = virtualTime();
     const limiter = new RateLimiter(5, time.clock, time.sleep);
-    await Promise.all(Array.from({ length: 20 }, () => limiter.take()));
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        await limiter.take();
+        granted.push(time.now());
+      }),
+    );
     expect(time.now()).toBeCloseTo(19 * 200, 0);
+    for (const at of granted) {
+      expect(granted.filter((t) => t >= at && t < at + 1000).length).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('keeps the rate when every timer fires late, as setTimeout does under load', async () => {
+    // Each sleep ends 1.5 ms after it was due: a limiter that spaces grants 1/rate from the
+    // moment it woke loses that every time (5 ms apart at 200/s become 6.5: 154/s).
+    let now = 0;
+    const limiter = new RateLimiter(
+      200,
+      () => now,
+      async (ms) => {
+        now += ms + 1.5;
+      },
+    );
+    const granted: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      await limiter.take();
+      granted.push(now);
+    }
+    const perSecond = (granted.length - 1) / (((granted.at(-1) ?? 0) - (granted[0] ?? 0)) / 1000);
+    expect(perSecond).toBeGreaterThanOrEqual(0.95 * 200);
+    let start = 0;
+    for (let end = 0; end < granted.length; end++) {
+      while ((granted[end] ?? 0) - (granted[start] ?? 0) >= 1000) start++;
+      expect(end - start + 1).toBeLessThanOrEqual(200);
+    }
+  });
+
+  it('grants a rate under one a second at its own spacing', async () => {
+    const time = virtualTime();
+    const limiter = new RateLimiter(0.5, time.clock, time.sleep);
+    await limiter.take();
+    await limiter.take();
+    await limiter.take();
+    expect(time.now()).toBe(4000);
   });
 
   it('refuses a rate that is not positive', () => {

@@ -182,8 +182,9 @@ describe('sendBatch with recipients in flight together', () => {
 
 describe('the send pace', () => {
   it('keeps enough in flight to cover rate × latency, within bounds', () => {
-    expect(inFlightFor(5, 100)).toBe(1);
-    expect(inFlightFor(500, 20)).toBe(13);
+    expect(inFlightFor(5, 100)).toBe(2);
+    expect(inFlightFor(100, 10)).toBe(3);
+    expect(inFlightFor(500, 10)).toBe(11);
     expect(inFlightFor(1_000, 200)).toBe(16);
     const latency = new LatencyEstimate(100);
     for (let i = 0; i < 50; i++) latency.observe(20);

@@ -1,23 +1,47 @@
+/** SES counts its maximum send rate over each second. */
+const WINDOW_MS = 1_000;
 /**
- * A token bucket holding at most one token: `take()` resolves when the caller may make one more
- * call without exceeding `ratePerSecond` in any window, not just on average (SES enforces its
- * maximum send rate per second, so a burst of a second's reserve would be throttled). The sender
- * shares one per container.
+ * The grants of any 1-s window stay 2 % under the rate (rounded up, so a small rate keeps its
+ * whole count): a send's latency varies, so the window SES counts in is not quite the window the
+ * limiter granted in, and that slack keeps SES's count within the rate.
+ */
+const WINDOW_SHARE = 0.98;
+/**
+ * How late a grant may be and the grid still hold (at least one interval): a timer's lateness is
+ * made up, an idle spell is not.
+ */
+const CATCH_UP_MS = 10;
+
+/**
+ * The sender's limiter, one per container: `take()` resolves when the caller may make one more
+ * call without exceeding `ratePerSecond` in any 1-s window, not just on average (SES enforces its
+ * maximum send rate per second, so a second's reserve spent at once would be throttled).
+ *
+ * Grants follow a grid of 1/rate: each is due one interval after the previous one's slot, not
+ * after the moment it was granted, so a timer that fires late (a `setTimeout` wakes a millisecond
+ * or more late under load; 5 ms apart at 200/s became 6.5, 154/s) costs nothing: the next grant
+ * is due sooner. A grant later than `CATCH_UP_MS` starts the grid at itself, so an idle spell
+ * saves up nothing. And it keeps the times of the window's last grants: a grant also waits until fewer
+ * than the window's count fall in the last second, which bounds the catching up.
  */
 export class RateLimiter {
-  private tokens: number;
-  private last: number;
+  private readonly perWindow: number;
+  private readonly intervalMs: number;
+  /** The grid slot of the last grant. */
+  private slot = Number.NEGATIVE_INFINITY;
+  /** The last `perWindow` grant times, oldest at `next` once the ring is full. */
+  private readonly granted: number[] = [];
+  private next = 0;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly ratePerSecond: number,
+    ratePerSecond: number,
     private readonly clock: () => number = () => performance.now(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     if (!(ratePerSecond > 0)) throw new Error('the send rate must be a positive number per second');
-    // Start with one token: a burst at start-up would overshoot the rate over short windows.
-    this.tokens = 1;
-    this.last = clock();
+    this.perWindow = Math.max(1, Math.ceil(ratePerSecond * WINDOW_SHARE));
+    this.intervalMs = WINDOW_MS / ratePerSecond;
   }
 
   take(): Promise<void> {
@@ -30,15 +54,33 @@ export class RateLimiter {
   private async wait(): Promise<void> {
     for (;;) {
       const now = this.clock();
-      // One token at most, even after an idle spell: a second's worth saved up would let one
-      // second see twice the rate.
-      this.tokens = Math.min(1, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-      this.last = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
+      const earliest = this.earliestGrant();
+      if (now >= earliest) {
+        this.record(now);
         return;
       }
-      await this.sleep(((1 - this.tokens) / this.ratePerSecond) * 1000);
+      await this.sleep(earliest - now);
     }
+  }
+
+  private earliestGrant(): number {
+    const due = this.slot + this.intervalMs;
+    const count = this.granted.length;
+    if (count < this.perWindow) return due;
+    const oldest = this.granted[this.next] ?? 0;
+    return Math.max(due, oldest + WINDOW_MS);
+  }
+
+  private record(at: number): void {
+    // On the grid while it keeps up; a grant later than that (the first, or after an idle
+    // spell) starts the grid afresh at itself.
+    const due = this.slot + this.intervalMs;
+    this.slot = at - due <= Math.max(this.intervalMs, CATCH_UP_MS) ? due : at;
+    if (this.granted.length < this.perWindow) {
+      this.granted.push(at);
+      return;
+    }
+    this.granted[this.next] = at;
+    this.next = (this.next + 1) % this.perWindow;
   }
 }

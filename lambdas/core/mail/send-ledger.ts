@@ -155,6 +155,8 @@ export interface BatchOutcome {
   skipped: number;
   /** Sends whose answer never came: recorded unknown, never repeated until reconciled or an hour on. */
   unknown: number;
+  /** What ended each unknown send (error name and code, no address): for the operator's log. */
+  unknownCauses?: string[];
   /** Readers SES refused (recorded with the reason; the rest of the batch went on). */
   rejected?: number;
   /**
@@ -296,6 +298,7 @@ async function sendOne(
     const after = new Date(at.getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
     await deps.ledger.markUnknown(edition, address, deps.owner, at, after);
     outcome.unknown++;
+    outcome.unknownCauses = [...(outcome.unknownCauses ?? []), errorCause(error)];
     outcome.pending.push(address);
     return {};
   }
@@ -303,6 +306,14 @@ async function sendOne(
   await deps.ledger.markSent(edition, address, deps.owner, messageId, deps.now());
   outcome.sent++;
   return { waitedMs: waited.ms };
+}
+
+/** An error's name, code and HTTP status, as the operator needs them to tell a timeout from a reset. */
+function errorCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: string }).code;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return [error.name, code, status].filter((part) => part !== undefined).join(' ');
 }
 
 /** Why SES still will not send, by its GetAccount; an answer that never came counts as "still". */

@@ -33,6 +33,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         count('EmailsSkipped', outcome.skipped);
         count('EmailsRejected', outcome.rejected ?? 0);
         count('EmailsUnknown', outcome.unknown);
+        if (outcome.unknownCauses !== undefined) {
+          // Each waits for its send event (or an hour) before it is tried again: say why.
+          logger.warn('sends with no answer from SES, recorded unknown', { causes: outcome.unknownCauses });
+        }
         if (outcome.deferred !== undefined && queueUrl !== undefined) {
           const { addresses, reason } = outcome.deferred;
           const { waitingFor: _previous, ...rest } = job;
