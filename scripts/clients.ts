@@ -1,5 +1,5 @@
 /**
- * npm run clients -- create NAME [--role intake|admin|jurisdiction] [--jurisdiction ID]
+ * npm run clients -- create NAME [--role intake|admin|jurisdiction|editor] [--jurisdiction ID]
  * npm run clients -- list
  * npm run clients -- revoke ID
  * Add --deployed --stage S to act on a deployment's Clients table (found from its stack outputs).
@@ -15,7 +15,8 @@ const USAGE = `usage:
   npm run clients -- create NAME [--role ROLE] [--jurisdiction ID]   prints the new client's token, once
   npm run clients -- list
   npm run clients -- revoke ID
-    --role          intake (default), admin or jurisdiction (with --jurisdiction, the one it may write)
+    --role          intake (default), admin, jurisdiction (with --jurisdiction, the one it may read
+                    and dispute) or editor (reads records and drafts, reviews drafts)
 ${TARGET_USAGE}`;
 
 const options = {

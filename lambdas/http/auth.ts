@@ -55,6 +55,7 @@ export function bearerAuth(
 /** Throws 403 unless the actor has one of the roles. */
 export function requireRole(actor: Actor, roles: readonly ClientRole[], what: string): void {
   if (!roles.includes(actor.role)) {
-    throw new ForbiddenError(`a ${actor.role} token may not ${what}`);
+    const article = /^[aeiou]/.test(actor.role) ? 'an' : 'a';
+    throw new ForbiddenError(`${article} ${actor.role} token may not ${what}`);
   }
 }

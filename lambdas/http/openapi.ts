@@ -226,6 +226,23 @@ export function openApiDocument(): unknown {
         },
       },
       '/outcomes': {
+        get: {
+          operationId: 'getOutcomeByRef',
+          tags: ['outcomes'],
+          summary: "The record a published row's ref names, with its history",
+          description:
+            'Intake, admin and editor tokens; a jurisdiction token finds only records that name it (another ref answers 404, as an unknown one does).',
+          parameters: [
+            {
+              name: 'ref',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', minLength: 1, maxLength: 100 },
+              description: "a published row's ref, as report.json and the page show it",
+            },
+          ],
+          responses: { '200': ok('the record', outcomeAnswerSchema, true), ...errors(400, 401, 404, 429) },
+        },
         post: {
           operationId: 'postOutcomes',
           tags: ['outcomes'],
@@ -262,7 +279,7 @@ export function openApiDocument(): unknown {
           requestBody: body(recordDisputeBodySchema),
           responses: {
             '201': ok('the dispute', disputeAnswerSchema),
-            ...errors(400, 401, 404, 409, 413, 415, 429),
+            ...errors(400, 401, 403, 404, 409, 413, 415, 429),
           },
         },
       },
@@ -298,7 +315,7 @@ export function openApiDocument(): unknown {
           requestBody: body(disputeBodySchema),
           responses: {
             '201': ok('the dispute', disputeAnswerSchema),
-            ...errors(400, 401, 404, 409, 413, 415, 429),
+            ...errors(400, 401, 403, 404, 409, 413, 415, 429),
           },
         },
         get: {
@@ -329,7 +346,7 @@ export function openApiDocument(): unknown {
           ],
           responses: {
             '200': ok('a page of disputes, each with its age', disputePageSchema),
-            ...errors(400, 401, 429),
+            ...errors(400, 401, 403, 429),
           },
         },
       },

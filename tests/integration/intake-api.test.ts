@@ -238,6 +238,75 @@ describe('authentication and roles', () => {
     ).toBe(201);
   });
 
+  it('finds a record by the ref of its row: intake, admin and editor tokens; a jurisdiction token its own', async () => {
+    await admin.call(
+      'PUT',
+      '/outcomes/D-130',
+      syntheticRecord({ jurisdiction: { id: 'ZZJ3', name: 'Synthetic J3', state: 'OR' } }),
+    );
+    await admin.call(
+      'PUT',
+      '/outcomes/D-131',
+      syntheticRecord({ jurisdiction: { id: 'ZZJ4', name: 'Synthetic J4', state: 'OR' } }),
+    );
+    const refOf = async (id: string) =>
+      (await admin.call<{ ref: string }>('GET', `/outcomes/${id}`)).body.ref;
+    const [ref3, ref4] = [await refOf('D-130'), await refOf('D-131')];
+    const byRef = await admin.call<{ detainerId: string; ref: string; history: unknown[] }>(
+      'GET',
+      `/outcomes?ref=${encodeURIComponent(ref3)}`,
+    );
+    expect(byRef.status).toBe(200);
+    expect(byRef.body).toMatchObject({ detainerId: 'D-130', ref: ref3 });
+    expect(byRef.body.history).toHaveLength(1);
+    expect(byRef.headers.get('etag')).toBe('"1"');
+
+    const editor = await newClient('editor');
+    expect((await editor.call('GET', `/outcomes?ref=${encodeURIComponent(ref4)}`)).status).toBe(200);
+    const j3 = await newClient('jurisdiction', 'ZZJ3');
+    expect((await j3.call('GET', `/outcomes?ref=${encodeURIComponent(ref3)}`)).status).toBe(200);
+    // Another jurisdiction's ref answers as an unknown one does.
+    const other = await j3.call<{ error: string }>('GET', `/outcomes?ref=${encodeURIComponent(ref4)}`);
+    const unknown = await j3.call<{ error: string }>('GET', '/outcomes?ref=RNOSUCHREF');
+    expect(other.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(other.body.error.replace(ref4, 'R')).toBe(unknown.body.error.replace('RNOSUCHREF', 'R'));
+
+    const missing = await admin.call<{ issues: { path: string; message: string }[] }>('GET', '/outcomes');
+    expect(missing.status).toBe(400);
+    expect(missing.body.issues).toEqual([
+      expect.objectContaining({ path: 'ref', message: expect.stringMatching(/ref is required/) }),
+    ]);
+    expect((await admin.call('GET', `/outcomes?ref=${ref3}&status=declined`)).status).toBe(400);
+  });
+
+  it('lets an editor token read records and nothing else', async () => {
+    await admin.call('PUT', '/outcomes/D-140', syntheticRecord());
+    const editor = await newClient('editor');
+    expect((await editor.call('GET', '/outcomes/D-140')).status).toBe(200);
+    const refused: [string, string, unknown?][] = [
+      ['PUT', '/outcomes/D-140', syntheticRecord()],
+      ['POST', '/outcomes', { outcomes: [{ detainerId: 'D-141', ...syntheticRecord() }] }],
+      ['POST', '/outcomes/D-140/void', { reason: 'entered in error' }],
+      ['PUT', '/jurisdictions/ZZJ5', { name: 'Synthetic J5', state: 'OR', policy: null }],
+      ['POST', '/disputes', { detainerId: 'D-140', reason: 'wrong facility' }],
+      ['POST', '/outcomes/D-140/disputes', { reason: 'wrong facility' }],
+      ['GET', '/disputes'],
+      ['POST', '/disputes/d_nobody/resolution', { outcome: 'rejected', reason: 'no' }],
+      ['POST', '/clients', { name: 'another', role: 'intake' }],
+      ['GET', '/clients'],
+    ];
+    for (const [method, path, body] of refused) {
+      const answer = await editor.call<{ error: string }>(method, path, body);
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body.error).toMatch(/^an editor token may not /);
+    }
+    // Nothing was written by the refused calls.
+    const record = await admin.call<{ revision: number }>('GET', '/outcomes/D-140');
+    expect(record.body.revision).toBe(1);
+    expect((await admin.call('GET', '/outcomes/D-141')).status).toBe(404);
+  });
+
   it('answers unmatched routes with the function’s own 404 and wrong methods with 405', async () => {
     const missing = await admin.call<{ error: string }>('GET', '/nowhere');
     expect(missing.status).toBe(404);

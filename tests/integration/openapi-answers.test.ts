@@ -92,6 +92,9 @@ describe('the intake API answers as its OpenAPI document says', () => {
     expect(batch.body.results.map((r) => r.result)).toEqual(['created', 'invalid']);
     const read = await call('/outcomes/OA-1', { method: 'GET' }, 200, outcomeAnswerSchema, 'Outcome');
     expect(read.headers.get('etag')).toBe('"1"');
+    const ref = (read.body as { ref: string }).ref;
+    const byRef = await call(`/outcomes?ref=${ref}`, { method: 'GET' }, 200, outcomeAnswerSchema, 'Outcome');
+    expect(byRef.body).toEqual(read.body);
     await call(
       '/outcomes/OA-2/void',
       { method: 'POST', body: { reason: 'entered in error (synthetic)' } },

@@ -69,7 +69,7 @@ describe('the OpenAPI document', () => {
       )
       .map(({ operation }) => operation.operationId)
       .sort();
-    expect(withEtag).toEqual(['getOutcome', 'putOutcome', 'voidOutcome']);
+    expect(withEtag).toEqual(['getOutcome', 'getOutcomeByRef', 'putOutcome', 'voidOutcome']);
     for (const { operation } of operations)
       expect(operation.responses['429']?.headers?.['Retry-After'], operation.operationId).toBeDefined();
   });

@@ -254,6 +254,21 @@ export async function getOutcome(
   };
 }
 
+/**
+ * The record a published row's `ref` names (contract §2 `GET /outcomes?ref=`), as
+ * `GET /outcomes/{detainerId}` answers it. A jurisdiction token finds only its own: another's
+ * ref answers 404 as an unknown one does, so a ref reveals nothing it may not read.
+ */
+export async function getOutcomeByRef(
+  deps: Pick<IntakeDeps, 'outcomes'>,
+  ref: string,
+  actor: Actor,
+): Promise<OutcomeView> {
+  const found = await deps.outcomes.getByRef(ref);
+  if (!found || !actorMaySee(actor, found.record)) throw new NotFoundError(`no record with ref ${ref}`);
+  return getOutcome(deps, found.detainerId, actor);
+}
+
 function compareHistory(a: HistoryEntry, b: HistoryEntry): number {
   const ra = a.revision ?? Number.POSITIVE_INFINITY;
   const rb = b.revision ?? Number.POSITIVE_INFINITY;

@@ -237,13 +237,14 @@ export const resolutionBodySchema = z
   })
   .meta({ id: 'DisputeResolution' });
 
-export const CLIENT_ROLES = ['intake', 'admin', 'jurisdiction'] as const;
+/** `editor` (v3) reads records and drafts and reviews drafts, and nothing else (contract §2). */
+export const CLIENT_ROLES = ['intake', 'admin', 'jurisdiction', 'editor'] as const;
 export type ClientRole = (typeof CLIENT_ROLES)[number];
 
 export const createClientBodySchema = z
   .strictObject({
     name: text(200, 'name'),
-    role: z.enum(CLIENT_ROLES, { error: 'role must be intake, admin or jurisdiction' }),
+    role: z.enum(CLIENT_ROLES, { error: 'role must be intake, admin, jurisdiction or editor' }),
     jurisdictionId: jurisdictionIdSchema.optional(),
   })
   .superRefine((body, ctx) => {

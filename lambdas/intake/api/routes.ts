@@ -7,7 +7,7 @@ import { createClient, publicClient, revokeClient } from '#core/intake/clients';
 import { openDispute, pageDisputes, resolveDispute } from '#core/intake/disputes';
 import { putJurisdiction } from '#core/intake/jurisdictions';
 import type { Actor, ClientStore, DisputeStore } from '#core/intake/model';
-import { getOutcome, type IntakeDeps, putOutcome, voidOutcome } from '#core/intake/outcomes';
+import { getOutcome, getOutcomeByRef, type IntakeDeps, putOutcome, voidOutcome } from '#core/intake/outcomes';
 import {
   batchBodySchema,
   createClientBodySchema,
@@ -32,6 +32,8 @@ export interface IntakeServices extends IntakeDeps {
 }
 
 const WRITERS = ['intake', 'admin'] as const;
+/** Who may open and list disputes: not an editor, who reads records and reviews drafts only. */
+const DISPUTERS = ['intake', 'admin', 'jurisdiction'] as const;
 
 function pathParam<S extends z.ZodType>(schema: S, value: string | undefined, name: string): z.infer<S> {
   const result = schema.safeParse(value);
@@ -74,6 +76,14 @@ function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
   }
   return key;
 }
+
+/** `GET /outcomes?ref=R`: the one query of the record list, a published row's ref. */
+const outcomeQuerySchema = z.strictObject({
+  ref: z
+    .string({ error: "ref is required: GET /outcomes?ref=R, R being a published row's ref" })
+    .min(1, 'ref must not be empty')
+    .max(100, 'ref is at most 100 characters'),
+});
 
 const disputeQuerySchema = z.strictObject({
   status: z
@@ -139,6 +149,15 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
     },
     {
       method: 'GET',
+      path: '/outcomes',
+      handle: async ({ query, actor }) => {
+        const { ref } = validate(outcomeQuerySchema, Object.fromEntries(query), 'the query is invalid');
+        const view = await getOutcomeByRef(services, ref, actor);
+        return json(200, view, etag(view.revision));
+      },
+    },
+    {
+      method: 'GET',
       path: '/outcomes/{detainerId}',
       handle: async ({ params, actor }) => {
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
@@ -161,6 +180,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       method: 'POST',
       path: '/outcomes/{detainerId}/disputes',
       handle: async ({ event, params, actor }) => {
+        requireRole(actor, DISPUTERS, 'open disputes');
         const detainerId = pathParam(detainerIdSchema, params.detainerId, 'detainerId');
         const { reason } = parseBody(event, recordDisputeBodySchema);
         return json(201, await openDispute(services, { detainerId }, reason, actor, idempotencyKey(event)));
@@ -189,6 +209,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       method: 'POST',
       path: '/disputes',
       handle: async ({ event, actor }) => {
+        requireRole(actor, DISPUTERS, 'open disputes');
         const body = parseBody(event, disputeBodySchema);
         const target = body.ref !== undefined ? { ref: body.ref } : { detainerId: body.detainerId ?? '' };
         return json(201, await openDispute(services, target, body.reason, actor, idempotencyKey(event)));
@@ -198,6 +219,7 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       method: 'GET',
       path: '/disputes',
       handle: async ({ query, actor }) => {
+        requireRole(actor, DISPUTERS, 'list disputes');
         const { status, limit, cursor } = validate(
           disputeQuerySchema,
           Object.fromEntries(query),
