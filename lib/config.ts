@@ -21,6 +21,12 @@ export interface AppConfig {
   readonly mail: MailConfig;
   /** Contract §5's limits on what strangers can make the service do. */
   readonly subscriptions: SubscriptionLimits;
+  /**
+   * The publisher's own words (context `contactLine`): where readers and the jurisdictions named
+   * write, shown in every page's footer, in Section II's "Disputing a row" and in every email (bulk
+   * mail must carry the sender's postal address). Required outside `dev`.
+   */
+  readonly contactLine: string;
   /** Who is emailed when an alarm fires (context `alarmEmail`); required outside `dev`. */
   readonly alarmEmail?: string;
   /** Outside `dev` the stateful stack cannot be deleted by accident (termination protection). */
@@ -69,6 +75,7 @@ export const CONTEXT_KEYS = {
   subscribeSourceLimit: 'subscribeSourceLimit',
   confirmationHourlyBudget: 'confirmationHourlyBudget',
   alarmEmail: 'alarmEmail',
+  contactLine: 'contactLine',
 } as const;
 
 export const CONFIG_DEFAULTS = {
@@ -87,6 +94,8 @@ export const CONFIG_DEFAULTS = {
   sendRatePerSecond: 10,
   // Two senders keep a 10/s budget busy while one waits on SES; each takes half the rate.
   sendConcurrency: 2,
+  // Fictional, and says what to set: the dev stage and the local stack show it.
+  contactLine: 'Synthetic Report Desk, 1 Example Plaza, Springfield ZZ 00000 (set the contactLine context)',
   // Contract §5's defaults: a household or an office subscribes a few people, never ten in 10 minutes.
   subscribeSourceLimit: 10,
   // Far above real sign-ups, far below what would hurt the account's reputation in an hour.
@@ -117,6 +126,22 @@ const mailAddress = z.string().transform((value, ctx) => {
   }
   return check.address;
 });
+
+/**
+ * One line of the publisher's own words: trimmed, 10 to 300 characters, no line break or control
+ * character (it is one line in every template and a header-safe text in mail).
+ */
+const contactLine = z
+  .string()
+  .transform((value) => value.trim().replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(10, 'at least 10 characters: a postal address or a desk and how to reach it')
+      .max(300, 'at most 300 characters: one line')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'no control characters'),
+  );
 
 /** `address` is sent from `domain` when its domain is the domain or a subdomain of it. */
 function isOnDomain(address: string, domain: string): boolean {
@@ -195,6 +220,7 @@ const contextSchema = z
       .max(50_000)
       .default(CONFIG_DEFAULTS.confirmationHourlyBudget),
     [CONTEXT_KEYS.alarmEmail]: mailAddress.optional(),
+    [CONTEXT_KEYS.contactLine]: contactLine.optional(),
   })
   .superRefine((context, ctx) => {
     const from = context[CONTEXT_KEYS.mailFrom];
@@ -224,6 +250,14 @@ const contextSchema = z
       ctx.addIssue({ code: 'custom', path: [CONTEXT_KEYS.sendConcurrency], message: pace });
     }
     if (context[CONTEXT_KEYS.stage] === CONFIG_DEFAULTS.stage) return;
+    if (context[CONTEXT_KEYS.contactLine] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [CONTEXT_KEYS.contactLine],
+        message:
+          'required outside the dev stage: the postal address or desk readers and jurisdictions write to (every page and email shows it)',
+      });
+    }
     // Outside dev, a placeholder would deploy a site that mails nobody and alarms nobody hears.
     for (const key of [CONTEXT_KEYS.mailDomain, CONTEXT_KEYS.mailFrom, CONTEXT_KEYS.alarmEmail] as const) {
       const value = context[key];
@@ -304,6 +338,7 @@ export function loadConfig(node: Node): AppConfig {
       sourceLimit: context[CONTEXT_KEYS.subscribeSourceLimit],
       hourlyBudget: context[CONTEXT_KEYS.confirmationHourlyBudget],
     },
+    contactLine: context[CONTEXT_KEYS.contactLine] ?? CONFIG_DEFAULTS.contactLine,
     ...(context[CONTEXT_KEYS.alarmEmail] === undefined
       ? {}
       : { alarmEmail: context[CONTEXT_KEYS.alarmEmail] }),

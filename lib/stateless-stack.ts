@@ -105,6 +105,7 @@ export class StatelessStack extends Stack {
       distribution: this.site.distribution,
       siteUrl: this.site.url,
       apiUrl: this.intake.url,
+      contactLine: config.contactLine,
       sendQueue: this.mailer.sendQueue.queue,
     });
 

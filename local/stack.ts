@@ -259,6 +259,8 @@ const BASE_ENVIRONMENT = {
 
 /** A developer's own AWS settings must not leak into local calls (a session token, another profile). */
 const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL'];
+/** What `siteEnvironment` sets when a stack has a gateway. */
+const SITE_VARIABLES = new Set(Object.keys(siteEnvironment({ gateway: 'http://127.0.0.1:1' })));
 
 /** What the functions' environment is derived from: a starting stack, or a running one's stack.json. */
 export interface StackEnvironmentSource {
@@ -321,6 +323,11 @@ export function localEnvironment(source: StackEnvironmentSource): Record<string,
 export function applyLocalEnvironment(source: StackEnvironmentSource): Record<string, string> {
   const environment = localEnvironment(source);
   for (const name of CLEARED_ENVIRONMENT) delete process.env[name];
+  // A stack started earlier in this process set its own endpoints and site variables: one this
+  // stack does not set (no Secrets Manager stand-in, no gateway) must not point at that one.
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith('AWS_ENDPOINT_URL_') || SITE_VARIABLES.has(name)) delete process.env[name];
+  }
   Object.assign(process.env, environment);
   return environment;
 }

@@ -18,7 +18,7 @@ type ChildMessage =
 
 export interface ChildOptions {
   readonly args?: readonly string[];
-  /** Added to the parent's environment. */
+  /** Added to the environment the runner was launched with (not to the one it has now). */
   readonly env?: Readonly<Record<string, string>>;
   /** Node flags besides the tsx loader, e.g. `--expose-gc`. */
   readonly nodeFlags?: readonly string[];
@@ -34,6 +34,15 @@ export interface ChildHandle<T> {
   send(message: unknown): void;
 }
 
+/**
+ * The environment the runner was started with, taken when this module loads, before any section
+ * runs: intake-throughput starts a local stack in the runner's own process, which sets its
+ * endpoints, tables and secret ARNs on process.env, and a later section's children must not
+ * inherit them (the fan-out's sender once read its link key from that stack's stopped Secrets
+ * Manager stand-in, and every batch failed with ECONNREFUSED).
+ */
+const LAUNCH_ENVIRONMENT: Readonly<Record<string, string | undefined>> = { ...process.env };
+
 function isChildMessage(value: unknown): value is ChildMessage {
   return typeof value === 'object' && value !== null && 'kind' in value;
 }
@@ -43,7 +52,7 @@ export function startChild<T>(script: string, options: ChildOptions): ChildHandl
   const child: ChildProcess = fork(script, [...(options.args ?? [])], {
     cwd: PROJECT_ROOT,
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
-    env: { ...process.env, ...options.env },
+    env: { ...LAUNCH_ENVIRONMENT, ...options.env },
     // The child's stdout goes to our stderr: the runner's stdout holds only the results.
     stdio: ['ignore', 2, 2, 'ipc'],
   });

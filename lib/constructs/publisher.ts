@@ -36,6 +36,8 @@ export interface PublisherProps {
   readonly siteUrl: string;
   /** The intake API's base URL: pages tell readers to file disputes there. */
   readonly apiUrl: string;
+  /** The publisher's contact line (config `contactLine`), in every page and email. */
+  readonly contactLine: string;
   /** Where recipient batches of an emailed edition go. */
   readonly sendQueue: IQueue;
 }
@@ -112,6 +114,7 @@ export class Publisher extends Construct {
       .bind('SITE_URL', props.siteUrl)
       // Disputes go to the intake API, which keeps its own domain.
       .bind('API_URL', props.apiUrl)
+      .bind('CONTACT_LINE', props.contactLine)
       // Deployed data is real: never mark it synthetic (the demo sets this locally).
       .bind('SYNTHETIC_DATA', 'false')
       .bind(

@@ -33,6 +33,7 @@ describe('config', () => {
       },
       // Contract §5's defaults.
       subscriptions: { sourceLimit: 10, hourlyBudget: 500 },
+      contactLine: CONFIG_DEFAULTS.contactLine,
       protectStatefulStack: false,
     });
   });
@@ -51,6 +52,7 @@ describe('config', () => {
       sendConcurrency: '4',
       subscribeSourceLimit: '20',
       confirmationHourlyBudget: '1000',
+      contactLine: '  Report Desk,\t12 Synthetic Street,  Springfield ZZ 00000  ',
     });
 
     expect(config).toEqual({
@@ -68,6 +70,8 @@ describe('config', () => {
       },
       subscriptions: { sourceLimit: 20, hourlyBudget: 1000 },
       alarmEmail: 'ops@ddor-synthetic.org',
+      // One line, its spaces as a reader would type them.
+      contactLine: 'Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
       protectStatefulStack: true,
     });
   });
@@ -95,6 +99,7 @@ describe('config', () => {
     expect(problems).toContain('context "mailDomain": example.org is a placeholder');
     expect(problems).toContain('context "mailFrom": reports@example.org is a placeholder');
     expect(problems).toContain('context "alarmEmail": required outside the dev stage');
+    expect(problems).toContain('context "contactLine": required outside the dev stage');
     expect(() =>
       configFrom({
         stage: 'prod',
@@ -107,6 +112,31 @@ describe('config', () => {
     expect(() => configFrom({ mailFromDomain: 'bounce.other.org' })).toThrow(
       /context "mailFromDomain": bounce\.other\.org is not a subdomain of the mail domain example\.org/,
     );
+  });
+
+  it('refuses a contact line that is not one line of words', () => {
+    expect(() => configFrom({ contactLine: 'Desk' })).toThrow(
+      /context "contactLine": at least 10 characters/,
+    );
+    expect(() => configFrom({ contactLine: 'x'.repeat(301) })).toThrow(/context "contactLine": at most 300/);
+    expect(() => configFrom({ contactLine: 'Report Desk\u0007, 12 Synthetic Street' })).toThrow(
+      /context "contactLine": no control characters/,
+    );
+    // A line break is a space, as in any one-line field.
+    expect(configFrom({ contactLine: 'Report Desk\n12 Synthetic Street' }).contactLine).toBe(
+      'Report Desk 12 Synthetic Street',
+    );
+  });
+
+  it('gives the publisher its contact line', () => {
+    const line = 'Report Desk, 12 Synthetic Street, Springfield ZZ 00000';
+    const synthesized = synthesize({ contactLine: line });
+    try {
+      const template = Template.fromStack(synthesized.stateless);
+      expect(environmentOf(template, synthesized.stateless.publisher.function).CONTACT_LINE).toBe(line);
+    } finally {
+      synthesized.cleanUp();
+    }
   });
 
   it('sets every feature flag CDK recommends, as cdk init would', () => {
@@ -172,6 +202,7 @@ describe('config', () => {
       mailFrom: 'editions@ddor-synthetic.org',
       mailDomain: 'ddor-synthetic.org',
       alarmEmail: 'ops@ddor-synthetic.org',
+      contactLine: 'QA Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
       sendRatePerSecond: 20,
       sendConcurrency: 5,
     });

@@ -10,6 +10,7 @@ import {
   sendLedgerTable,
   subscribersTable,
 } from '#adapters/table-definitions';
+import { CONFIG_DEFAULTS } from '#lib/config';
 import { environmentOf, Grants, LOG_WRITE, SQS_CONSUME } from './grants';
 import {
   arnOf,
@@ -123,6 +124,7 @@ describe('publisher', () => {
         PUBLISH_QUEUE_URL: grants.resolve(publisher().queue.queue.queueUrl),
         SITE_URL: grants.resolve(`https://${stateless.site.distribution.distributionDomainName}`),
         API_URL: grants.resolve(stateless.intake.url),
+        CONTACT_LINE: CONFIG_DEFAULTS.contactLine,
         SYNTHETIC_DATA: 'false',
         DISTRIBUTION_ID: grants.resolve(stateless.site.distribution.distributionId),
       });

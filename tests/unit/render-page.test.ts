@@ -128,7 +128,11 @@ describe('the edition page', () => {
     });
     expect(html).toContain('<code>POST https://api.ddor.example.org/disputes</code>');
     expect(html).toContain('jurisdiction token');
-    expect(html).toContain('or write to the publisher: DDOR, PO Box 1, Springfield');
+    expect(html).toContain('To write to the publisher instead: DDOR, PO Box 1, Springfield</p>');
+    // The publisher's own line ends the paragraph: no full stop of ours after one of its own.
+    const dotted = renderPage(fixtureEdition(), { siteUrl: SITE, contactLine: 'Write to DDOR, PO Box 1.' });
+    expect(dotted).toContain('To write to the publisher instead: Write to DDOR, PO Box 1.</p>');
+    expect(dotted).not.toContain('PO Box 1..');
   });
 
   it('draws both charts with a title and a description, and gives their numbers in tables', () => {
