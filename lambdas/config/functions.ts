@@ -55,9 +55,11 @@ export const publisherEnvironment = z.object({
   DATA_BUCKET: z.string(),
   /** Set by the local stack only: every page, email and report.json then says the data is synthetic. */
   SYNTHETIC_DATA: flag,
-  CONTACT_LINE: z
-    .string()
-    .default('Corrections and questions: use the dispute process described in Section IV.'),
+  /**
+   * The publisher's contact (CDK context `contactLine`, always bound deployed and locally); the
+   * default only shows where the function runs outside the app, and says what is missing.
+   */
+  CONTACT_LINE: z.string().min(1).default('no contact line is configured (CDK context contactLine)'),
   /** The intake API's base URL, shown in Section IV's dispute instructions. */
   API_URL: z.string().optional(),
   /** Unset: the publisher sends no email (a site-only deployment or test). */
