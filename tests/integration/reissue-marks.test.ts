@@ -80,6 +80,37 @@ describe('a correction the publication could not see', () => {
 });
 
 describe('re-issue marks under load', () => {
+  it('marks the weeks of a record whose dispute is resolved corrected, and not for a rejected one', async () => {
+    const week = '2017-07-15';
+    expect((await record('MARK-DISPUTE', week, 'declined')).status).toBe(201);
+    expect(await publish(week)).toMatchObject({ result: 'published', revision: 1 });
+    const dispute = async () => {
+      const opened = await stack().api('/outcomes/MARK-DISPUTE/disputes', {
+        method: 'POST',
+        body: { reason: 'the decline date is the policy’s (synthetic)' },
+      });
+      expect(opened.status).toBe(201);
+      return ((await opened.json()) as { id: string }).id;
+    };
+    const resolve = (id: string, outcome: 'corrected' | 'rejected') =>
+      stack().api(`/disputes/${id}/resolution`, {
+        method: 'POST',
+        body: { outcome, reason: 'checked (synthetic)' },
+      });
+
+    const rejected = await dispute();
+    expect(await marked()).not.toContain(week);
+    expect((await resolve(rejected, 'rejected')).status).toBe(200);
+    expect(await marked()).not.toContain(week);
+
+    const corrected = await dispute();
+    expect((await resolve(corrected, 'corrected')).status).toBe(200);
+    expect(await marked()).toContain(week);
+    // The next run re-checks the week; its own content did not change, so no revision, and the mark goes.
+    expect(await publish(week)).toMatchObject({ result: 'unchanged', revision: 1 });
+    expect(await marked()).not.toContain(week);
+  });
+
   it('spread over partitions, so a backfill of many ended weeks does not write to one', async () => {
     const weeks = Array.from({ length: 24 }, (_, index) =>
       new Date(Date.UTC(2016, 0, 2 + 7 * index)).toISOString().slice(0, 10),

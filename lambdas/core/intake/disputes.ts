@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '#core/errors';
+import { weeksTouched } from '#core/reissue-marks';
 import type { Actor, DisputeItem, DisputeStatus, DisputeStore, OutcomeItem, OutcomeStore } from './model';
 import { clientOf } from './model';
 import { actorMaySee } from './outcomes';
@@ -9,6 +10,10 @@ export interface DisputeDeps {
   outcomes: OutcomeStore;
   disputes: DisputeStore;
   now: () => Date;
+  /** Today's date in the report's time zone: which of the record's weeks have ended. */
+  today?: () => string;
+  /** Marks ended weeks for the next run to re-check (as record writes do: before the write). */
+  markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
 }
 
 function disputeSeq(): string {
@@ -245,6 +250,21 @@ export async function listDisputes(
  * Resolves an open dispute as corrected or rejected, once: a second resolution is a 409. The
  * step is added to the record's history without changing its revision.
  */
+/**
+ * A dispute resolved `corrected` says a published row was wrong: the weeks its record counts in
+ * are marked, so the next run re-issues them if their own content changed (contract §2). Marked
+ * before the resolution is written, as a record write marks before it writes: a crash between
+ * leaves an extra re-check, never a missed one. A voided record counts nowhere, and its void
+ * marked its weeks already.
+ */
+async function markRecordWeeks(deps: DisputeDeps, detainerId: string, at: string): Promise<void> {
+  if (deps.markDirty === undefined || deps.today === undefined) return;
+  const item = await deps.outcomes.get(detainerId);
+  if (item === undefined || item.voided) return;
+  const weeks = weeksTouched([item.record], deps.today());
+  if (weeks.length > 0) await deps.markDirty(weeks, at);
+}
+
 export async function resolveDispute(
   deps: DisputeDeps,
   id: string,
@@ -258,6 +278,7 @@ export async function resolveDispute(
   if (!dispute) throw new NotFoundError(`no dispute ${id}`);
   if (dispute.status !== 'open') throw new ConflictError(`dispute ${id} is already ${dispute.status}`);
   const at = deps.now().toISOString();
+  if (outcome === 'corrected') await markRecordWeeks(deps, dispute.detainerId, at);
   const resolved: DisputeItem = {
     ...dispute,
     status: outcome,
