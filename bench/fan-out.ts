@@ -291,8 +291,8 @@ export const fanOut: Benchmark = {
     "stack's event source mapping does (`startPoller`, batch size 1, 2 invocations at once, from " +
     '`local/product.ts`), runs `fanOut` wired as the publisher wires it (email stored in S3, ' +
     'confirmed pages, SendMessageBatch), and waits until the ledger counts every recipient (it watches ' +
-    'the send queue, and counts the ledger when the queue is empty or every 5 s, so counting does not ' +
-    'load the dynalite being measured). **SES end ' +
+    'the send queue and counts the ledger once the queue is empty, so counting does not load the ' +
+    'dynalite being measured). **SES end ' +
     'to end**: the real `lambdas/mail/send/handler` sending to the local SES server. **Fake send**: ' +
     "`sendBatch` with the handler's adapters (DynamoDB ledger and subscribers, stored email, HMAC " +
     'unsubscribe links, `RateLimiter`) but a `send` that answers at once. Rates are sends completed ' +
