@@ -140,7 +140,7 @@ const contactLine = z
       .min(10, 'at least 10 characters: a postal address or a desk and how to reach it')
       .max(300, 'at most 300 characters: one line')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'no control characters'),
+      .refine((value) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value), 'no control characters'),
   );
 
 /** `address` is sent from `domain` when its domain is the domain or a subdomain of it. */

@@ -259,6 +259,8 @@ const BASE_ENVIRONMENT = {
 
 /** A developer's own AWS settings must not leak into local calls (a session token, another profile). */
 const CLEARED_ENVIRONMENT = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL'];
+/** What the last applyLocalEnvironment in this process set, cleared by the next. */
+let appliedEarlier = new Set<string>();
 /** What `siteEnvironment` sets when a stack has a gateway. */
 const SITE_VARIABLES = new Set(Object.keys(siteEnvironment({ gateway: 'http://127.0.0.1:1' })));
 
@@ -323,11 +325,13 @@ export function localEnvironment(source: StackEnvironmentSource): Record<string,
 export function applyLocalEnvironment(source: StackEnvironmentSource): Record<string, string> {
   const environment = localEnvironment(source);
   for (const name of CLEARED_ENVIRONMENT) delete process.env[name];
-  // A stack started earlier in this process set its own endpoints and site variables: one this
-  // stack does not set (no Secrets Manager stand-in, no gateway) must not point at that one.
+  // A stack started earlier in this process set its own variables: one this stack does not set
+  // (no Secrets Manager stand-in, no gateway, no CDN's DISTRIBUTION_ID) must not point at that one.
+  for (const name of appliedEarlier) delete process.env[name];
   for (const name of Object.keys(process.env)) {
     if (name.startsWith('AWS_ENDPOINT_URL_') || SITE_VARIABLES.has(name)) delete process.env[name];
   }
+  appliedEarlier = new Set(Object.keys(environment));
   Object.assign(process.env, environment);
   return environment;
 }

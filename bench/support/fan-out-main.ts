@@ -497,6 +497,11 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
       sender.send('stop');
       const report = await sender.result;
       const seenBySes = run.mode === 'ses' ? acceptance() : undefined;
+      // The figures SES counts come from wrapping its store: never let them vanish unnoticed.
+      if (run.mode === 'ses' && (seenBySes === undefined || seenBySes.count < 2))
+        throw new Error(
+          `${run.label}: the SES server's store recorded no acceptance times; is saveEmail still wrapped?`,
+        );
       const figures: RunFigures = {
         run,
         queued,

@@ -23,6 +23,11 @@ export function isCalendarDate(date: string): boolean {
   return Number.isFinite(ms) && fromUtc(ms) === date;
 }
 
+/** Whole days from one calendar date to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((toUtc(to) - toUtc(from)) / DAY_MS);
+}
+
 export function addDays(date: string, days: number): string {
   return fromUtc(toUtc(date) + days * DAY_MS);
 }

@@ -264,7 +264,12 @@ describe('authentication and roles', () => {
     const editor = await newClient('editor');
     expect((await editor.call('GET', `/outcomes?ref=${encodeURIComponent(ref4)}`)).status).toBe(200);
     const j3 = await newClient('jurisdiction', 'ZZJ3');
-    expect((await j3.call('GET', `/outcomes?ref=${encodeURIComponent(ref3)}`)).status).toBe(200);
+    const own = await j3.call<Record<string, unknown>>('GET', `/outcomes?ref=${encodeURIComponent(ref3)}`);
+    expect(own.status).toBe(200);
+    // From a ref, a jurisdiction gets its record but never the internal detainer id.
+    expect(own.body).toMatchObject({ ref: ref3, revision: 1 });
+    expect(own.body).not.toHaveProperty('detainerId');
+    expect(JSON.stringify(own.body)).not.toContain('D-130');
     // Another jurisdiction's ref answers as an unknown one does.
     const other = await j3.call<{ error: string }>('GET', `/outcomes?ref=${encodeURIComponent(ref4)}`);
     const unknown = await j3.call<{ error: string }>('GET', '/outcomes?ref=RNOSUCHREF');

@@ -11,6 +11,7 @@ import {
 } from '#core/review/draft';
 
 const RUN_AT = '2017-02-06T14:00:00.000Z';
+const NY = 'America/New_York';
 
 function draft(mode: 'window' | 'required' = 'window'): Draft {
   return newDraft({
@@ -106,9 +107,12 @@ describe('a draft under review', () => {
     expect(late.decisions.at(-1)?.kind).toBe('window-extended');
   });
 
-  it('a hold survives a re-assembly', () => {
+  it('a hold survives a re-assembly; a held draft or a change after the window keeps publishAt', () => {
     const held = hold(draft(), 'Synthetic Editor', hoursAfterRun(1), 'dates to check');
-    expect(reassemble(held, 'h2', hoursAfterRun(1.5)).draft.status).toBe('held');
+    const again = reassemble(held, 'h2', hoursAfterRun(2.5)).draft;
+    expect(again.status).toBe('held');
+    expect(again.publishAt).toBe(held.publishAt);
+    expect(reassemble(draft(), 'h2', hoursAfterRun(3.2)).draft.publishAt).toBe('2017-02-06T17:00:00.000Z');
   });
 
   it('publishes once; an operator’s publish overrides a hold and is recorded as theirs', () => {
@@ -122,18 +126,30 @@ describe('a draft under review', () => {
     expect(isDue(out, 'window', hoursAfterRun(100))).toBe(false);
   });
 
-  it('says in Section IV how the edition was reviewed', () => {
+  it('says in Section IV how the edition was reviewed, in the dates of the report', () => {
     const approved = published(
       approve(draft(), 'Synthetic Editor', '2017-02-06T15:00:00.000Z'),
       hoursAfterRun(1),
     );
-    expect(reviewSentence(approved)).toBe(
+    expect(reviewSentence(approved, NY)).toBe(
       'Reviewed as a draft and approved by Synthetic Editor on 2017-02-06.',
     );
-    expect(reviewSentence(published(draft(), '2017-02-06T17:00:00.000Z'))).toBe(
+    expect(reviewSentence(published(draft(), '2017-02-06T17:00:00.000Z'), NY)).toBe(
       'Offered for review as a draft; no editor held it, and it was published when its review window ended on 2017-02-06.',
     );
-    const operator = published(hold(draft(), 'E', hoursAfterRun(1), 'x'), '2017-02-07T09:00:00.000Z', 'ops');
-    expect(reviewSentence(operator)).toBe('Published by the operator ops on 2017-02-07.');
+    const operator = published(
+      hold(draft(), 'E', hoursAfterRun(1), 'dates to check'),
+      '2017-02-07T15:00:00.000Z',
+      'ops',
+    );
+    expect(reviewSentence(operator, NY)).toBe(
+      "Published by the operator ops on 2017-02-07, over E's hold of 2017-02-06 (dates to check).",
+    );
+    // 02:00 UTC on the 7th is still the evening of the 6th in New York.
+    const evening = published(
+      approve(draft(), 'Synthetic Editor', '2017-02-07T02:00:00.000Z'),
+      hoursAfterRun(13),
+    );
+    expect(reviewSentence(evening, NY)).toContain('on 2017-02-06.');
   });
 });

@@ -12,7 +12,10 @@ export interface DisputeDeps {
   now: () => Date;
   /** Today's date in the report's time zone: which of the record's weeks have ended. */
   today?: () => string;
-  /** Marks ended weeks for the next run to re-check (as record writes do: before the write). */
+  /**
+   * Marks ended weeks for the next run to re-check (as record writes do: before the write);
+   * optional as IntakeDeps' is (tests of other flows leave it out), wired in the intake handler.
+   */
   markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
 }
 
@@ -95,6 +98,8 @@ export async function openDispute(
   actor: Actor,
   idempotencyKey?: string,
 ): Promise<DisputeView> {
+  // An editor reads records and reviews drafts; disputes are the jurisdictions' and intake's.
+  if (actor.role === 'editor') throw new ForbiddenError('an editor token may not open disputes');
   const item = await findRecord(deps, target, actor);
   let id = disputeSeq();
   if (idempotencyKey !== undefined) {
@@ -247,10 +252,6 @@ export async function listDisputes(
 }
 
 /**
- * Resolves an open dispute as corrected or rejected, once: a second resolution is a 409. The
- * step is added to the record's history without changing its revision.
- */
-/**
  * A dispute resolved `corrected` says a published row was wrong: the weeks its record counts in
  * are marked, so the next run re-issues them if their own content changed (contract §2). Marked
  * before the resolution is written, as a record write marks before it writes: a crash between
@@ -265,6 +266,10 @@ async function markRecordWeeks(deps: DisputeDeps, detainerId: string, at: string
   if (weeks.length > 0) await deps.markDirty(weeks, at);
 }
 
+/**
+ * Resolves an open dispute as corrected or rejected, once: a second resolution is a 409. The
+ * step is added to the record's history without changing its revision.
+ */
 export async function resolveDispute(
   deps: DisputeDeps,
   id: string,
@@ -272,8 +277,10 @@ export async function resolveDispute(
   reason: string,
   actor: Actor,
 ): Promise<DisputeView> {
-  if (actor.role === 'jurisdiction')
-    throw new ForbiddenError('a jurisdiction token may not resolve disputes');
+  if (actor.role !== 'intake' && actor.role !== 'admin')
+    throw new ForbiddenError(
+      `a${actor.role === 'editor' ? 'n' : ''} ${actor.role} token may not resolve disputes`,
+    );
   const dispute = await deps.disputes.get(id);
   if (!dispute) throw new NotFoundError(`no dispute ${id}`);
   if (dispute.status !== 'open') throw new ConflictError(`dispute ${id} is already ${dispute.status}`);

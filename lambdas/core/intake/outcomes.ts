@@ -263,10 +263,15 @@ export async function getOutcomeByRef(
   deps: Pick<IntakeDeps, 'outcomes'>,
   ref: string,
   actor: Actor,
-): Promise<OutcomeView> {
+): Promise<OutcomeView | Omit<OutcomeView, 'detainerId'>> {
   const found = await deps.outcomes.getByRef(ref);
   if (!found || !actorMaySee(actor, found.record)) throw new NotFoundError(`no record with ref ${ref}`);
-  return getOutcome(deps, found.detainerId, actor);
+  const view = await getOutcome(deps, found.detainerId, actor);
+  if (actor.role !== 'jurisdiction') return view;
+  // A jurisdiction knows its rows by ref; the internal detainer id is never shown to it from a
+  // ref (as a dispute's view never shows it), so a public ref does not lead to it.
+  const { detainerId: _internal, ...withoutId } = view;
+  return withoutId;
 }
 
 function compareHistory(a: HistoryEntry, b: HistoryEntry): number {

@@ -68,7 +68,7 @@ const historyEntrySchema = z.strictObject({
 
 export const outcomeAnswerSchema = z
   .strictObject({
-    detainerId: z.string(),
+    detainerId: z.string().optional().meta({ description: 'absent for a jurisdiction token reading by ref' }),
     ref: z.string(),
     revision: z.int().min(1),
     voided: z.boolean(),

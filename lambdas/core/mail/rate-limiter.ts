@@ -1,11 +1,11 @@
-/** SES counts its maximum send rate over each second. */
-const WINDOW_MS = 1_000;
 /**
- * The grants of any 1-s window stay 2 % under the rate (rounded up, so a small rate keeps its
- * whole count): a send's latency varies, so the window SES counts in is not quite the window the
- * limiter granted in, and that slack keeps SES's count within the rate.
+ * SES counts its maximum send rate over each second; the limiter holds its count over a window
+ * 2 % longer. A send's latency varies, so the second SES counts in is not quite the one the
+ * limiter granted in, and that slack keeps SES's count within the rate. The slack is in the
+ * window, not the count: a count is whole, and a rate of 10/s less 2 % rounded up is 10 again,
+ * rounded down is 9.
  */
-const WINDOW_SHARE = 0.98;
+const WINDOW_MS = 1_000 / 0.98;
 /**
  * How late a grant may be and the grid still hold (at least one interval): a timer's lateness is
  * made up, an idle spell is not.
@@ -20,9 +20,10 @@ const CATCH_UP_MS = 10;
  * Grants follow a grid of 1/rate: each is due one interval after the previous one's slot, not
  * after the moment it was granted, so a timer that fires late (a `setTimeout` wakes a millisecond
  * or more late under load; 5 ms apart at 200/s became 6.5, 154/s) costs nothing: the next grant
- * is due sooner. A grant later than `CATCH_UP_MS` starts the grid at itself, so an idle spell
- * saves up nothing. And it keeps the times of the window's last grants: a grant also waits until fewer
- * than the window's count fall in the last second, which bounds the catching up.
+ * is due sooner. A grant later than `CATCH_UP_MS` (or one interval, if longer) starts the grid
+ * at itself, so an idle spell saves up at most one grant. And it keeps the times of the last
+ * grants: a grant also waits until fewer than the rate's whole count fall in the last 1,020 ms,
+ * which bounds the catching up.
  */
 export class RateLimiter {
   private readonly perWindow: number;
@@ -40,8 +41,10 @@ export class RateLimiter {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     if (!(ratePerSecond > 0)) throw new Error('the send rate must be a positive number per second');
-    this.perWindow = Math.max(1, Math.ceil(ratePerSecond * WINDOW_SHARE));
-    this.intervalMs = WINDOW_MS / ratePerSecond;
+    // Whole grants only: a container's share of the rate is often a fraction (14/s over 4 is
+    // 3.5/s), and 4 a second from each would be 16/s in all.
+    this.perWindow = Math.max(1, Math.floor(ratePerSecond));
+    this.intervalMs = 1_000 / ratePerSecond;
   }
 
   take(): Promise<void> {

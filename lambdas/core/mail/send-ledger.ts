@@ -298,7 +298,9 @@ async function sendOne(
     const after = new Date(at.getTime() + (deps.unknownResendAfterMs ?? UNKNOWN_RESEND_AFTER_MS));
     await deps.ledger.markUnknown(edition, address, deps.owner, at, after);
     outcome.unknown++;
-    outcome.unknownCauses = [...(outcome.unknownCauses ?? []), errorCause(error)];
+    const causes = outcome.unknownCauses ?? [];
+    causes.push(errorCause(error));
+    outcome.unknownCauses = causes;
     outcome.pending.push(address);
     return {};
   }

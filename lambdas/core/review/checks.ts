@@ -7,6 +7,7 @@
  */
 import type { DeclineRow, Edition, JurisdictionName } from '#core/edition/model';
 import { compareCodePoints } from '#core/ordering';
+import { daysBetween } from '#core/reporting-week';
 
 export const CHECK_IDS = [
   'late-record',
@@ -92,9 +93,6 @@ function sectionIIRows(edition: Edition): Row[] {
     group.declines.map((row) => ({ row, countedFor: group.jurisdiction })),
   );
 }
-
-const DAY_MS = 86_400_000;
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 

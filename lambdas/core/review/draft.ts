@@ -5,6 +5,7 @@
  * clock is read here (each step takes `at`).
  */
 import { ConflictError, ValidationError } from '#core/errors';
+import { todayIn } from '#core/reporting-week';
 
 export const REVIEW_MODES = ['window', 'required', 'off'] as const;
 export type ReviewMode = (typeof REVIEW_MODES)[number];
@@ -139,7 +140,10 @@ export function reassemble(
     decisions.push({ kind: 'approval-lapsed', at, by: 'schedule', contentHash });
   }
   let publishAt = draft.publishAt;
-  if (publishAt !== undefined && Date.parse(publishAt) - Date.parse(at) < LATE_CHANGE_MS) {
+  const left = publishAt === undefined ? Number.NaN : Date.parse(publishAt) - Date.parse(at);
+  // Only a draft that would publish by itself soon: a held one waits anyway, and a change after
+  // the window's end (the draft publishing now) moves nothing.
+  if (publishAt !== undefined && draft.status !== 'held' && left >= 0 && left < LATE_CHANGE_MS) {
     publishAt = later(publishAt, HOUR_MS);
     decisions.push({ kind: 'window-extended', at, by: 'schedule', contentHash });
   }
@@ -170,14 +174,22 @@ export function published(draft: Draft, at: string, operator?: string): Draft {
   return { ...draft, status: 'published', decisions: [...draft.decisions, decision] };
 }
 
-/** Section IV's sentence on the review of the published edition. */
-export function reviewSentence(draft: Draft): string {
+/** Section IV's sentence on the review of the published edition; dates in the report's time zone. */
+export function reviewSentence(draft: Draft, timeZone: string): string {
   const last = draft.decisions.at(-1);
   const approval = [...draft.decisions].reverse().find((decision) => decision.kind === 'approve');
-  const day = (iso: string) => iso.slice(0, 10);
+  const day = (iso: string) => todayIn(timeZone, new Date(iso));
   if (last?.kind === 'published-by-operator') {
+    const holdAt = draft.decisions.findLastIndex((decision) => decision.kind === 'hold');
+    const approveAt = draft.decisions.findLastIndex((decision) => decision.kind === 'approve');
+    // A hold no approval released was standing when the operator published over it.
+    const held = holdAt > approveAt ? draft.decisions[holdAt] : undefined;
     return `Published by the operator ${last.by} on ${day(last.at)}${
-      approval && approval.contentHash === draft.contentHash ? `, after ${approval.by} approved it` : ''
+      held !== undefined
+        ? `, over ${held.by}'s hold of ${day(held.at)} (${held.reason ?? 'no reason given'})`
+        : approval && approval.contentHash === draft.contentHash
+          ? `, after ${approval.by} approved it`
+          : ''
     }.`;
   }
   if (approval && approval.contentHash === draft.contentHash) {
