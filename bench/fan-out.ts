@@ -245,8 +245,8 @@ function limiterNote(limiter: RunFigures, ses: RunFigures): string {
   const ratio = (figures: RunFigures) => (figures.sender.peakWindow / figures.run.ratePerSecond).toFixed(2);
   return (
     'The RateLimiter grants on a grid of 1/rate (a timer that fires late is made up by the next grant, ' +
-    'an idle spell saves nothing up) and never more than 98 % of the rate within any 1-s window of its ' +
-    'grants, so the latency of each send cannot push the second SES counts over (SES enforces its ' +
+    "an idle spell saves nothing up) and never more than the rate's whole count within any 1,020 ms of " +
+    'its grants, so the latency of each send cannot push the second SES counts over (SES enforces its ' +
     `maximum send rate per second). ${limiter.run.label}: ${first} sends in the first second, busiest ` +
     `window ${limiter.sender.peakWindow} (${ratio(limiter)}× the rate, goal ≤ 1.00×); ${ses.run.label}: ` +
     `busiest window of completed sends ${ses.sender.peakWindow} (${ratio(ses)}× the rate), ` +
@@ -316,6 +316,15 @@ export const fanOut: Benchmark = {
           'skipped, the sender completed one send per recipient, no batch failed, and the send queue and ' +
           'its dead-letter queue were empty at the end.'
         : `**Problems**: ${problems.join('. ')}.`,
+      ...result.runs.flatMap((figures) =>
+        figures.reconciledUnknown > 0
+          ? [
+              `${figures.run.label}: ${figures.reconciledUnknown} send(s) got no answer in time (recorded unknown, ` +
+                "never repeated at once) though the SES server had accepted them; they were settled as SES's " +
+                'Send event settles them deployed, and the batch then completed.',
+            ]
+          : [],
+      ),
       ...result.runs.map(perSecondLine),
       ...result.runs.map(trajectory),
       `The email: "${result.email.subject}", ${Math.round(result.email.htmlBytes / 1024)} KiB of HTML and ` +
