@@ -17,7 +17,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Edition } from '#core/edition/model';
 import type { JurisdictionItem } from '#core/intake/model';
 import { S3RVER_CREDENTIALS, startS3, startSes } from '#local/emulators';
@@ -260,36 +260,26 @@ function acceptance(): SesAcceptance | undefined {
  * the SES server did accept, through the product's own `reconcileSend`. A send SES never received
  * stays unknown (retried after an hour, as deployed) and the run fails by its deadline, saying so.
  */
-async function reconcileUnknown(
-  documents: DynamoDBDocumentClient,
-  table: string,
-  edition: string,
-  revision: number,
-): Promise<number> {
-  const [{ DynamoLedgerStore }, { reconcileSend }, { EDITION_TAG, editionTag }] = await Promise.all([
-    import('#adapters/ledger-store'),
-    import('#core/mail/reconcile'),
-    import('#core/mail/send-ledger'),
-  ]);
+async function reconcileUnknown(table: string, edition: string, revision: number): Promise<number> {
+  const [{ queryAll }, { DynamoLedgerStore }, { reconcileSend }, { EDITION_TAG, editionTag }] =
+    await Promise.all([
+      import('#adapters/dynamodb'),
+      import('#adapters/ledger-store'),
+      import('#core/mail/reconcile'),
+      import('#core/mail/send-ledger'),
+    ]);
   const ledger = new DynamoLedgerStore();
-  const unknown: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'edition = :e',
-        FilterExpression: '#s = :unknown',
-        ProjectionExpression: 'address',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':e': edition, ':unknown': 'unknown' },
-        ConsistentRead: true,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    for (const item of page.Items ?? []) unknown.push(String(item.address));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  const unknown = (
+    await queryAll<{ address: string }>({
+      TableName: table,
+      KeyConditionExpression: 'edition = :e',
+      FilterExpression: '#s = :unknown',
+      ProjectionExpression: 'address',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':e': edition, ':unknown': 'unknown' },
+      ConsistentRead: true,
+    })
+  ).map((item) => item.address);
   let settled = 0;
   for (const address of unknown) {
     const messageId = acceptedBy.get(address);
@@ -546,7 +536,7 @@ async function measure(plan: FanOutPlan, stack: Emulators): Promise<FanOutResult
         if (Date.now() - lastLog >= 15_000) {
           lastLog = Date.now();
           if (run.mode === 'ses' && batchesLeft > 0)
-            reconciled += await reconcileUnknown(documents, ledgerTable, key, revision);
+            reconciled += await reconcileUnknown(ledgerTable, key, revision);
           childLog(`    ${batchesLeft.toLocaleString('en-US')} batches still queued`);
         }
         // The SES server keeps every message in memory: 100,000 of 46 KiB would not fit. Nothing

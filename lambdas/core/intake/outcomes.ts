@@ -238,14 +238,19 @@ export async function getOutcome(
 ): Promise<OutcomeView> {
   const stored = await deps.outcomes.get(detainerId);
   if (!stored || !actorMaySee(actor, stored.record)) throw new NotFoundError(`no record ${detainerId}`);
-  const history = await deps.outcomes.listHistory(detainerId);
+  return viewOf(deps, stored);
+}
+
+/** The answer for a stored record: it, and its history with the item's own last change. */
+async function viewOf(deps: Pick<IntakeDeps, 'outcomes'>, stored: OutcomeItem): Promise<OutcomeView> {
+  const history = await deps.outcomes.listHistory(stored.detainerId);
   // The latest change is on the record item even if its copy to the history never landed.
   if (!history.some((entry) => entry.revision === stored.revision)) {
     history.push(stored.lastChange);
     history.sort(compareHistory);
   }
   return {
-    detainerId,
+    detainerId: stored.detainerId,
     ref: stored.ref,
     revision: stored.revision,
     voided: stored.voided,
@@ -266,7 +271,8 @@ export async function getOutcomeByRef(
 ): Promise<OutcomeView | Omit<OutcomeView, 'detainerId'>> {
   const found = await deps.outcomes.getByRef(ref);
   if (!found || !actorMaySee(actor, found.record)) throw new NotFoundError(`no record with ref ${ref}`);
-  const view = await getOutcome(deps, found.detainerId, actor);
+  // getByRef read the item itself (consistently, past the index): its view needs no second read.
+  const view = await viewOf(deps, found);
   if (actor.role !== 'jurisdiction') return view;
   // A jurisdiction knows its rows by ref; the internal detainer id is never shown to it from a
   // ref (as a dispute's view never shows it), so a public ref does not lead to it.

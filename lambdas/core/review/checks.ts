@@ -68,7 +68,7 @@ export function reviewChecks(edition: Edition, context: CheckContext = NO_CONTEX
   const findings = [
     lateRecords(rows),
     spikes(edition, context),
-    sameNames(edition, context),
+    sameNames(edition, rows, context),
     selfTransfers(rows),
     openDisputes(rows, context),
     thinSectionI(edition),
@@ -149,7 +149,7 @@ function spikes(edition: Edition, context: CheckContext): CheckFinding | undefin
 /** NFC, then full case folding as far as JavaScript has it: upper then lower maps ß to ss. */
 const folded = (name: string) => name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 
-function sameNames(edition: Edition, context: CheckContext): CheckFinding | undefined {
+function sameNames(edition: Edition, rows: readonly Row[], context: CheckContext): CheckFinding | undefined {
   const jurisdictions = new Map<string, JurisdictionName>();
   const add = (jurisdiction: JurisdictionName) => {
     if (!jurisdictions.has(jurisdiction.id)) jurisdictions.set(jurisdiction.id, jurisdiction);
@@ -190,7 +190,7 @@ function sameNames(edition: Edition, context: CheckContext): CheckFinding | unde
     message:
       `${plural(names.length, 'name is', 'names are')} shared by jurisdictions of different states in this ` +
       `edition: ${listed(names)}. Check that each row is counted for the right one.`,
-    refs: sectionIIRows(edition)
+    refs: rows
       .filter(
         ({ row, countedFor }) => involved.has(countedFor.id) || involved.has(row.transferredFrom?.id ?? ''),
       )
