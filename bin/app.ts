@@ -1,11 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '#lib/app';
 import { ConfigError, loadConfig } from '#lib/config';
-import { compileTemplates } from '../scripts/compile-templates';
+import { buildGenerated } from '../scripts/build-generated';
 
-// The functions' bundles import the precompiled templates: make them first, so `cdk synth` works
-// on a fresh clone (templates/generated is not committed).
-await compileTemplates();
+// The functions' bundles import the precompiled templates and the OpenAPI document: make them
+// first, so `cdk synth` works on a fresh clone (templates/generated is not committed).
+await buildGenerated();
 const app = new App();
 try {
   buildApp(app, loadConfig(app.node));

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /** The one SQS client (locally AWS_ENDPOINT_URL_SQS points at the local SQS-compatible server). */
 export const sqs = new SQSClient({});
@@ -11,7 +11,7 @@ export const sqs = new SQSClient({});
  */
 export async function enqueue<T>(
   queueUrl: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   messages: readonly T[],
   /** `delaySeconds`: each message becomes visible only after this long (0–900). */
   options: { delaySeconds?: number } = {},

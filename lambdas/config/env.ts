@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * The environment is a contract: each function reads its variables once, at start, through one
@@ -23,7 +23,7 @@ export class InvalidEnvironmentError extends Error {
  * Parses the variables a schema names; an empty value counts as unset (CDK and shells give
  * `''` for "nothing"). Throws naming every variable that is missing or bad.
  */
-export function readEnvironment<S extends z.ZodObject>(
+export function readEnvironment<S extends z.ZodMiniObject>(
   schema: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): z.infer<S> {

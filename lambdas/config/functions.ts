@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import { isTimeZone } from '#core/reporting-week';
 import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
 
@@ -8,40 +9,46 @@ import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
  * the local stack sets the same names.
  */
 
-const timeZone = z
-  .string()
-  .refine(isTimeZone, { message: 'is not an IANA time zone (e.g. America/New_York)' })
-  .default(DEFAULT_TIME_ZONE);
+const timeZone = z._default(
+  z.string().check(z.refine(isTimeZone, { message: 'is not an IANA time zone (e.g. America/New_York)' })),
+  DEFAULT_TIME_ZONE,
+);
 
 /** The site's base URL for links in pages and emails: http(s), no query or fragment. */
-const siteUrl = z.string().refine(
-  (value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === '';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s) URL with no query or fragment' },
+const siteUrl = z.string().check(
+  z.refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (
+          (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === ''
+        );
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an http(s) URL with no query or fragment' },
+  ),
 );
 
 const url = z.url({ message: 'must be a URL' });
-const flag = z.enum(['true', 'false'], { message: 'must be true or false' }).default('false');
-const positive = z.coerce.number({ message: 'must be a number' }).positive({ message: 'must be above 0' });
+const flag = z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'false');
+const positive = z.coerce
+  .number({ message: 'must be a number' })
+  .check(z.positive({ message: 'must be above 0' }));
 
 /** Where the subscription secret is (`secretSource` in `lambdas/adapters/secret-source.ts`): Secrets Manager deployed, a file (mode 0600) locally. */
 export const secretEnvironment = {
-  SUBSCRIPTION_SECRET_ARN: z.string().optional(),
-  SUBSCRIPTION_SECRET_FILE: z.string().optional(),
+  SUBSCRIPTION_SECRET_ARN: z.optional(z.string()),
+  SUBSCRIPTION_SECRET_FILE: z.optional(z.string()),
 };
 
 /** Read by the mailer (`lambdas/adapters/mailer.ts`) of every function that sends. */
 export const mailEnvironment = z.object({
   /** The sender, e.g. `Declined Detainer Outcome Report <reports@example.org>`: a verified SES identity. */
-  MAIL_FROM: z.string().min(3),
+  MAIL_FROM: z.string().check(z.minLength(3)),
   /** The configuration set that publishes bounces and complaints to SNS (optional locally). */
-  MAIL_CONFIGURATION_SET: z.string().optional(),
+  MAIL_CONFIGURATION_SET: z.optional(z.string()),
 });
 
 export const intakeEnvironment = z.object({ REPORT_TIME_ZONE: timeZone });
@@ -59,54 +66,58 @@ export const publisherEnvironment = z.object({
    * The publisher's contact (CDK context `contactLine`, always bound deployed and locally); the
    * default only shows where the function runs outside the app, and says what is missing.
    */
-  CONTACT_LINE: z.string().min(1).default('no contact line is configured (CDK context contactLine)'),
+  CONTACT_LINE: z._default(
+    z.string().check(z.minLength(1)),
+    'no contact line is configured (CDK context contactLine)',
+  ),
   /** The intake API's base URL, shown in Section IV's dispute instructions. */
-  API_URL: z.string().optional(),
+  API_URL: z.optional(z.string()),
   /** Unset: the publisher sends no email (a site-only deployment or test). */
-  SEND_QUEUE_URL: url.optional(),
+  SEND_QUEUE_URL: z.optional(url),
   /** Unset locally: there is no CloudFront to invalidate. */
-  DISTRIBUTION_ID: z.string().optional(),
+  DISTRIBUTION_ID: z.optional(z.string()),
   /** Its own queue: the week to email is queued again, delayed, while the run's re-issues go first. */
-  PUBLISH_QUEUE_URL: url.optional(),
+  PUBLISH_QUEUE_URL: z.optional(url),
 });
 
 export const senderEnvironment = z.object({
   SITE_URL: siteUrl,
   DATA_BUCKET: z.string(),
   /** The account's send rate, with headroom, shared by the sender's concurrent containers. */
-  SEND_RATE_PER_SECOND: positive.default(10),
+  SEND_RATE_PER_SECOND: z._default(positive, 10),
   /** Containers sending at once; each takes its share of the rate. Locally one process runs them all. */
-  SEND_CONCURRENCY: positive.default(1),
+  SEND_CONCURRENCY: z._default(positive, 1),
   /** Its own queue: a deferred batch (throttled, at the quota, sending paused) is queued again. */
-  SEND_QUEUE_URL: url.optional(),
+  SEND_QUEUE_URL: z.optional(url),
   ...secretEnvironment,
 });
 
 /** Where the origin secret is: the value CloudFront adds to each request for the subscription endpoints. */
 export const originSecretEnvironment = {
-  ORIGIN_SECRET_ARN: z.string().optional(),
-  ORIGIN_SECRET_FILE: z.string().optional(),
+  ORIGIN_SECRET_ARN: z.optional(z.string()),
+  ORIGIN_SECRET_FILE: z.optional(z.string()),
 };
 
 /**
  * LOCAL_TIME_SCALE (contract §1), set by the local stack only: the subscription flow's windows
  * and lifetimes shrink by it. Never set deployed (1).
  */
-const timeScale = z.coerce
-  .number({ message: 'must be a number' })
-  .positive({ message: 'must be above 0' })
-  .max(1, { message: 'must be at most 1' })
-  .default(1);
+const timeScale = z._default(
+  z.coerce
+    .number({ message: 'must be a number' })
+    .check(z.positive({ message: 'must be above 0' }), z.maximum(1, { message: 'must be at most 1' })),
+  1,
+);
 
 const wholeNumber = z.coerce
   .number({ message: 'must be a number' })
-  .int({ message: 'must be a whole number' });
+  .check(z.refine(Number.isSafeInteger, { message: 'must be a whole number' }));
 
 /** The subscribe and confirm endpoints: they queue, and count each source (contract §5). */
 export const subscriptionsEnvironment = z.object({
   CONFIRMATION_QUEUE_URL: url,
   /** Requests per source per 600 s (deployed: context `subscribeSourceLimit`). */
-  SUBSCRIBE_SOURCE_LIMIT: wholeNumber.min(1, { message: 'must be at least 1' }).default(10),
+  SUBSCRIBE_SOURCE_LIMIT: z._default(wholeNumber.check(z.minimum(1, { message: 'must be at least 1' })), 10),
   LOCAL_TIME_SCALE: timeScale,
   ...secretEnvironment,
   ...originSecretEnvironment,
@@ -125,7 +136,10 @@ export const confirmationsEnvironment = z.object({
   /** Its own queue: a request waiting for budget is queued again, delayed. */
   CONFIRMATION_QUEUE_URL: url,
   /** Confirmations per hour (deployed: context `confirmationHourlyBudget`). */
-  CONFIRMATION_HOURLY_BUDGET: wholeNumber.min(1, { message: 'must be at least 1' }).default(500),
+  CONFIRMATION_HOURLY_BUDGET: z._default(
+    wholeNumber.check(z.minimum(1, { message: 'must be at least 1' })),
+    500,
+  ),
   LOCAL_TIME_SCALE: timeScale,
   ...secretEnvironment,
 });

@@ -1,8 +1,8 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Issue } from './errors';
 
 /** zod issues as the contract's `{path, message}` list. */
-export function toIssues(error: z.ZodError, prefix = ''): Issue[] {
+export function toIssues(error: z.core.$ZodError, prefix = ''): Issue[] {
   const issues: Issue[] = [];
   for (const issue of error.issues) {
     const base = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');

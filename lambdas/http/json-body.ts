@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#core/errors';
 import { toIssues } from '#core/issues';
 
@@ -85,7 +85,7 @@ export function parseJson(event: APIGatewayProxyEventV2, keepNulls: readonly str
   return stripNulls(parsed, keepNulls);
 }
 
-export function validate<S extends z.ZodType>(
+export function validate<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   message = 'the body is invalid',
@@ -95,7 +95,7 @@ export function validate<S extends z.ZodType>(
   return result.data;
 }
 
-export function parseBody<S extends z.ZodType>(
+export function parseBody<S extends z.ZodMiniType>(
   event: APIGatewayProxyEventV2,
   schema: S,
   keepNulls: readonly string[] = [],

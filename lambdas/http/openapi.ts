@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   batchAnswerSchema,
   clientListSchema,
@@ -73,7 +73,7 @@ function isNullable(schema: unknown): boolean {
 }
 
 function idOf(
-  s: z.ZodType,
+  s: z.core.$ZodType,
   registry: typeof z.globalRegistry | typeof responseRegistry = z.globalRegistry,
 ): string {
   const id = registry.get(s)?.id;
@@ -82,7 +82,7 @@ function idOf(
   return id;
 }
 
-const schema = (s: z.ZodType) => ({ $ref: `#/components/schemas/${idOf(s)}` });
+const schema = (s: z.core.$ZodType) => ({ $ref: `#/components/schemas/${idOf(s)}` });
 
 const HEADERS = {
   ETag: {
@@ -119,9 +119,12 @@ const ERROR_TEXT: Record<number, string> = {
   429: 'throttled, or the call ran out of time before it wrote anything: send it again after Retry-After',
 };
 
-const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
+const body = (s: z.core.$ZodType) => ({
+  required: true,
+  content: { 'application/json': { schema: schema(s) } },
+});
 /** A success answer of `answer`'s schema, with an ETag when it shows a revision. */
-const ok = (description: string, answer: z.ZodType, withEtag = false) => ({
+const ok = (description: string, answer: z.core.$ZodType, withEtag = false) => ({
   description,
   ...(withEtag ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {}),
   content: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import {
   batchAnswerSchema,
   clientListSchema,
@@ -49,7 +49,7 @@ function documented(method: string, path: string, status: number) {
 }
 
 /** Calls the API and checks the answer against the document and the schema it was made from. */
-async function call<S extends z.ZodType>(
+async function call<S extends z.ZodMiniType>(
   path: string,
   request: ApiRequest & { method: string },
   status: number,

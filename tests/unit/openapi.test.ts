@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '#http/openapi';
+import { servedOpenApi } from '#http/openapi-served';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,6 +26,10 @@ const operations = Object.entries(document.paths).flatMap(([path, item]) =>
 );
 
 describe('the OpenAPI document', () => {
+  it('served by the intake function is the one the schemas generate now (built, not stale)', () => {
+    expect(servedOpenApi()).toEqual(openApiDocument());
+  });
+
   it("passes Redocly's recommended rules with every warning an error", () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddor-openapi-'));
     try {

@@ -1,6 +1,7 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 
-const week = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const week = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/));
 
 /**
  * The publish queue's message: one week of a weekly run, as the report function queues it. Each
@@ -14,11 +15,11 @@ export const publishMessageSchema = z.strictObject({
   week,
   email: z.boolean(),
   /** The same run's re-issues, to publish first (only on the week to email). */
-  after: z.array(week).max(1000).optional(),
+  after: z.optional(z.array(week).check(z.maxLength(1000))),
   /** The run's scheduled time. */
   runAt: z.iso.datetime({ offset: true }),
   /** How often the week to email has already waited for the re-issues (queued again, delayed). */
-  waited: z.number().int().min(0).max(100).optional(),
+  waited: z.optional(z.int().check(z.minimum(0), z.maximum(100))),
 });
 
 export type PublishMessage = z.infer<typeof publishMessageSchema>;

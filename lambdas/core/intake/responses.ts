@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import { CLIENT_ROLES, jurisdictionRefSchema, outcomeRecordSchema, policySchema } from './schemas';
 
 /**
@@ -28,13 +29,13 @@ responseRegistry.add(policySchema, id('PolicyVersion'));
 const writeResult = z.enum(['created', 'updated', 'unchanged']);
 
 export const writeAnswerSchema = z
-  .strictObject({ result: writeResult, revision: z.int().min(1), record: storedRecordSchema })
+  .strictObject({ result: writeResult, revision: z.int().check(z.minimum(1)), record: storedRecordSchema })
   .register(responseRegistry, id('WriteAnswer'));
 
 export const voidAnswerSchema = z
   .strictObject({
     result: writeResult,
-    revision: z.int().min(1),
+    revision: z.int().check(z.minimum(1)),
     record: storedRecordSchema,
     voided: z.literal(true),
   })
@@ -46,7 +47,11 @@ export const batchAnswerSchema = z
   .strictObject({
     results: z.array(
       z.union([
-        z.strictObject({ detainerId: z.string(), result: writeResult, revision: z.int().min(1) }),
+        z.strictObject({
+          detainerId: z.string(),
+          result: writeResult,
+          revision: z.int().check(z.minimum(1)),
+        }),
         z.strictObject({
           detainerId: z.string(),
           result: z.enum(['invalid', 'conflict']),
@@ -58,19 +63,23 @@ export const batchAnswerSchema = z
   .register(responseRegistry, id('BatchAnswer', 'One result per item, in the order sent.'));
 
 const historyEntrySchema = z.strictObject({
-  revision: z.int().min(1).nullable().meta({ description: 'null for a dispute step' }),
+  revision: z
+    .nullable(z.int().check(z.minimum(1)))
+    .register(z.globalRegistry, { description: 'null for a dispute step' }),
   at: z.iso.datetime(),
   client: actorSchema,
-  reason: z.string().nullable(),
+  reason: z.nullable(z.string()),
   changes: z.array(z.strictObject({ field: z.string(), before: z.unknown(), after: z.unknown() })),
-  dispute: z.strictObject({ id: z.string(), step: z.enum(['opened', 'corrected', 'rejected']) }).optional(),
+  dispute: z.optional(z.strictObject({ id: z.string(), step: z.enum(['opened', 'corrected', 'rejected']) })),
 });
 
 export const outcomeAnswerSchema = z
   .strictObject({
-    detainerId: z.string().optional().meta({ description: 'absent for a jurisdiction token reading by ref' }),
+    detainerId: z
+      .optional(z.string())
+      .register(z.globalRegistry, { description: 'absent for a jurisdiction token reading by ref' }),
     ref: z.string(),
-    revision: z.int().min(1),
+    revision: z.int().check(z.minimum(1)),
     voided: z.boolean(),
     record: storedRecordSchema,
     history: z.array(historyEntrySchema),
@@ -82,25 +91,29 @@ export const disputeAnswerSchema = z
     id: z.string(),
     status: z.enum(['open', 'corrected', 'rejected']),
     ref: z.string(),
-    detainerId: z.string().optional().meta({ description: 'absent for a jurisdiction token' }),
+    detainerId: z
+      .optional(z.string())
+      .register(z.globalRegistry, { description: 'absent for a jurisdiction token' }),
     reason: z.string(),
     openedAt: z.iso.datetime(),
     openedBy: actorSchema,
-    resolution: z
-      .strictObject({
+    resolution: z.optional(
+      z.strictObject({
         outcome: z.enum(['corrected', 'rejected']),
         reason: z.string(),
         at: z.iso.datetime(),
         by: actorSchema,
-      })
-      .optional(),
+      }),
+    ),
   })
   .register(responseRegistry, id('DisputeAnswer'));
 
 export const disputePageSchema = z
   .strictObject({
-    disputes: z.array(disputeAnswerSchema.extend({ ageSeconds: z.int().min(0) })),
-    next: z.string().nullable().meta({ description: 'pass as cursor for the next page; null on the last' }),
+    disputes: z.array(z.extend(disputeAnswerSchema, { ageSeconds: z.int().check(z.minimum(0)) })),
+    next: z
+      .nullable(z.string())
+      .register(z.globalRegistry, { description: 'pass as cursor for the next page; null on the last' }),
   })
   .register(responseRegistry, id('DisputePage'));
 
@@ -108,10 +121,12 @@ const jurisdictionViewSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   state: z.string(),
-  aor: z.string().optional(),
-  policy: policySchema.nullable().meta({ description: 'the version in force today; null when none' }),
+  aor: z.optional(z.string()),
+  policy: z
+    .nullable(policySchema)
+    .register(z.globalRegistry, { description: 'the version in force today; null when none' }),
   policies: z.array(policySchema),
-  revision: z.int().min(0),
+  revision: z.int().check(z.minimum(0)),
 });
 
 export const jurisdictionAnswerSchema = z
@@ -122,29 +137,29 @@ const clientFields = {
   id: z.string(),
   name: z.string(),
   role: z.enum(CLIENT_ROLES),
-  jurisdictionId: z.string().optional(),
+  jurisdictionId: z.optional(z.string()),
 };
 
 export const createdClientSchema = z
   .strictObject({
     ...clientFields,
     createdAt: z.iso.datetime(),
-    token: z.string().meta({ description: 'shown in this answer only' }),
+    token: z.string().register(z.globalRegistry, { description: 'shown in this answer only' }),
   })
   .register(responseRegistry, id('CreatedClient'));
 
 const publicClientSchema = z.strictObject({
   ...clientFields,
   createdAt: z.iso.datetime(),
-  revokedAt: z.iso.datetime().optional(),
+  revokedAt: z.optional(z.iso.datetime()),
 });
 
 export const clientListSchema = z
   .strictObject({ clients: z.array(publicClientSchema) })
   .register(responseRegistry, id('ClientList'));
 
-export const revokedClientSchema = publicClientSchema
-  .extend({ revoked: z.literal(true) })
+export const revokedClientSchema = z
+  .extend(publicClientSchema, { revoked: z.literal(true) })
   .register(responseRegistry, id('RevokedClient'));
 
 export const errorAnswerSchema = z

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import type { Issue } from '#core/errors';
 import { isCalendarDate } from '#core/reporting-week';
 import { US_STATE_CODES } from '#core/us-states';
@@ -10,49 +11,62 @@ import { US_STATE_CODES } from '#core/us-states';
  */
 
 const text = (max: number, what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    .refine((value) => value.trim().length > 0, `${what} must not be blank`);
+  z.string({ error: `${what} must be a string` }).check(
+    z.minLength(1, `${what} must not be empty`),
+    z.maxLength(max, `${what} must be at most ${max} characters`),
+    z.refine((value) => value.trim().length > 0, `${what} must not be blank`),
+  );
+
+/** JSON Schema metadata (`format`, `description`, a component `id`) for the OpenAPI document. */
+function meta<S extends z.ZodMiniType>(schema: S, data: z.core.GlobalMeta): S {
+  z.globalRegistry.add(schema, data);
+  return schema;
+}
 
 export const calendarDate = (what: string) =>
-  z
-    .string({ error: `${what} must be a date written YYYY-MM-DD` })
-    .refine(isCalendarDate, `${what} must be a real calendar date written YYYY-MM-DD`)
-    .meta({ format: 'date' });
+  meta(
+    z
+      .string({ error: `${what} must be a date written YYYY-MM-DD` })
+      .check(z.refine(isCalendarDate, `${what} must be a real calendar date written YYYY-MM-DD`)),
+    { format: 'date' },
+  );
 
 export const DETAINER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 export const JURISDICTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 export const detainerIdSchema = z
   .string()
-  .regex(
-    DETAINER_ID_PATTERN,
-    'detainerId must be 1–64 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+  .check(
+    z.regex(
+      DETAINER_ID_PATTERN,
+      'detainerId must be 1–64 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+    ),
   );
 
 export const jurisdictionIdSchema = z
   .string({ error: 'id must be a string' })
-  .regex(
-    JURISDICTION_ID_PATTERN,
-    'id must be 1–32 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit',
+  .check(
+    z.regex(
+      JURISDICTION_ID_PATTERN,
+      'id must be 1–32 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit',
+    ),
   );
 
 export const stateSchema = z.enum(US_STATE_CODES, {
   error: 'state must be a US state or territory postal code in capitals, e.g. CA',
 });
 
-export const jurisdictionRefSchema = z
-  .strictObject({
+export const jurisdictionRefSchema = meta(
+  z.strictObject({
     id: jurisdictionIdSchema,
     name: text(200, 'name'),
     state: stateSchema,
-  })
-  .meta({
+  }),
+  {
     id: 'JurisdictionRef',
     description: 'An agency, identified by its stable id (ORI-style); state is part of its identity.',
-  });
+  },
+);
 
 export const OUTCOME_STATUSES = ['pending', 'honored', 'declined', 'transferred', 'lifted'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
@@ -62,30 +76,30 @@ export const offenseSchema = z.strictObject({
   status: z.enum(['charged', 'convicted'], { error: 'status must be charged or convicted' }),
 });
 
-export const reasonSchema = text(500, 'reason').meta({
+export const reasonSchema = meta(text(500, 'reason'), {
   description: 'Why this change was made: kept in the history and shown in the corrections log.',
 });
 
 /** The outcome record's fields, before the cross-field rules. */
 const recordFields = {
-  kind: z
-    .enum(['detainer', 'notification_request'], { error: 'kind must be detainer or notification_request' })
-    .optional(),
+  kind: z.optional(
+    z.enum(['detainer', 'notification_request'], { error: 'kind must be detainer or notification_request' }),
+  ),
   issuedOn: calendarDate('issuedOn'),
   jurisdiction: jurisdictionRefSchema,
   facility: text(200, 'facility'),
-  aor: text(100, 'aor').optional(),
-  citizenship: text(100, 'citizenship').optional(),
-  offenses: z.array(offenseSchema).max(50, 'offenses may hold at most 50 entries').optional(),
+  aor: z.optional(text(100, 'aor')),
+  citizenship: z.optional(text(100, 'citizenship')),
+  offenses: z.optional(z.array(offenseSchema).check(z.maxLength(50, 'offenses may hold at most 50 entries'))),
   status: z.enum(OUTCOME_STATUSES, {
     error: 'status must be one of pending, honored, declined, transferred, lifted',
   }),
-  declinedOn: calendarDate('declinedOn').optional(),
-  learnedOn: calendarDate('learnedOn').optional(),
-  transferredTo: jurisdictionRefSchema.optional(),
-  liftedOn: calendarDate('liftedOn').optional(),
-  liftReason: text(300, 'liftReason').optional(),
-  note: text(1000, 'note').optional(),
+  declinedOn: z.optional(calendarDate('declinedOn')),
+  learnedOn: z.optional(calendarDate('learnedOn')),
+  transferredTo: z.optional(jurisdictionRefSchema),
+  liftedOn: z.optional(calendarDate('liftedOn')),
+  liftReason: z.optional(text(300, 'liftReason')),
+  note: z.optional(text(1000, 'note')),
 };
 
 interface RuleInput {
@@ -131,136 +145,157 @@ export function recordRuleIssues(record: RuleInput): Issue[] {
   return issues;
 }
 
-const withRules = <T extends RuleInput>(value: T, ctx: z.RefinementCtx) => {
+const withRules = z.superRefine((value: RuleInput, ctx) => {
   for (const issue of recordRuleIssues(value)) {
     ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
   }
-};
+});
 
-export const outcomeRecordSchema = z.strictObject(recordFields).superRefine(withRules).meta({
+export const outcomeRecordSchema = meta(z.strictObject(recordFields).check(withRules), {
   id: 'OutcomeRecord',
   description: 'The outcome of one detainer. null means the same as absent; unknown fields are rejected.',
 });
 
 export type OutcomeInput = z.infer<typeof outcomeRecordSchema>;
 
-export const putOutcomeBodySchema = z
-  .strictObject({ ...recordFields, reason: reasonSchema.optional() })
-  .superRefine(withRules)
-  .meta({ id: 'PutOutcome' });
+export const putOutcomeBodySchema = meta(
+  z.strictObject({ ...recordFields, reason: z.optional(reasonSchema) }).check(withRules),
+  { id: 'PutOutcome' },
+);
 
-export const batchItemSchema = z
-  .strictObject({ detainerId: detainerIdSchema, ...recordFields, reason: reasonSchema.optional() })
-  .superRefine(withRules)
-  .meta({ id: 'BatchItem' });
+export const batchItemSchema = meta(
+  z
+    .strictObject({ detainerId: detainerIdSchema, ...recordFields, reason: z.optional(reasonSchema) })
+    .check(withRules),
+  { id: 'BatchItem' },
+);
 
 export const MAX_BATCH = 100;
 
 /** The batch envelope only: items are validated one by one so that valid ones are stored. */
-export const batchBodySchema = z
-  .strictObject({
+export const batchBodySchema = meta(
+  z.strictObject({
     outcomes: z
-      .array(z.unknown().meta({ $ref: '#/components/schemas/BatchItem' }))
-      .min(1, `outcomes must hold 1 to ${MAX_BATCH} items`)
-      .max(MAX_BATCH, `outcomes must hold 1 to ${MAX_BATCH} items`),
-  })
-  .meta({ id: 'OutcomeBatch' });
+      .array(meta(z.unknown(), { $ref: '#/components/schemas/BatchItem' }))
+      .check(
+        z.minLength(1, `outcomes must hold 1 to ${MAX_BATCH} items`),
+        z.maxLength(MAX_BATCH, `outcomes must hold 1 to ${MAX_BATCH} items`),
+      ),
+  }),
+  { id: 'OutcomeBatch' },
+);
 
-export const voidBodySchema = z.strictObject({ reason: reasonSchema }).meta({ id: 'VoidOutcome' });
+export const voidBodySchema = meta(z.strictObject({ reason: reasonSchema }), { id: 'VoidOutcome' });
 
-const httpsUrl = z
-  .string({ error: 'source must be an https URL' })
-  .max(2000, 'source must be at most 2000 characters')
-  .refine((value) => {
-    try {
-      return new URL(value).protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'source must be an https URL')
-  .meta({ format: 'uri' });
+const httpsUrl = meta(
+  z.string({ error: 'source must be an https URL' }).check(
+    z.maxLength(2000, 'source must be at most 2000 characters'),
+    z.refine((value) => {
+      try {
+        return new URL(value).protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, 'source must be an https URL'),
+  ),
+  { format: 'uri' },
+);
 
-export const policySchema = z
-  .strictObject({
-    enactedOn: calendarDate('enactedOn'),
-    repealedOn: calendarDate('repealedOn').optional(),
-    type: text(200, 'type'),
-    summary: text(2000, 'summary'),
-    criteria: text(2000, 'criteria'),
-    source: httpsUrl,
-  })
-  .superRefine((policy, ctx) => {
-    if (policy.repealedOn !== undefined && policy.repealedOn < policy.enactedOn) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['repealedOn'],
-        message: 'repealedOn must not be before enactedOn',
-      });
-    }
-  })
-  .meta({ id: 'Policy' });
+export const policySchema = meta(
+  z
+    .strictObject({
+      enactedOn: calendarDate('enactedOn'),
+      repealedOn: z.optional(calendarDate('repealedOn')),
+      type: text(200, 'type'),
+      summary: text(2000, 'summary'),
+      criteria: text(2000, 'criteria'),
+      source: httpsUrl,
+    })
+    .check(
+      z.superRefine((policy, ctx) => {
+        if (policy.repealedOn !== undefined && policy.repealedOn < policy.enactedOn) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['repealedOn'],
+            message: 'repealedOn must not be before enactedOn',
+          });
+        }
+      }),
+    ),
+  { id: 'Policy' },
+);
 
 export type PolicyInput = z.infer<typeof policySchema>;
 
-export const putJurisdictionBodySchema = z
-  .strictObject({
+export const putJurisdictionBodySchema = meta(
+  z.strictObject({
     name: text(200, 'name'),
     state: stateSchema,
-    aor: text(100, 'aor').optional(),
+    aor: z.optional(text(100, 'aor')),
     // null survives stripNulls here on purpose: `policy: null` is a correction ("never had one").
-    policy: policySchema.nullable().optional(),
-    reason: reasonSchema.optional(),
-  })
-  .meta({ id: 'PutJurisdiction' });
+    policy: z.optional(z.nullable(policySchema)),
+    reason: z.optional(reasonSchema),
+  }),
+  { id: 'PutJurisdiction' },
+);
 
-export const disputeBodySchema = z
-  .strictObject({
-    ref: z.string().min(1).max(100).optional(),
-    detainerId: detainerIdSchema.optional(),
-    reason: text(2000, 'reason'),
-  })
-  .superRefine((body, ctx) => {
-    if ((body.ref === undefined) === (body.detainerId === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['ref'], message: 'give exactly one of ref or detainerId' });
-    }
-  })
-  .meta({ id: 'Dispute' });
+export const disputeBodySchema = meta(
+  z
+    .strictObject({
+      ref: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+      detainerId: z.optional(detainerIdSchema),
+      reason: text(2000, 'reason'),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if ((body.ref === undefined) === (body.detainerId === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['ref'], message: 'give exactly one of ref or detainerId' });
+        }
+      }),
+    ),
+  { id: 'Dispute' },
+);
 
-export const recordDisputeBodySchema = z
-  .strictObject({ reason: text(2000, 'reason') })
-  .meta({ id: 'RecordDispute' });
+export const recordDisputeBodySchema = meta(z.strictObject({ reason: text(2000, 'reason') }), {
+  id: 'RecordDispute',
+});
 
-export const resolutionBodySchema = z
-  .strictObject({
+export const resolutionBodySchema = meta(
+  z.strictObject({
     outcome: z.enum(['corrected', 'rejected'], { error: 'outcome must be corrected or rejected' }),
     reason: text(2000, 'reason'),
-  })
-  .meta({ id: 'DisputeResolution' });
+  }),
+  { id: 'DisputeResolution' },
+);
 
 /** `editor` (v3) reads records and drafts and reviews drafts, and nothing else (contract §2). */
 export const CLIENT_ROLES = ['intake', 'admin', 'jurisdiction', 'editor'] as const;
 export type ClientRole = (typeof CLIENT_ROLES)[number];
 
-export const createClientBodySchema = z
-  .strictObject({
-    name: text(200, 'name'),
-    role: z.enum(CLIENT_ROLES, { error: 'role must be intake, admin, jurisdiction or editor' }),
-    jurisdictionId: jurisdictionIdSchema.optional(),
-  })
-  .superRefine((body, ctx) => {
-    if (body.role === 'jurisdiction' && body.jurisdictionId === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['jurisdictionId'],
-        message: 'jurisdictionId is required for the jurisdiction role',
-      });
-    }
-    if (body.role !== 'jurisdiction' && body.jurisdictionId !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['jurisdictionId'],
-        message: 'jurisdictionId is allowed only for the jurisdiction role',
-      });
-    }
-  })
-  .meta({ id: 'CreateClient' });
+export const createClientBodySchema = meta(
+  z
+    .strictObject({
+      name: text(200, 'name'),
+      role: z.enum(CLIENT_ROLES, { error: 'role must be intake, admin, jurisdiction or editor' }),
+      jurisdictionId: z.optional(jurisdictionIdSchema),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.role === 'jurisdiction' && body.jurisdictionId === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['jurisdictionId'],
+            message: 'jurisdictionId is required for the jurisdiction role',
+          });
+        }
+        if (body.role !== 'jurisdiction' && body.jurisdictionId !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['jurisdictionId'],
+            message: 'jurisdictionId is allowed only for the jurisdiction role',
+          });
+        }
+      }),
+    ),
+  { id: 'CreateClient' },
+);

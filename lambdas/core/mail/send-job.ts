@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 
 /**
  * The send queue's message: one batch of an edition revision's recipients. The publisher's
@@ -9,15 +10,17 @@ import * as z from 'zod';
 export const RECIPIENTS_PER_MESSAGE = 50;
 
 export const sendJobSchema = z.strictObject({
-  week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  revision: z.number().int().positive(),
+  week: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  revision: z.int().check(z.positive()),
   /** The recipients' mailboxes (the subscribers' keys); the sender reads each one's address. */
-  addresses: z.array(z.string().min(3).max(254)).min(1).max(RECIPIENTS_PER_MESSAGE),
+  addresses: z
+    .array(z.string().check(z.minLength(3), z.maxLength(254)))
+    .check(z.minLength(1), z.maxLength(RECIPIENTS_PER_MESSAGE)),
   /**
    * Set on a batch queued again because SES reached the daily quota or paused the account's
    * sending: the sender asks SES (GetAccount) whether it may send before it tries anyone.
    */
-  waitingFor: z.enum(['daily-quota', 'paused']).optional(),
+  waitingFor: z.optional(z.enum(['daily-quota', 'paused'])),
 });
 
 export type SendJob = z.infer<typeof sendJobSchema>;

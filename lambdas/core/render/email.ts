@@ -1,4 +1,5 @@
 import type { Edition } from '#core/edition/model';
+import { emailTemplate, emailTextTemplate } from '#templates/generated/templates';
 import { correctionsNotice, type EditionView, editionView, REPORT_NAME, releaseView } from './edition-view';
 import { plural } from './format';
 import { requireHttpUrl, siteRootUrl } from './links';
@@ -75,7 +76,7 @@ export function renderEmail(edition: Edition, view: EmailView): RenderedEmail {
   const model = emailModel(edition, view);
   return {
     subject: model.subject,
-    html: renderTemplate('email', model),
-    text: renderTemplate('email-text', model),
+    html: renderTemplate(emailTemplate, model),
+    text: renderTemplate(emailTextTemplate, model),
   };
 }

@@ -1,5 +1,6 @@
 import type { Edition, Headline } from '#core/edition/model';
 import { latestPrefix, revisionPrefix } from '#core/edition/site-layout';
+import { indexTemplate } from '#templates/generated/templates';
 import { mainPoints, releaseView } from './edition-view';
 import { dateIn, formatDate, formatDateRange } from './format';
 import { renderTemplate } from './template-engine';
@@ -151,5 +152,5 @@ export function renderIndex(
   latest: Edition | undefined,
   view: IndexView = {},
 ): string {
-  return renderTemplate('index', homeModel(archive, latest, view));
+  return renderTemplate(indexTemplate, homeModel(archive, latest, view));
 }

@@ -1,3 +1,4 @@
+import { messageTemplate } from '#templates/generated/templates';
 import { renderTemplate } from './template-engine';
 
 /** A small HTML page for the subscription endpoints: confirmed, unsubscribe button, errors. */
@@ -23,7 +24,7 @@ export interface MessagePage {
 }
 
 export function renderMessagePage(page: MessagePage): string {
-  return renderTemplate('message', {
+  return renderTemplate(messageTemplate, {
     title: page.title,
     message: page.message,
     form: page.form

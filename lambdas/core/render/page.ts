@@ -1,5 +1,6 @@
 import type { Edition } from '#core/edition/model';
 import { revisionPrefix, sectionIIPartPath, weekPath } from '#core/edition/site-layout';
+import { pageTemplate, sectionIiPartTemplate } from '#templates/generated/templates';
 import { sectionIChart, trendChart } from './charts';
 import {
   correctionsNotice,
@@ -201,7 +202,7 @@ function pageModel(edition: Edition, view: PageView): PageModel {
  * `/reports/{week}/r{n}/index.html`. It links `assets/site.css` at the site root (see `siteAssets`).
  */
 export function renderPage(edition: Edition, view: PageView): string {
-  return renderTemplate('page', pageModel(edition, view));
+  return renderTemplate(pageTemplate, pageModel(edition, view));
 }
 
 /** The pages Section II continues on, in order (none for a usual week). */
@@ -223,7 +224,7 @@ export function renderSectionIIPart(edition: Edition, view: PageView, partNumber
   // Three folders deeper than the edition page: `_/section-ii/{n}/`.
   const up = '../../../';
   const link = (n: number) => `${up}${sectionIIPartPath(n)}`;
-  return renderTemplate('section-ii-part', {
+  return renderTemplate(sectionIiPartTemplate, {
     ...model,
     documentTitle: `Section II, part ${part.number} of ${all.length}: ${model.release.heading} (revision ${model.release.revision})`,
     siteRoot: `${up}${model.siteRoot}`,

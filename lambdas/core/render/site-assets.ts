@@ -1,5 +1,5 @@
 import { CONTENT_TYPES, STYLESHEET_KEY } from '#core/edition/site-layout';
-import { assets } from '#templates/generated/templates';
+import { siteCss } from '#templates/generated/templates';
 
 /** A static file every page links, for the publisher to upload as it is. */
 export interface SiteAsset {
@@ -15,5 +15,5 @@ export interface SiteAsset {
  * (or an invalidation) when the stylesheet does.
  */
 export const siteAssets: readonly SiteAsset[] = [
-  { path: STYLESHEET_KEY, contentType: CONTENT_TYPES.css, body: assets['site.css'] },
+  { path: STYLESHEET_KEY, contentType: CONTENT_TYPES.css, body: siteCss },
 ];

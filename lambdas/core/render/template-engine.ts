@@ -4,13 +4,7 @@
  * registered once on first use.
  */
 import Handlebars from 'handlebars/runtime';
-import {
-  type PartialName,
-  partials,
-  type TemplateName,
-  type TemplateSpec,
-  templates,
-} from '#templates/generated/templates';
+import type { CompiledTemplate, TemplateSpec } from '#templates/generated/templates';
 import { formatDate, formatNumber, formatShare, plural } from './format';
 import type { HelperName } from './helper-names';
 
@@ -18,7 +12,8 @@ type Environment = ReturnType<typeof Handlebars.create>;
 type Delegate = (context: object) => string;
 
 let environment: Environment | undefined;
-const compiled = new Map<TemplateName, Delegate>();
+const compiled = new WeakMap<CompiledTemplate, Delegate>();
+const registered = new Set<string>();
 
 // A helper called without its argument receives Handlebars' options object: name the type only.
 function requireNumber(helper: string, value: unknown): number {
@@ -59,19 +54,36 @@ function env(): Environment {
   if (environment) return environment;
   const created = Handlebars.create();
   registerHelpers(created);
-  for (const [name, partial] of Object.entries(partials) as [PartialName, TemplateSpec][]) {
-    created.registerPartial(name, created.template(spec(partial)));
-  }
   environment = created;
   return created;
 }
 
-/** Renders one template of templates/ with its view model (strict: every field it reads must exist). */
-export function renderTemplate(name: TemplateName, view: object): string {
-  let template = compiled.get(name);
-  if (!template) {
-    template = env().template(spec(templates[name]));
-    compiled.set(name, template);
+/** The template, compiled on first use, with the partials it renders registered by name. */
+function delegate(template: CompiledTemplate): Delegate {
+  let render = compiled.get(template);
+  if (render) return render;
+  const handlebars = env();
+  for (const [name, partial] of Object.entries(template.partials)) {
+    if (registered.has(name)) continue;
+    handlebars.registerPartial(name, handlebars.template(spec(partial)));
+    registered.add(name);
   }
-  return template(view);
+  render = handlebars.template(spec(template.spec));
+  compiled.set(template, render);
+  return render;
+}
+
+/**
+ * Renders one template of templates/ (an export of the generated module, e.g. `pageTemplate`) with its
+ * view model. Strict: a field the template reads that the view lacks is an error, named with the
+ * template (the compiled templates keep no line numbers).
+ */
+export function renderTemplate(template: CompiledTemplate, view: object): string {
+  const render = delegate(template);
+  try {
+    return render(view);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`templates/${template.name}.hbs: ${message}`, { cause: error });
+  }
 }

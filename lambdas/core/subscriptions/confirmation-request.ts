@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import { MAX_ADDRESS_LENGTH } from './email-address';
 
 /**
@@ -7,7 +8,7 @@ import { MAX_ADDRESS_LENGTH } from './email-address';
  * asked for, which decides how long it may wait for the budget.
  */
 export const confirmationRequestSchema = z.strictObject({
-  address: z.string().min(3).max(MAX_ADDRESS_LENGTH),
+  address: z.string().check(z.minLength(3), z.maxLength(MAX_ADDRESS_LENGTH)),
   requestedAt: z.iso.datetime(),
 });
 

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import type { SuppressionReason } from './subscribers';
 
 /** One recipient to suppress, and why. */
@@ -10,17 +11,17 @@ export interface Suppression {
 const recipients = z.array(z.looseObject({ emailAddress: z.string() }));
 
 const sesEventSchema = z.looseObject({
-  eventType: z.string().optional(),
-  mail: z
-    .looseObject({
-      messageId: z.string().optional(),
-      destination: z.array(z.string()).optional(),
-      tags: z.record(z.string(), z.array(z.string())).optional(),
-    })
-    .optional(),
-  notificationType: z.string().optional(),
-  bounce: z.looseObject({ bounceType: z.string(), bouncedRecipients: recipients }).optional(),
-  complaint: z.looseObject({ complainedRecipients: recipients }).optional(),
+  eventType: z.optional(z.string()),
+  mail: z.optional(
+    z.looseObject({
+      messageId: z.optional(z.string()),
+      destination: z.optional(z.array(z.string())),
+      tags: z.optional(z.record(z.string(), z.array(z.string()))),
+    }),
+  ),
+  notificationType: z.optional(z.string()),
+  bounce: z.optional(z.looseObject({ bounceType: z.string(), bouncedRecipients: recipients })),
+  complaint: z.optional(z.looseObject({ complainedRecipients: recipients })),
 });
 
 /** A Send event: SES accepted the message (its id, recipients and tags). */

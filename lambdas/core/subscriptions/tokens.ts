@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 
 /**
  * The tokens in confirmation and unsubscribe links (contract §5: opaque, nothing in a link
@@ -51,9 +52,9 @@ const PURPOSE_CODE = { confirm: 'c', unsubscribe: 'u' } as const satisfies Recor
 /** The plaintext: [purpose code, mailbox, id, expiresAt or 0]. Positional keeps links short. */
 const payloadSchema = z.tuple([
   z.enum(['c', 'u']),
-  z.string().min(1).max(254),
-  z.string().min(1).max(64),
-  z.number().int().nonnegative(),
+  z.string().check(z.minLength(1), z.maxLength(254)),
+  z.string().check(z.minLength(1), z.maxLength(64)),
+  z.int().check(z.nonnegative()),
 ]);
 
 const derived = new WeakMap<Uint8Array, Buffer>();

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import { count, logger, observed } from '#adapters/observability';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
 import { enqueue } from '#adapters/sqs';

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { count, logger, observed } from '#adapters/observability';
 import { enqueue } from '#adapters/sqs';

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#core/zod-messages';
 import { count } from '#adapters/observability';
 import { ValidationError } from '#core/errors';
 import { writeBatch } from '#core/intake/batch';
@@ -23,6 +24,7 @@ import {
 import { toIssues } from '#core/issues';
 import { forgetCachedTokens, requireRole } from '#http/auth';
 import { parseBody, requestHeader, validate } from '#http/json-body';
+import { servedOpenApi } from '#http/openapi-served';
 import { json } from '#http/responses';
 import type { Route } from '#http/router';
 
@@ -35,7 +37,7 @@ const WRITERS = ['intake', 'admin'] as const;
 /** Who may open and list disputes: not an editor, who reads records and reviews drafts only. */
 const DISPUTERS = ['intake', 'admin', 'jurisdiction'] as const;
 
-function pathParam<S extends z.ZodType>(schema: S, value: string | undefined, name: string): z.infer<S> {
+function pathParam<S extends z.ZodMiniType>(schema: S, value: string | undefined, name: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new ValidationError(
@@ -81,23 +83,27 @@ function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
 const outcomeQuerySchema = z.strictObject({
   ref: z
     .string({ error: "ref is required: GET /outcomes?ref=R, R being a published row's ref" })
-    .min(1, 'ref must not be empty')
-    .max(100, 'ref is at most 100 characters'),
+    .check(z.minLength(1, 'ref must not be empty'), z.maxLength(100, 'ref is at most 100 characters')),
 });
 
 const disputeQuerySchema = z.strictObject({
-  status: z
-    .enum(['open', 'resolved', 'all', 'corrected', 'rejected'], {
+  status: z._default(
+    z.enum(['open', 'resolved', 'all', 'corrected', 'rejected'], {
       error: 'status must be open, resolved or all (or corrected, rejected)',
-    })
-    .default('open'),
-  limit: z.coerce
-    .number({ error: 'limit must be a number from 1 to 500' })
-    .int('limit must be a whole number from 1 to 500')
-    .min(1, 'limit must be from 1 to 500')
-    .max(500, 'limit must be from 1 to 500')
-    .default(100),
-  cursor: z.string().min(1).max(500).optional(),
+    }),
+    'open',
+  ),
+  limit: z._default(
+    z.coerce
+      .number({ error: 'limit must be a number from 1 to 500' })
+      .check(
+        z.refine(Number.isSafeInteger, 'limit must be a whole number from 1 to 500'),
+        z.minimum(1, 'limit must be from 1 to 500'),
+        z.maximum(500, 'limit must be from 1 to 500'),
+      ),
+    100,
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
 });
 
 /** Records written, by result (`RecordsCreated`, `RecordsUpdated`, `RecordsUnchanged`, `RecordsConflict`, …). */
@@ -112,9 +118,8 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
     {
       method: 'GET',
       path: '/openapi.json',
-      // Loaded on first use: the document's response schemas are built only when it is asked
-      // for, not at every cold start of the intake function.
-      handle: async () => json(200, (await import('#http/openapi')).openApiDocument()),
+      // Built from the schemas at build time (scripts/build-openapi.ts), not in the function.
+      handle: async () => json(200, servedOpenApi()),
     },
     {
       method: 'PUT',
@@ -236,7 +241,11 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       path: '/disputes/{id}/resolution',
       handle: async ({ event, params, actor }) => {
         requireRole(actor, WRITERS, 'resolve disputes');
-        const id = pathParam(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a dispute id'), params.id, 'id');
+        const id = pathParam(
+          z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a dispute id')),
+          params.id,
+          'id',
+        );
         const body = parseBody(event, resolutionBodySchema);
         return json(200, await resolveDispute(services, id, body.outcome, body.reason, actor));
       },
@@ -264,7 +273,11 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
       path: '/clients/{id}',
       handle: async ({ params, actor }) => {
         requireRole(actor, ['admin'], 'manage clients');
-        const id = pathParam(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a client id'), params.id, 'id');
+        const id = pathParam(
+          z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a client id')),
+          params.id,
+          'id',
+        );
         const client = await revokeClient(services.clients, id, services.now());
         forgetCachedTokens();
         return json(200, { ...publicClient(client), revoked: true });
