@@ -5,6 +5,7 @@ import { DEFAULT_TIME_ZONE } from '#config/env';
 import { FUNCTIONS } from '#config/runtime';
 import { paceProblem } from '#core/mail/send-pace';
 import { isTimeZone } from '#core/reporting-week';
+import { REVIEW_MODES, type ReviewMode } from '#core/review/draft';
 import { checkAddress } from '#core/subscriptions/email-address';
 
 /** The one typed configuration of a deployment, read from CDK context (`cdk synth -c key=value`). */
@@ -27,6 +28,12 @@ export interface AppConfig {
    * mail must carry the sender's postal address). Required outside `dev`.
    */
   readonly contactLine: string;
+  /**
+   * Editorial review (contract §3): the schedule's editions are drafts first under `window` (they
+   * publish `windowHours` after the draft unless held) and `required` (only when approved); `off`
+   * publishes at once. Contexts `reviewMode` and `reviewWindowHours`.
+   */
+  readonly review: { readonly mode: ReviewMode; readonly windowHours: number };
   /** Who is emailed when an alarm fires (context `alarmEmail`); required outside `dev`. */
   readonly alarmEmail?: string;
   /** Outside `dev` the stateful stack cannot be deleted by accident (termination protection). */
@@ -76,6 +83,8 @@ export const CONTEXT_KEYS = {
   confirmationHourlyBudget: 'confirmationHourlyBudget',
   alarmEmail: 'alarmEmail',
   contactLine: 'contactLine',
+  reviewMode: 'reviewMode',
+  reviewWindowHours: 'reviewWindowHours',
 } as const;
 
 export const CONFIG_DEFAULTS = {
@@ -96,6 +105,9 @@ export const CONFIG_DEFAULTS = {
   sendConcurrency: 2,
   // Fictional, and says what to set: the dev stage and the local stack show it.
   contactLine: 'Synthetic Report Desk, 1 Example Plaza, Springfield ZZ 00000 (set the contactLine context)',
+  // Contract §3: a Monday-morning editor has three hours to look before the schedule publishes.
+  reviewMode: 'window',
+  reviewWindowHours: 3,
   // Contract §5's defaults: a household or an office subscribes a few people, never ten in 10 minutes.
   subscribeSourceLimit: 10,
   // Far above real sign-ups, far below what would hurt the account's reputation in an hour.
@@ -221,6 +233,15 @@ const contextSchema = z
       .default(CONFIG_DEFAULTS.confirmationHourlyBudget),
     [CONTEXT_KEYS.alarmEmail]: mailAddress.optional(),
     [CONTEXT_KEYS.contactLine]: contactLine.optional(),
+    [CONTEXT_KEYS.reviewMode]: z
+      .enum(REVIEW_MODES, { message: 'one of window, required, off' })
+      .default(CONFIG_DEFAULTS.reviewMode),
+    // Fractions allowed; past a week the next run's draft would overtake it.
+    [CONTEXT_KEYS.reviewWindowHours]: z.coerce
+      .number()
+      .positive('a positive number of hours')
+      .max(167, 'at most 167 hours: the window must end before the next weekly run')
+      .default(CONFIG_DEFAULTS.reviewWindowHours),
   })
   .superRefine((context, ctx) => {
     const from = context[CONTEXT_KEYS.mailFrom];
@@ -339,6 +360,10 @@ export function loadConfig(node: Node): AppConfig {
       hourlyBudget: context[CONTEXT_KEYS.confirmationHourlyBudget],
     },
     contactLine: context[CONTEXT_KEYS.contactLine] ?? CONFIG_DEFAULTS.contactLine,
+    review: {
+      mode: context[CONTEXT_KEYS.reviewMode],
+      windowHours: context[CONTEXT_KEYS.reviewWindowHours],
+    },
     ...(context[CONTEXT_KEYS.alarmEmail] === undefined
       ? {}
       : { alarmEmail: context[CONTEXT_KEYS.alarmEmail] }),

@@ -107,6 +107,7 @@ export class StatelessStack extends Stack {
       apiUrl: this.intake.url,
       contactLine: config.contactLine,
       sendQueue: this.mailer.sendQueue.queue,
+      review: config.review,
     });
 
     this.weeklyReport = new WeeklyReport(this, 'WeeklyReport', {

@@ -49,6 +49,7 @@ import {
   stackFilePath,
 } from './stack-file';
 import {
+  type LocalReview,
   localOverrides,
   originSecretPath,
   siteEnvironment,
@@ -90,6 +91,8 @@ export interface LocalStackOptions {
    * still finish. @default 1
    */
   readonly timeScale?: number;
+  /** REVIEW_MODE and REVIEW_WINDOW_HOURS (contract §1). @default the variables, else the template's */
+  readonly review?: LocalReview;
   /**
    * LOCAL_SOURCE_HEADER (contract §1): the request header that names a subscription request's
    * source, so tests can be many sources. @default process.env.LOCAL_SOURCE_HEADER, else the TCP peer
@@ -505,7 +508,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // This process: every function's variables, as the account, before any SDK client exists
     // (clients read region, endpoints and the warning switch at creation).
-    const shared = sharedEnvironment(assembly);
+    const shared = sharedEnvironment(assembly, options);
     const environment = applyLocalEnvironment({
       ports,
       tables: localTableEnvironment(),
@@ -533,7 +536,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           reaper,
           environment: {
             ...definition.environment,
-            ...localOverrides(options.timeScale ?? 1),
+            ...localOverrides(options.timeScale ?? 1, options.review),
             ...endpointEnvironment(ports),
             ...credentialEnvironment(roles[definition.key]),
             AWS_DEFAULT_REGION: BASE_ENVIRONMENT.AWS_REGION,
@@ -737,11 +740,11 @@ function missingHandler(queue: string): () => Promise<SqsFunction> {
  * values (MAIL_FROM, REPORT_TIME_ZONE, SEND_CONCURRENCY, …) and the local overrides. Names and
  * endpoints are added by localEnvironment().
  */
-function sharedEnvironment(assembly: LocalAssembly): Record<string, string> {
+function sharedEnvironment(assembly: LocalAssembly, options: LocalStackOptions): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const definition of Object.values(assembly.functions)) Object.assign(merged, definition.environment);
   delete merged.NODE_OPTIONS;
-  return { ...merged, ...localOverrides() };
+  return { ...merged, ...localOverrides(1, options.review) };
 }
 
 /** s3rver checks SigV4 signatures itself: each role's key must be one it knows. */

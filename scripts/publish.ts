@@ -1,10 +1,12 @@
 /**
- * npm run publish -- --week YYYY-MM-DD [--no-email]   publish the week containing that date
+ * npm run publish -- --week YYYY-MM-DD [--no-email] [--as NAME]   publish the week containing that date,
+ *   whatever its draft's review state (recorded as published-by-operator, by NAME)
  * npm run publish -- --week YYYY-MM-DD --preview      render it to local files only
  * Finds the running local stack through $DATA_DIR/stack.json (or, with --deployed --stage S,
  * the deployment's publisher function and tables, from its stack outputs).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { DirectPublishResult } from '#lambdas/edition/publish/handler';
 import { ProgressBar } from './progress';
@@ -21,10 +23,12 @@ import {
 } from './stack-connection';
 
 const USAGE = `usage:
-  npm run publish -- --week YYYY-MM-DD [--no-email] [--deployed --stage NAME]
+  npm run publish -- --week YYYY-MM-DD [--no-email] [--as NAME] [--deployed --stage NAME]
   npm run publish -- --week YYYY-MM-DD --preview [--deployed --stage NAME]
     --week        any date of the week to publish (weeks run Monday to Sunday in the report's time zone)
     --no-email    publish the site only; the week's email is not sent
+    --as          who publishes (default: the system user): a draft under review is published
+                  now, even over a hold, and Section IV says so (published-by-operator)
     --preview     render the edition to local files; nothing is published or emailed
 ${TARGET_USAGE}`;
 
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     email: { type: 'boolean', default: true },
     'no-email': { type: 'boolean', default: false },
     preview: { type: 'boolean', default: false },
+    as: { type: 'string' },
     ...TARGET_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
@@ -45,6 +50,9 @@ async function main(): Promise<void> {
     usage(`--week must be a date written YYYY-MM-DD, not "${date}"\n${USAGE}`);
   const { isCalendarDate, weekOf } = await import('#core/reporting-week');
   if (!isCalendarDate(date)) usage(`--week ${date} is not a real calendar date\n${USAGE}`);
+  const operator = values.as ?? userInfo().username;
+  if (operator.trim() === '' || operator.length > 100)
+    usage(`--as must name who publishes in 1 to 100 characters\n${USAGE}`);
   if (values.preview && values['no-email'])
     usage(`--preview emails nobody already: leave out --no-email\n${USAGE}`);
   const target = targetOf(values, USAGE);
@@ -88,6 +96,7 @@ async function main(): Promise<void> {
   const result = await invokeFunction<DirectPublishResult>(connection, 'publish', {
     date,
     email: !values['no-email'],
+    operator,
   });
   const { week, revision } = result;
   console.log(

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const { DynamoEditionStore } = await import('#adapters/edition-store');
   const { DynamoLedgerStore } = await import('#adapters/ledger-store');
   const { DynamoDisputeStore } = await import('#adapters/dispute-store');
+  const { DynamoReviewStore } = await import('#adapters/review-store');
   const { reportTimeZone, requireEnv } = await import('#config/env');
   const { deadLetterEnvVar, QUEUES } = await import('#config/runtime');
   const { scheduleFor } = await import('#config/schedule');
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     editions: new DynamoEditionStore(),
     sends: new DynamoLedgerStore(),
     disputes: new DynamoDisputeStore(),
+    reviews: new DynamoReviewStore(),
     queues: () =>
       Promise.all(
         (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map(async (name) => {

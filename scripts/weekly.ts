@@ -2,7 +2,8 @@
  * npm run weekly [-- --at ISO-TIME]
  * Runs the weekly job now, exactly as the schedule would at that time (the report function with
  * `{"scheduledTime": …}`), then waits until every week it queued has been through the publisher,
- * and prints each week's state. Finds the running local stack through $DATA_DIR/stack.json, or
+ * published or made a draft under editorial review (it never waits for a review window), and
+ * prints each week's state and each draft's publishAt. Finds the running local stack through $DATA_DIR/stack.json, or
  * with --deployed --stage S the deployment's report function and publish queue.
  */
 import {
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     usage(`--at ${values.at} is later than now (${now.toISOString()}): the schedule cannot run then yet`);
   const { QUEUES } = await import('#config/runtime');
   const { DynamoEditionStore } = await import('#adapters/edition-store');
+  const { DynamoReviewStore } = await import('#adapters/review-store');
   const { requireEnv } = await import('#config/env');
 
   const startedAt = now.toISOString();
@@ -56,15 +58,38 @@ async function main(): Promise<void> {
   console.log(`weekly run for ${scheduledTime}: queued ${weeks.join(', ')}`);
 
   const queueUrl = requireEnv(QUEUES.publish.envVar);
-  await waitUntilIdle(queueUrl, timeoutSeconds * 1000);
-
   const editions = new DynamoEditionStore();
+  const reviews = new DynamoReviewStore();
+  const drafted = async (week: string) => {
+    const stored = await reviews.get(week);
+    return stored !== undefined && stored.draft.status !== 'published' ? stored : undefined;
+  };
+  const settled = async () => {
+    const marked = await editions.dirtyWeeks();
+    for (const week of weeks) {
+      if ((await drafted(week)) !== undefined) continue;
+      const latest = await editions.latest(week);
+      if (latest === undefined || marked.includes(week) || latest.publishedAt < startedAt) return false;
+    }
+    return true;
+  };
+  await waitUntilIdle(queueUrl, timeoutSeconds * 1000, settled);
   const marked = await editions.dirtyWeeks();
   let pending = 0;
   for (const week of weeks) {
     const latest = await editions.latest(week);
+    const draft = await drafted(week);
     let state: string;
-    if (latest === undefined || marked.includes(week)) {
+    if (draft !== undefined) {
+      const { status, publishAt } = draft.draft;
+      const when =
+        status === 'held'
+          ? 'held: it publishes when approved'
+          : publishAt !== undefined
+            ? `publishes at ${publishAt} unless held`
+            : 'publishes when approved';
+      state = `draft (${status}), ${when}${latest ? `; r${latest.revision} stays published` : ''}: npm run review -- --week ${week}`;
+    } else if (latest === undefined || marked.includes(week)) {
       state = `pending${latest ? ` (r${latest.revision} stays published)` : ''}: see npm run status and the dead-letter queue`;
       pending += 1;
     } else {
@@ -77,8 +102,15 @@ async function main(): Promise<void> {
   if (pending > 0) fail(`${pending} week(s) of the run did not publish`);
 }
 
-/** Until the publish queue holds nothing visible, in flight or delayed, twice a little apart. */
-async function waitUntilIdle(queueUrl: string, timeoutMs: number): Promise<void> {
+/**
+ * Until the publish queue holds nothing visible, in flight or delayed, twice a little apart; or,
+ * when it holds only delayed messages, until every week of the run is published or a draft.
+ */
+async function waitUntilIdle(
+  queueUrl: string,
+  timeoutMs: number,
+  settled: () => Promise<boolean>,
+): Promise<void> {
   const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
   const { sqs } = await import('#adapters/sqs');
   const busy = async () => {
@@ -92,14 +124,27 @@ async function waitUntilIdle(queueUrl: string, timeoutMs: number): Promise<void>
         ],
       }),
     );
-    return Object.values(out.Attributes ?? {}).reduce((sum, n) => sum + Number(n), 0);
+    const count = (
+      name:
+        | 'ApproximateNumberOfMessages'
+        | 'ApproximateNumberOfMessagesNotVisible'
+        | 'ApproximateNumberOfMessagesDelayed',
+    ) => Number(out.Attributes?.[name] ?? 0);
+    return {
+      active: count('ApproximateNumberOfMessages') + count('ApproximateNumberOfMessagesNotVisible'),
+      delayed: count('ApproximateNumberOfMessagesDelayed'),
+    };
   };
   const deadline = Date.now() + timeoutMs;
   let idleChecks = 0;
   while (idleChecks < 2) {
     if (Date.now() > deadline) fail('the run did not finish in time; npm run status shows where it stands');
     await new Promise((resolve) => setTimeout(resolve, 250));
-    idleChecks = (await busy()) === 0 ? idleChecks + 1 : 0;
+    const { active, delayed } = await busy();
+    // Only delayed messages left: a draft waiting for its review window ends the wait, as every
+    // week of the run is then published or a draft.
+    if (active === 0 && delayed > 0 && (await settled())) return;
+    idleChecks = active + delayed === 0 ? idleChecks + 1 : 0;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '#core/zod-messages';
 import { isTimeZone } from '#core/reporting-week';
+import { REVIEW_MODES } from '#core/review/draft';
 import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
 
 /**
@@ -55,6 +56,20 @@ export const intakeEnvironment = z.object({ REPORT_TIME_ZONE: timeZone });
 
 export const reportEnvironment = z.object({ REPORT_TIME_ZONE: timeZone, PUBLISH_QUEUE_URL: url });
 
+/**
+ * LOCAL_TIME_SCALE (contract §1), set by the local stack only: the subscription flow's windows
+ * and lifetimes shrink by it. Never set deployed (1).
+ */
+const timeScale = z._default(
+  z.coerce
+    .number({ message: 'must be a number' })
+    .check(z.positive({ message: 'must be above 0' }), z.maximum(1, { message: 'must be at most 1' })),
+  1,
+);
+
+/** Editorial review (contract §3): `window` publishes a draft when its window ends unless held. */
+const reviewMode = z._default(z.enum(REVIEW_MODES, { message: 'must be window, required or off' }), 'window');
+
 export const publisherEnvironment = z.object({
   REPORT_TIME_ZONE: timeZone,
   SITE_URL: siteUrl,
@@ -78,6 +93,11 @@ export const publisherEnvironment = z.object({
   DISTRIBUTION_ID: z.optional(z.string()),
   /** Its own queue: the week to email is queued again, delayed, while the run's re-issues go first. */
   PUBLISH_QUEUE_URL: z.optional(url),
+  /** Deployed: context `reviewMode`; locally REVIEW_MODE. */
+  REVIEW_MODE: reviewMode,
+  /** Hours after the draft is made that it publishes under `window` (context `reviewWindowHours`). */
+  REVIEW_WINDOW_HOURS: z._default(positive, 3),
+  LOCAL_TIME_SCALE: timeScale,
 });
 
 export const senderEnvironment = z.object({
@@ -97,17 +117,6 @@ export const originSecretEnvironment = {
   ORIGIN_SECRET_ARN: z.optional(z.string()),
   ORIGIN_SECRET_FILE: z.optional(z.string()),
 };
-
-/**
- * LOCAL_TIME_SCALE (contract §1), set by the local stack only: the subscription flow's windows
- * and lifetimes shrink by it. Never set deployed (1).
- */
-const timeScale = z._default(
-  z.coerce
-    .number({ message: 'must be a number' })
-    .check(z.positive({ message: 'must be above 0' }), z.maximum(1, { message: 'must be at most 1' })),
-  1,
-);
 
 const wholeNumber = z.coerce
   .number({ message: 'must be a number' })

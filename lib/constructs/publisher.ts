@@ -18,6 +18,7 @@ import {
   subscribersTable,
 } from '#adapters/table-definitions';
 import { FUNCTIONS, QUEUES } from '#config/runtime';
+import type { AppConfig } from '#lib/config';
 import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { functionErrorsAlarm, oldestMessageAlarm, WorkQueue } from './queues';
@@ -40,6 +41,8 @@ export interface PublisherProps {
   readonly contactLine: string;
   /** Where recipient batches of an emailed edition go. */
   readonly sendQueue: IQueue;
+  /** Editorial review (config `review`): the schedule's editions are drafts first unless `off`. */
+  readonly review: AppConfig['review'];
 }
 
 /**
@@ -115,6 +118,8 @@ export class Publisher extends Construct {
       // Disputes go to the intake API, which keeps its own domain.
       .bind('API_URL', props.apiUrl)
       .bind('CONTACT_LINE', props.contactLine)
+      .bind('REVIEW_MODE', props.review.mode)
+      .bind('REVIEW_WINDOW_HOURS', String(props.review.windowHours))
       // Deployed data is real: never mark it synthetic (the demo sets this locally).
       .bind('SYNTHETIC_DATA', 'false')
       .bind(

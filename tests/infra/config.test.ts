@@ -34,6 +34,8 @@ describe('config', () => {
       // Contract §5's defaults.
       subscriptions: { sourceLimit: 10, hourlyBudget: 500 },
       contactLine: CONFIG_DEFAULTS.contactLine,
+      // Contract §3: drafts first, published three hours later unless held.
+      review: { mode: 'window', windowHours: 3 },
       protectStatefulStack: false,
     });
   });
@@ -53,6 +55,8 @@ describe('config', () => {
       subscribeSourceLimit: '20',
       confirmationHourlyBudget: '1000',
       contactLine: '  Report Desk,\t12 Synthetic Street,  Springfield ZZ 00000  ',
+      reviewMode: 'required',
+      reviewWindowHours: '1.5',
     });
 
     expect(config).toEqual({
@@ -72,6 +76,7 @@ describe('config', () => {
       alarmEmail: 'ops@ddor-synthetic.org',
       // One line, its spaces as a reader would type them.
       contactLine: 'Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
+      review: { mode: 'required', windowHours: 1.5 },
       protectStatefulStack: true,
     });
   });
@@ -126,6 +131,30 @@ describe('config', () => {
     expect(configFrom({ contactLine: 'Report Desk\n12 Synthetic Street' }).contactLine).toBe(
       'Report Desk 12 Synthetic Street',
     );
+  });
+
+  it('refuses a review mode or window that is not one', () => {
+    expect(() => configFrom({ reviewMode: 'later' })).toThrow(
+      /context "reviewMode": one of window, required, off/,
+    );
+    expect(() => configFrom({ reviewWindowHours: '0' })).toThrow(
+      /context "reviewWindowHours": a positive number/,
+    );
+    expect(() => configFrom({ reviewWindowHours: '200' })).toThrow(
+      /context "reviewWindowHours": at most 167/,
+    );
+  });
+
+  it('gives the publisher its review mode and window', () => {
+    const synthesized = synthesize({ reviewMode: 'required', reviewWindowHours: '0.5' });
+    try {
+      const template = Template.fromStack(synthesized.stateless);
+      const environment = environmentOf(template, synthesized.stateless.publisher.function);
+      expect(environment.REVIEW_MODE).toBe('required');
+      expect(environment.REVIEW_WINDOW_HOURS).toBe('0.5');
+    } finally {
+      synthesized.cleanUp();
+    }
   });
 
   it('gives the publisher its contact line', () => {

@@ -125,6 +125,8 @@ describe('publisher', () => {
         SITE_URL: grants.resolve(`https://${stateless.site.distribution.distributionDomainName}`),
         API_URL: grants.resolve(stateless.intake.url),
         CONTACT_LINE: CONFIG_DEFAULTS.contactLine,
+        REVIEW_MODE: 'window',
+        REVIEW_WINDOW_HOURS: '3',
         SYNTHETIC_DATA: 'false',
         DISTRIBUTION_ID: grants.resolve(stateless.site.distribution.distributionId),
       });

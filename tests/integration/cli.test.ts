@@ -49,6 +49,20 @@ const COMMANDS: { script: string; usage: string[]; misuse: string[][] }[] = [
     misuse: [['fly'], ['create', 'X', '--role', 'king']],
   },
   { script: 'demo.ts', usage: ['npm run demo'], misuse: [['--weeks', '0']] },
+  { script: 'review.ts', usage: ['npm run review'], misuse: [['--week', 'monday']] },
+  {
+    script: 'approve.ts',
+    usage: ['npm run approve -- --week YYYY-MM-DD', 'npm run approve -- --run RUN'],
+    misuse: [[], ['--week', '2017-03-04', '--run', '2017-03-13T13:00:00.000Z'], ['--week', '2017-02-30']],
+  },
+  {
+    script: 'hold.ts',
+    usage: ['npm run hold -- --week YYYY-MM-DD --reason'],
+    misuse: [
+      ['--week', '2017-03-04'],
+      ['--week', '2017-03-04', '--reason', ' '],
+    ],
+  },
 ];
 
 // Each case is its own process start: run them side by side.
@@ -80,6 +94,9 @@ describe.concurrent('failures say what to do, exit 1', () => {
     'status.ts': [],
     'clients.ts': ['list'],
     'demo.ts': [],
+    'review.ts': [],
+    'approve.ts': ['--week', '2017-03-04'],
+    'hold.ts': ['--week', '2017-03-04', '--reason', 'check it first'],
   };
 
   it.each(Object.entries(valid))('%s with no local stack running: start it', async (script, args) => {

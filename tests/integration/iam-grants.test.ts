@@ -15,7 +15,8 @@ import { eventually, mailTo, runCli, subscribeAndConfirm } from '../support/publ
 const TABLE = (name: string) => `arn:aws:dynamodb:us-east-1:000000000000:table/ddor-${name}`;
 const county = { id: 'XQIA0101', name: 'Synthetic Grantless County Sheriff’s Office', state: 'IA' };
 
-const stack = useLocalStack();
+// Written before editorial review: the weekly run publishes at once.
+const stack = useLocalStack({ review: { mode: 'off' } });
 let n = 0;
 
 afterEach(() => {

@@ -8,7 +8,8 @@ import { runCli } from '../support/publishing';
  * every function's "today" follows it; so do the commands' "now".
  */
 const NOW = new Date('2017-03-13T13:05:00Z');
-const stack = useLocalStack({ now: NOW });
+// Written before editorial review: the weekly run publishes at once.
+const stack = useLocalStack({ now: NOW, review: { mode: 'off' } });
 const county = { id: 'XQLN0101', name: 'Synthetic Clockwork County Sheriff’s Office', state: 'VT' };
 
 function put(id: string, day: string) {

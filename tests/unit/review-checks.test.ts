@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DeclineRow, Edition } from '#core/edition/model';
-import { type CheckContext, NO_CONTEXT, reviewChecks, sameNamePairKey } from '#core/review/checks';
+import { addDays } from '#core/reporting-week';
+import {
+  type CheckContext,
+  declinesBefore,
+  NO_CONTEXT,
+  reviewChecks,
+  sameNamePairKey,
+} from '#core/review/checks';
 import { fixtureEdition } from '../fixtures/edition';
 
 /**
@@ -162,5 +169,25 @@ describe('the pre-publication checks', () => {
       'thin-section-i',
       'changed-after-draft',
     ]);
+  });
+});
+
+describe('the spike check’s weeks before', () => {
+  it('counts each jurisdiction’s listed declines in the 12 weeks before, oldest first, missing weeks as zero', () => {
+    const base = fixtureEdition();
+    const week = base.edition.week;
+    const at = (daysBefore: number): Edition => ({
+      ...base,
+      edition: { ...base.edition, week: addDays(week, -daysBefore) },
+    });
+    // One and twelve weeks before; the edition's own week and one 13 weeks before do not count.
+    const counts = declinesBefore(week, [at(7), at(84), at(0), at(91)]);
+    const group = base.sectionII[0];
+    if (group === undefined) throw new Error('the fixture has no Section II');
+    const series = counts.get(group.jurisdiction.id);
+    expect(series).toHaveLength(12);
+    expect(series?.[0]).toBe(group.declines.length);
+    expect(series?.[11]).toBe(group.declines.length);
+    expect(series?.slice(1, 11).every((n) => n === 0)).toBe(true);
   });
 });

@@ -100,6 +100,8 @@ export interface SectionIV {
   /** Live figures, computed at each revision and never a cause of one. */
   openDisputes: { count: number; oldestOpenedAt?: string; oldestAgeDays?: number };
   correctionsSinceLastEdition: number;
+  /** How the edition was reviewed before it was published (contract §3); absent without review. */
+  review?: string;
 }
 
 export interface CorrectionEntry {

@@ -1,5 +1,14 @@
 import { ValidationError } from '#core/errors';
 import { hasWeekEnded, isCalendarDate, weekEnd, weekOf } from '#core/reporting-week';
+import type { CheckContext } from '#core/review/checks';
+import {
+  publishingDraft,
+  type ReviewSettings,
+  type ReviewStore,
+  reviewDraft,
+  type StoredDraft,
+  settlePublished,
+} from '#core/review/gate';
 import { type AssemblyOptions, assembleEdition } from './assembly';
 import type { CorrectionEntry, EarlierCorrection, Edition, SectionIV } from './model';
 import type { EditionRecord, EditionStore, SiteWriter } from './ports';
@@ -77,6 +86,10 @@ export interface PublishDeps {
   invalidate?: (paths: readonly string[], reference: string) => Promise<void>;
   /** Uploads the shared assets (stylesheet) beside the pages. */
   uploadAssets?: () => Promise<void>;
+  /** The drafts under editorial review (contract §3); without it nothing is reviewed. */
+  reviews?: ReviewStore;
+  /** What the review checks need besides the edition (earlier weeks, open disputes). */
+  reviewContext?: (edition: Edition) => Promise<CheckContext>;
   /**
    * Starts (or completes) the email of a revision whose decision is `send`; with `resume`, also
    * queues the readers a finished fan-out has not reached (an operator's rerun).
@@ -95,6 +108,16 @@ export interface PublishRequest {
    * reader not yet sent, such as those of a dead-lettered batch (contract §6).
    */
   resumeEmail?: boolean;
+  /**
+   * The schedule's publication under editorial review (`REVIEW_MODE` window or required): the week
+   * is a draft until it is due. Absent: it publishes at once (`off`, or an operator).
+   */
+  review?: ReviewSettings & { readonly runId: string };
+  /**
+   * `npm run publish`: published at once whatever the draft's state, and recorded as
+   * `published-by-operator` with this name.
+   */
+  operator?: string;
 }
 
 /** What an attempt keeps before its commit: the edition it would publish, and the ids it was built from. */
@@ -112,6 +135,15 @@ export interface PublishResult {
   url: string;
   /** The revision of each record the publication read (to settle the week's re-issue mark). */
   read: ReadonlyMap<string, number>;
+}
+
+/** A publication under review that made or assembled again a draft, and published nothing. */
+export interface DraftedResult {
+  week: string;
+  result: 'drafted';
+  stored: StoredDraft;
+  /** The draft is new or its content changed since the editors last saw it. */
+  changed: boolean;
 }
 
 /** The week a publish request names: a date's Saturday, refused until that week has ended. */
@@ -182,7 +214,10 @@ function earlierCorrectionsSince(
  * repeated; every step after it is rebuilt from the committed records, so a crash anywhere is
  * mended by running the publication again.
  */
-export async function publishWeek(deps: PublishDeps, request: PublishRequest): Promise<PublishResult> {
+export async function publishWeek(
+  deps: PublishDeps,
+  request: PublishRequest,
+): Promise<PublishResult | DraftedResult> {
   const week = editionWeek(request.date, deps.timeZone, deps.now());
   for (let attempt = 0; attempt < 5; attempt++) {
     const latest = await deps.editions.latest(week);
@@ -201,6 +236,16 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
       // A publication that stopped after its commit is completed here: every step after the
       // commit is repeatable.
       if (latest.email.decision === 'send') await deps.editions.markEmailed(week);
+      // A publication that stopped between its commit and recording its draft as published.
+      const open = deps.reviews === undefined ? undefined : await deps.reviews.get(week);
+      if (
+        deps.reviews &&
+        open &&
+        open.draft.status !== 'published' &&
+        open.draft.contentHash === latest.contentHash
+      ) {
+        await settlePublished(deps.reviews, week, latest.contentHash, latest.publishedAt, request.operator);
+      }
       await markSuperseded(deps, week, latest);
       await writeShared(deps, previous, previous);
       await completeEmail(deps, week, all, { latest, edition: previous }, request.resumeEmail === true);
@@ -214,6 +259,41 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
         read: revisionsRead(data),
       };
     }
+    // Editorial review: the schedule's publication is a draft until it is due; an operator's
+    // publishes whatever the draft's state. Section IV then says how the edition was reviewed.
+    const reviewAt = deps.now().toISOString();
+    let reviewed: ReturnType<typeof publishingDraft>;
+    let emailUnderReview = false;
+    if (deps.reviews !== undefined && (request.review !== undefined || request.operator !== undefined)) {
+      let stored: StoredDraft | undefined;
+      if (request.review !== undefined) {
+        const gate = await reviewDraft(deps.reviews, request.review, {
+          week,
+          edition,
+          runId: request.review.runId,
+          email: request.email,
+          at: reviewAt,
+          ...(deps.reviewContext === undefined ? {} : { context: await deps.reviewContext(edition) }),
+        });
+        if (!gate.publish) return { week, result: 'drafted', stored: gate.stored, changed: gate.changed };
+        stored = gate.stored;
+      } else {
+        stored = await deps.reviews.get(week);
+      }
+      reviewed = publishingDraft(
+        stored,
+        edition.edition.contentHash,
+        reviewAt,
+        deps.timeZone,
+        request.operator,
+      );
+      if (reviewed !== undefined) {
+        edition = { ...edition, sectionIV: { ...edition.sectionIV, review: reviewed.sentence } };
+        // A week under review when a later one was emailed is emailed when it publishes.
+        emailUnderReview = stored?.email === true;
+      }
+    }
+
     const previousIds = latest ? ((await deps.revisionRecords.get(week, latest.revision)) ?? []) : [];
     // Changes since the previous revision began its read: one that landed during that read may
     // be missing from it, though it is older than its publication time.
@@ -222,10 +302,17 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     if (added.length > 0) edition = { ...edition, corrections: [...edition.corrections, ...added] };
 
     const lastEmailed = await deps.editions.lastEmailedWeek();
-    let email = emailDecision(revision, request.email, week, lastEmailed);
+    let email = emailDecision(
+      revision,
+      request.email || emailUnderReview,
+      week,
+      lastEmailed,
+      emailUnderReview,
+    );
     // The claim settles a race with a later week's first publication: whichever claims first
-    // is emailed; the other, earlier week is then a backfill and stays quiet.
-    if (email.decision === 'send' && !(await deps.editions.claimEmail(week))) {
+    // is emailed; the other, earlier week is then a backfill and stays quiet. A week that was
+    // under review is no backfill: it claims nothing.
+    if (email.decision === 'send' && !emailUnderReview && !(await deps.editions.claimEmail(week))) {
       email = { decision: 'none', reason: 'a later week was emailed first: backfills stay quiet' };
     }
     const draft = crypto.randomUUID();
@@ -252,6 +339,9 @@ export async function publishWeek(deps: PublishDeps, request: PublishRequest): P
     if (email.decision === 'send') await deps.editions.markEmailed(week);
     await markSuperseded(deps, week, record);
     await writeShared(deps, edition, previous);
+    if (reviewed !== undefined && deps.reviews !== undefined) {
+      await settlePublished(deps.reviews, week, record.contentHash, reviewAt, request.operator);
+    }
     if (email.decision === 'send' && deps.send) await deps.send(edition, record);
     else if (request.resumeEmail === true) await completeEmail(deps, week, all, undefined, true);
     return {
@@ -308,9 +398,12 @@ export function emailDecision(
   wanted: boolean,
   week: string,
   lastEmailedWeek: string | undefined,
+  /** The week was its run's week to email and waited for review: not a backfill (contract §3). */
+  afterReview = false,
 ): EditionRecord['email'] {
   if (revision !== 1) return { decision: 'none', reason: 're-issues are listed in the next emailed edition' };
   if (!wanted) return { decision: 'none', reason: 'publishing was asked not to email (--no-email)' };
+  if (afterReview) return { decision: 'send', reason: 'first publication of the week, after its review' };
   if (lastEmailedWeek !== undefined && lastEmailedWeek > week) {
     return {
       decision: 'none',

@@ -3,6 +3,7 @@ import type { EditionRecord } from '#core/edition/ports';
 import type { DisputeItem } from '#core/intake/model';
 import { editionKey, type SendProgress } from '#core/mail/send-ledger';
 import { ALL_WEEKS } from '#core/reissue-marks';
+import type { StoredDraft } from '#core/review/gate';
 import { dueEdition } from './health';
 
 /**
@@ -29,6 +30,18 @@ export interface StatusDeps {
   readonly sends: { progress(edition: string): Promise<SendProgress | undefined> };
   readonly disputes: { listByStatus(status: 'open'): Promise<DisputeItem[]> };
   readonly queues: () => Promise<QueueCount[]>;
+  /** The drafts under editorial review (contract §3). */
+  readonly reviews: { list(): Promise<StoredDraft[]> };
+}
+
+/** A draft not yet published, and when it publishes. */
+export interface DraftStatus {
+  readonly week: string;
+  readonly status: 'awaiting-review' | 'held' | 'approved';
+  readonly runId: string;
+  /** Under `window`, unless held; absent when only an approval publishes it. */
+  readonly publishAt?: string;
+  readonly checks: number;
 }
 
 export interface SendStatus {
@@ -64,6 +77,7 @@ export interface Status {
   readonly sends: readonly SendStatus[];
   readonly openDisputes: { readonly count: number; readonly oldest?: { ref: string; days: number } };
   readonly queues: readonly QueueCount[];
+  readonly drafts: readonly DraftStatus[];
 }
 
 /** How many of the newest weeks the report lists (the archive has them all). */
@@ -97,12 +111,28 @@ function sendStatus(record: EditionRecord, progress: SendProgress): SendStatus {
 
 export async function collectStatus(deps: StatusDeps): Promise<Status> {
   const now = deps.now();
-  const [all, dirty, open, queues] = await Promise.all([
+  const [all, dirty, open, queues, stored] = await Promise.all([
     deps.editions.listAll(),
     deps.editions.dirtyWeeks(),
     deps.disputes.listByStatus('open'),
     deps.queues(),
+    deps.reviews.list(),
   ]);
+  const drafts: DraftStatus[] = stored.flatMap(({ draft, checks }) =>
+    draft.status === 'published'
+      ? []
+      : [
+          {
+            week: draft.week,
+            status: draft.status,
+            runId: draft.runId,
+            ...(draft.publishAt === undefined || draft.status === 'held'
+              ? {}
+              : { publishAt: draft.publishAt }),
+            checks: checks.length,
+          },
+        ],
+  );
   // listAll is newest week first, newest revision first: the first of each week is its latest.
   const latest = new Map<string, EditionRecord>();
   for (const record of all) if (!latest.has(record.week)) latest.set(record.week, record);
@@ -151,6 +181,7 @@ export async function collectStatus(deps: StatusDeps): Promise<Status> {
           }),
     },
     queues,
+    drafts: drafts.sort((a, b) => a.week.localeCompare(b.week)),
   };
 }
 
@@ -192,6 +223,20 @@ export function formatStatus(status: Status): string {
     `  re-issues pending: ${status.reissuesPending.length === 0 ? 'none' : status.reissuesPending.join(', ')}`,
     `  next weekly run: ${status.nextRunAt}`,
   );
+
+  lines.push('', 'drafts under review:');
+  if (status.drafts.length === 0) lines.push('  none');
+  for (const draft of status.drafts) {
+    const when =
+      draft.status === 'held'
+        ? 'held: publishes when approved'
+        : draft.publishAt !== undefined
+          ? `publishes at ${draft.publishAt} unless held`
+          : 'publishes when approved';
+    lines.push(
+      `  ${draft.week}  ${draft.status}  ${when}  (${plural(draft.checks, 'check')} found something; run ${draft.runId})`,
+    );
+  }
 
   lines.push('', 'sends:');
   if (status.sends.length === 0) lines.push('  none');

@@ -149,6 +149,8 @@ export interface SectionIVView {
   completeness: { field: string; present: number; total: number; share: string }[];
   openDisputes: string;
   correctionsSinceLastEdition: string;
+  /** How the edition was reviewed as a draft (contract §3); null when it was not. */
+  review: string | null;
 }
 
 /** What the page, the email and the home page share. */
@@ -413,6 +415,7 @@ function sectionIVView(s: SectionIV, timeZone: string): SectionIVView {
     })),
     openDisputes: `${plural(disputes.count, 'dispute is', 'disputes are')} open about published rows${oldestDispute}.`,
     correctionsSinceLastEdition: `${plural(s.correctionsSinceLastEdition, 'correction', 'corrections')} to records since the last edition.`,
+    review: s.review ?? null,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { DeclineRow, Edition, JurisdictionName } from '#core/edition/model';
 import { compareCodePoints } from '#core/ordering';
-import { daysBetween } from '#core/reporting-week';
+import { addDays, daysBetween } from '#core/reporting-week';
 
 export const CHECK_IDS = [
   'late-record',
@@ -253,4 +253,23 @@ function changedAfterDraft(rows: readonly Row[], context: CheckContext): CheckFi
       `assembled again${gone.length === 0 ? '' : `, and ${plural(gone.length, 'row', 'rows')} left it`}.`,
     refs: [...inEdition, ...gone],
   };
+}
+
+/**
+ * The declines each jurisdiction had in the `SPIKE_WEEKS` weeks before `week`, as the latest
+ * revision of each of those weeks listed them (weeks never published count as zero), oldest first.
+ */
+export function declinesBefore(week: string, earlier: readonly Edition[]): Map<string, number[]> {
+  const byWeek = new Map(earlier.map((edition) => [edition.edition.week, edition]));
+  const weeks = Array.from({ length: SPIKE_WEEKS }, (_, i) => addDays(week, -7 * (SPIKE_WEEKS - i)));
+  const counts = new Map<string, number[]>();
+  weeks.forEach((day, index) => {
+    // A group is the jurisdiction its rows are counted for (the receiving one after a transfer).
+    for (const group of byWeek.get(day)?.sectionII ?? []) {
+      const series = counts.get(group.jurisdiction.id) ?? Array.from({ length: SPIKE_WEEKS }, () => 0);
+      series[index] = (series[index] ?? 0) + group.declines.length;
+      counts.set(group.jurisdiction.id, series);
+    }
+  });
+  return counts;
 }

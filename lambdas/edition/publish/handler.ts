@@ -7,10 +7,16 @@ import { DynamoOutcomeStore } from '#adapters/outcome-store';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { publisherEnvironment } from '#config/functions';
-import { publishWeek } from '#core/edition/publication';
-import { publishMessageSchema, shouldWaitForReissues } from '#core/edition/publish-message';
+import { type DraftedResult, type PublishResult, publishWeek } from '#core/edition/publication';
+import {
+  type PublishMessage,
+  publishMessageSchema,
+  shouldWaitForReissues,
+} from '#core/edition/publish-message';
 import { settleReissueMark } from '#core/edition/reissue';
+import { ConflictError, ValidationError } from '#core/errors';
 import { withoutAddresses } from '#core/redact';
+import { decide, type ReviewSettings } from '#core/review/gate';
 import { publisherDeps } from './publisher';
 
 const deps = publisherDeps();
@@ -20,7 +26,15 @@ const markDeps = {
   currentRecord: (detainerId: string) => outcomes.get(detainerId),
   now: () => new Date(),
 };
-const queueUrl = readEnvironment(publisherEnvironment).PUBLISH_QUEUE_URL;
+const env = readEnvironment(publisherEnvironment);
+const queueUrl = env.PUBLISH_QUEUE_URL;
+/** The schedule's publications are drafts first unless REVIEW_MODE is off; the window shrinks locally. */
+const review: ReviewSettings | undefined =
+  env.REVIEW_MODE === 'off'
+    ? undefined
+    : { mode: env.REVIEW_MODE, windowHours: env.REVIEW_WINDOW_HOURS * env.LOCAL_TIME_SCALE };
+/** SQS's longest delay: a window longer than it is waited out a delay at a time. */
+const MAX_DELAY_SECONDS = 900;
 
 /** How long the week to email waits, each time, for the run's re-issues to publish. */
 const REISSUE_WAIT_SECONDS = 60;
@@ -41,20 +55,70 @@ async function publishOne(record: SQSRecord): Promise<void> {
     return;
   }
   const seenAt = new Date().toISOString();
-  const result = await publishWeek(deps, { date: message.week, email: message.email });
+  const result = await publishWeek(deps, {
+    date: message.week,
+    email: message.email,
+    ...(review === undefined ? {} : { review: { ...review, runId: message.runAt } }),
+  });
+  if (result.result === 'drafted') {
+    await awaitReview(message, result);
+    return;
+  }
   await settleReissueMark(markDeps, result.week, seenAt, result.read);
   logger.info('published', { week: result.week, result: result.result, revision: result.revision });
   countPublication(result.result, result.revision);
 }
 
 /**
+ * A draft waits: under `window` its message comes back when the window ends (in steps of SQS's
+ * longest delay), to publish it then unless it is held; a held draft, or any under `required`,
+ * waits for an approval, which publishes it itself. The week's re-issue mark stays until then.
+ */
+async function awaitReview(message: PublishMessage, result: DraftedResult): Promise<void> {
+  const { draft } = result.stored;
+  logger.info('drafted', {
+    week: result.week,
+    status: draft.status,
+    contentHash: draft.contentHash,
+    ...(draft.publishAt === undefined ? {} : { publishAt: draft.publishAt }),
+    checks: result.stored.checks.map((check) => check.id),
+  });
+  if (result.changed) count('DraftsAssembled');
+  if (queueUrl === undefined || review?.mode !== 'window' || draft.status === 'held') return;
+  if (draft.publishAt === undefined) return;
+  const remainingMs = Math.max(0, Date.parse(draft.publishAt) - Date.now());
+  // Delays are in deployed seconds: the local queue shrinks them by the same scale as the window.
+  const delaySeconds = Math.min(
+    MAX_DELAY_SECONDS,
+    Math.max(1, Math.ceil(remainingMs / 1000 / env.LOCAL_TIME_SCALE)),
+  );
+  await enqueue(queueUrl, publishMessageSchema, [message], { delaySeconds });
+}
+
+/**
  * A direct invocation (`npm run publish`, with the operator role's lambda:InvokeFunction): one
  * week, published as the queue would, its failure raised to the caller instead of retried.
  */
-const directInvocation = z.strictObject({
-  date: z.iso.date(),
-  email: z.boolean(),
-});
+const operatorName = z.string().check(z.minLength(1), z.maxLength(100));
+
+const directInvocation = z.union([
+  z.strictObject({
+    date: z.iso.date(),
+    email: z.boolean(),
+    /** `npm run publish --as NAME`: published whatever its draft's state (`published-by-operator`). */
+    operator: z.optional(operatorName),
+  }),
+  /** `npm run approve` and `npm run hold`: an editor's decision on one week's draft, or a run's. */
+  z.strictObject({
+    review: z.strictObject({
+      week: z.optional(z.iso.date()),
+      run: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
+      decision: z.enum(['approve', 'hold']),
+      by: operatorName,
+      reason: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+    }),
+  }),
+]);
 
 export interface DirectPublishResult {
   readonly week: string;
@@ -64,11 +128,33 @@ export interface DirectPublishResult {
   readonly email: { readonly decision: string; readonly reason?: string };
 }
 
-async function publishDirect(event: unknown): Promise<DirectPublishResult> {
-  const { date, email } = directInvocation.parse(event);
+/** One week's draft after an editor's decision: published by an approval, or still a draft. */
+export interface DirectReviewResult {
+  readonly week: string;
+  readonly status: 'awaiting-review' | 'held' | 'approved' | 'published';
+  readonly publishAt?: string;
+  readonly published?: DirectPublishResult;
+}
+
+async function publishDirect(
+  event: unknown,
+): Promise<DirectPublishResult | { reviewed: DirectReviewResult[] }> {
+  const input = directInvocation.parse(event);
+  if ('review' in input) return { reviewed: await reviewDirect(input.review) };
+  const { date, email, operator } = input;
   const seenAt = new Date().toISOString();
   // The operator's command: an emailed week's readers not yet reached are queued again.
-  const result = await publishWeek(deps, { date, email, resumeEmail: email });
+  const result = await publishWeek(deps, {
+    date,
+    email,
+    resumeEmail: email,
+    operator: operator ?? 'operator',
+  });
+  if (result.result === 'drafted') throw new Error('an operator publication is never a draft');
+  return directResult(result, seenAt);
+}
+
+async function directResult(result: PublishResult, seenAt: string): Promise<DirectPublishResult> {
   await settleReissueMark(markDeps, result.week, seenAt, result.read);
   countPublication(result.result, result.revision);
   const decision = result.record.email;
@@ -84,6 +170,68 @@ async function publishDirect(event: unknown): Promise<DirectPublishResult> {
   };
 }
 
+/**
+ * An editor's decision through the operator's command. An approval publishes at once, in every
+ * mode, and releases a hold; the publication assembles the week again, so a record changed since
+ * the approval makes it lapse and the draft waits for review again (the answer says so).
+ */
+async function reviewDirect(request: {
+  week?: string | undefined;
+  run?: string | undefined;
+  decision: 'approve' | 'hold';
+  by: string;
+  reason?: string | undefined;
+}): Promise<DirectReviewResult[]> {
+  const reviews = deps.reviews;
+  if (reviews === undefined) throw new Error('this publisher keeps no drafts');
+  if ((request.week === undefined) === (request.run === undefined))
+    throw new ValidationError('name exactly one of week or run');
+  const weeks =
+    request.week !== undefined
+      ? [request.week]
+      : (await reviews.list())
+          .filter((stored) => stored.draft.runId === request.run && stored.draft.status !== 'published')
+          .map((stored) => stored.draft.week)
+          .sort();
+  if (weeks.length === 0) throw new ConflictError(`the run ${request.run} has no draft waiting for review`);
+  const results: DirectReviewResult[] = [];
+  for (const week of weeks) {
+    const at = new Date().toISOString();
+    const decision =
+      request.decision === 'hold'
+        ? { decision: 'hold' as const, reason: request.reason ?? '' }
+        : {
+            decision: 'approve' as const,
+            ...(request.reason === undefined ? {} : { reason: request.reason }),
+          };
+    const stored = await decide(reviews, week, decision, request.by, at);
+    if (request.decision === 'hold') {
+      results.push({ week, status: stored.draft.status });
+      continue;
+    }
+    const seenAt = new Date().toISOString();
+    const result = await publishWeek(deps, {
+      date: week,
+      email: stored.email,
+      review: {
+        ...(review ?? { mode: 'required', windowHours: env.REVIEW_WINDOW_HOURS }),
+        runId: stored.draft.runId,
+      },
+    });
+    if (result.result === 'drafted') {
+      const { draft } = result.stored;
+      results.push({
+        week,
+        status: draft.status,
+        ...(draft.publishAt ? { publishAt: draft.publishAt } : {}),
+      });
+    } else {
+      results.push({ week, status: 'published', published: await directResult(result, seenAt) });
+    }
+  }
+  return results;
+}
+
 /** Editions published (revision 1), re-issued (a later revision) or found unchanged. */
 function countPublication(result: 'published' | 'unchanged', revision: number): void {
   count(
@@ -91,7 +239,10 @@ function countPublication(result: 'published' | 'unchanged', revision: number): 
   );
 }
 
-export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectPublishResult>()
+export const handler = middy<
+  SQSEvent | unknown,
+  SQSBatchResponse | DirectPublishResult | { reviewed: DirectReviewResult[] }
+>()
   .use(observed())
   .handler(async (input) => {
     if (typeof input !== 'object' || input === null || !('Records' in input)) return publishDirect(input);

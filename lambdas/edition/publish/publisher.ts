@@ -5,6 +5,7 @@ import { DynamoEditionStore } from '#adapters/edition-store';
 import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
+import { DynamoReviewStore } from '#adapters/review-store';
 import { S3SiteWriter } from '#adapters/site-writer';
 import { enqueue } from '#adapters/sqs';
 import { confirmedSubscribers, DynamoSubscriberStore } from '#adapters/subscriber-store';
@@ -33,6 +34,8 @@ import {
   sectionIIParts,
   siteAssets,
 } from '#core/render';
+import { addDays } from '#core/reporting-week';
+import { declinesBefore, NO_CONTEXT, SPIKE_WEEKS } from '#core/review/checks';
 
 /**
  * The publisher's adapters, built once per container from the environment. The same wiring
@@ -151,6 +154,30 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
       : {}),
     uploadAssets: async () => {
       for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
+    },
+    reviews: new DynamoReviewStore(),
+    // The checks' context, read only under review: the 12 weeks before as the archive published
+    // them (for `spike`), and the rows with a dispute open (for `open-dispute`).
+    reviewContext: async (edition) => {
+      const week = edition.edition.week;
+      const from = addDays(week, -7 * SPIKE_WEEKS);
+      const latest = new Map<string, number>();
+      for (const record of await editions.listAll()) {
+        if (record.week >= from && record.week < week && !latest.has(record.week))
+          latest.set(record.week, record.revision);
+      }
+      const earlier = await Promise.all(
+        [...latest].map(([earlierWeek, revision]) => site.readEdition(earlierWeek, revision)),
+      );
+      const open = await disputes.listByStatus('open');
+      return {
+        ...NO_CONTEXT,
+        declinesBefore: declinesBefore(
+          week,
+          earlier.filter((e): e is Edition => e !== undefined),
+        ),
+        openDisputeRefs: new Set(open.map((dispute) => dispute.ref)),
+      };
     },
     drafts: {
       put: (week, revision, attempt, draft) => putPrivateJson(draftKey(week, revision, attempt), draft),
