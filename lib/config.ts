@@ -31,9 +31,15 @@ export interface AppConfig {
   /**
    * Editorial review (contract §3): the schedule's editions are drafts first under `window` (they
    * publish `windowHours` after the draft unless held) and `required` (only when approved); `off`
-   * publishes at once. Contexts `reviewMode` and `reviewWindowHours`.
+   * publishes at once. Contexts `reviewMode` and `reviewWindowHours`; `editorEmails` names the SSM
+   * parameter that lists the editors (required outside `dev` unless the mode is `off`; in `dev`
+   * without it the fictional editors@example.org stands).
    */
-  readonly review: { readonly mode: ReviewMode; readonly windowHours: number };
+  readonly review: {
+    readonly mode: ReviewMode;
+    readonly windowHours: number;
+    readonly editorEmailsParameter?: string;
+  };
   /** Who is emailed when an alarm fires (context `alarmEmail`); required outside `dev`. */
   readonly alarmEmail?: string;
   /** Outside `dev` the stateful stack cannot be deleted by accident (termination protection). */
@@ -85,6 +91,7 @@ export const CONTEXT_KEYS = {
   contactLine: 'contactLine',
   reviewMode: 'reviewMode',
   reviewWindowHours: 'reviewWindowHours',
+  editorEmails: 'editorEmails',
 } as const;
 
 export const CONFIG_DEFAULTS = {
@@ -242,6 +249,15 @@ const contextSchema = z
       .positive('a positive number of hours')
       .max(167, 'at most 167 hours: the window must end before the next weekly run')
       .default(CONFIG_DEFAULTS.reviewWindowHours),
+    // An SSM parameter's name (String, comma-separated addresses), resolved at deploy time.
+    [CONTEXT_KEYS.editorEmails]: z
+      .string()
+      .regex(
+        /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
+        'the name of an SSM parameter (e.g. /ddor/editor-emails) that lists the editors, comma-separated',
+      )
+      .max(1011)
+      .optional(),
   })
   .superRefine((context, ctx) => {
     const from = context[CONTEXT_KEYS.mailFrom];
@@ -271,6 +287,14 @@ const contextSchema = z
       ctx.addIssue({ code: 'custom', path: [CONTEXT_KEYS.sendConcurrency], message: pace });
     }
     if (context[CONTEXT_KEYS.stage] === CONFIG_DEFAULTS.stage) return;
+    if (context[CONTEXT_KEYS.reviewMode] !== 'off' && context[CONTEXT_KEYS.editorEmails] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [CONTEXT_KEYS.editorEmails],
+        message:
+          'required outside the dev stage unless reviewMode is off: the SSM parameter listing who reviews the drafts',
+      });
+    }
     if (context[CONTEXT_KEYS.contactLine] === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -363,6 +387,9 @@ export function loadConfig(node: Node): AppConfig {
     review: {
       mode: context[CONTEXT_KEYS.reviewMode],
       windowHours: context[CONTEXT_KEYS.reviewWindowHours],
+      ...(context[CONTEXT_KEYS.editorEmails] === undefined
+        ? {}
+        : { editorEmailsParameter: context[CONTEXT_KEYS.editorEmails] }),
     },
     ...(context[CONTEXT_KEYS.alarmEmail] === undefined
       ? {}

@@ -13,7 +13,7 @@ import { IntakeApi } from './constructs/intake-api';
 import { Mailer } from './constructs/mailer';
 import { Monitor } from './constructs/monitor';
 import { Operator } from './constructs/operator';
-import { Publisher } from './constructs/publisher';
+import { editorEmailsValue, Publisher } from './constructs/publisher';
 import { functionThrottlesAlarm } from './constructs/queues';
 import { Site } from './constructs/site';
 import { Subscriptions } from './constructs/subscriptions';
@@ -98,6 +98,8 @@ export class StatelessStack extends Stack {
     this.subscriptions.confirmationFunction.bind('SITE_URL', this.site.url);
     this.mailer.sendFunction.bind('SITE_URL', this.site.url);
 
+    // One value for both: the publisher emails each run's drafts, the intake each dispute opened.
+    const editorEmails = editorEmailsValue(this, config.review);
     this.publisher = new Publisher(this, 'Publisher', {
       ...common,
       siteBucket: stateful.siteBucket,
@@ -108,6 +110,16 @@ export class StatelessStack extends Stack {
       contactLine: config.contactLine,
       sendQueue: this.mailer.sendQueue.queue,
       review: config.review,
+      editorEmails,
+    });
+
+    // The editors' email of each run (contract §3), from the product's own address.
+    this.mailer.grantSendEmail(this.publisher.function);
+    this.intake.emailEditors(editorEmails, (fn) => this.mailer.grantSendEmail(fn));
+    this.intake.serveDrafts({
+      siteUrl: this.site.url,
+      dataBucket: stateful.dataBucket,
+      publishQueue: this.publisher.queue.queue,
     });
 
     this.weeklyReport = new WeeklyReport(this, 'WeeklyReport', {

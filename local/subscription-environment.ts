@@ -63,11 +63,14 @@ export function localReview(given: LocalReview = {}): Record<string, string> {
  * and test data is ever loaded locally, so every rendering says "synthetic"; the send rate is
  * the local SES server's, settable for tests and benchmarks; the per-source limit is contract
  * §1's SUBSCRIBE_SOURCE_LIMIT; LOCAL_TIME_SCALE shrinks the subscription flow's windows and the
- * review window; REVIEW_MODE and REVIEW_WINDOW_HOURS are contract §1's.
+ * review window; REVIEW_MODE, REVIEW_WINDOW_HOURS and EDITOR_EMAILS are contract §1's (the
+ * template's dev value of EDITOR_EMAILS is editors@example.org).
  */
 export function localOverrides(timeScale = 1, review: LocalReview = {}): Record<string, string> {
   return {
     ...localReview(review),
+    // Contract §1: the editors' mail lands in the local mailbox like every other.
+    ...(process.env.EDITOR_EMAILS ? { EDITOR_EMAILS: process.env.EDITOR_EMAILS } : {}),
     SYNTHETIC_DATA: 'true',
     SEND_RATE_PER_SECOND: process.env.SEND_RATE_PER_SECOND ?? '50',
     ...(process.env.SUBSCRIBE_SOURCE_LIMIT === undefined

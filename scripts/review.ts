@@ -1,15 +1,17 @@
 /**
- * npm run review -- --week YYYY-MM-DD   a draft's state, when it publishes, its checks and decisions
+ * npm run review -- --week YYYY-MM-DD   a draft's state, when it publishes, its checks, decisions and a preview link
  * npm run review                        every draft not yet published
  * Reads the drafts with the operator role; finds the running local stack through
  * $DATA_DIR/stack.json, or with --deployed --stage S the deployment's tables from its outputs.
  */
 import type { StoredDraft } from '#core/review/gate';
+import type { DirectPreviewResult } from '#lambdas/edition/publish/handler';
 import { weekOption } from './review-commands';
 import {
   commandOptions,
   connect,
   failWith,
+  invokeFunction,
   TARGET_OPTIONS,
   TARGET_USAGE,
   targetOf,
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   const values = commandOptions(options, USAGE);
   if (values === undefined) return;
   const week = await weekOption(values.week, USAGE);
-  await connect(targetOf(values, USAGE));
+  const connection = await connect(targetOf(values, USAGE));
   const { DynamoReviewStore } = await import('#adapters/review-store');
   const store = new DynamoReviewStore();
   if (week !== undefined) {
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
       return;
     }
     print(stored);
+    if (stored.draft.status !== 'published') {
+      // A new key each time, made by the publisher (the operator's role cannot write drafts).
+      const preview = await invokeFunction<DirectPreviewResult>(connection, 'publish', { preview: { week } });
+      console.log(`  preview (no token needed, until ${preview.expiresAt}): ${preview.url}`);
+    }
     return;
   }
   const open = (await store.list()).filter((stored) => stored.draft.status !== 'published');

@@ -14,6 +14,17 @@ export const recordsKey = (week: string, revision: number) => `editions/${week}/
 export const draftKey = (week: string, revision: number, attempt: string) =>
   `editions/${week}/r${revision}/drafts/${attempt}.json`;
 
+/**
+ * A draft under editorial review, as the publisher assembled it (one content hash): its page,
+ * rendered for the intake API to serve to editors, and its report.json fields.
+ */
+export const previewPageKey = (week: string, contentHash: string) =>
+  `editions/${week}/review/${contentHash}/page.html`;
+export const previewEditionKey = (week: string, contentHash: string) =>
+  `editions/${week}/review/${contentHash}/edition.json`;
+/** The drafts' files and nothing else of the bucket (the intake API's grant). */
+export const PREVIEW_KEY_PATTERN = 'editions/*/review/*';
+
 let store: ObjectStore | undefined;
 export function dataStore(): ObjectStore {
   store ??= new ObjectStore(requireEnv('DATA_BUCKET'));

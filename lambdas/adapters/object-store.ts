@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from './s3';
 
 /** A published or stored file. */
@@ -32,6 +32,17 @@ export class ObjectStore {
     } catch (error) {
       if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey'))
         return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether the key holds an object (a HEAD: the caller needs ListBucket for a missing one to be 404). */
+  async exists(key: string): Promise<boolean> {
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey')) return false;
       throw error;
     }
   }

@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { ReviewStore, StoredDraft } from '#core/review/gate';
+import type { RunNotices } from '#core/review/notice';
 import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { editionsTable } from './table-definitions';
 
@@ -59,5 +60,66 @@ export class DynamoReviewStore implements ReviewStore {
         }),
       ),
     );
+  }
+}
+
+/**
+ * Each weekly run's progress towards its editors' email (`_runs` partition, `rev` = the run's
+ * id): the weeks settled so far as a string set (ADD is idempotent, so a redelivered message
+ * counts once) and, once claimed, when the email went. One small item a week: kept, like the
+ * drafts' decisions.
+ */
+const RUNS_PARTITION = '_runs';
+
+export class DynamoRunNotices implements RunNotices {
+  constructor(private readonly table = requireEnv(editionsTable.envVar)) {}
+
+  private key(runId: string) {
+    return { week: RUNS_PARTITION, rev: runId };
+  }
+
+  async settle(runId: string, week: string): Promise<readonly string[]> {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(runId),
+        UpdateExpression: 'ADD settled :week',
+        ExpressionAttributeValues: { ':week': new Set([week]) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const settled = Attributes?.settled as Set<string> | undefined;
+    return settled === undefined ? [] : [...settled];
+  }
+
+  async claim(runId: string, at: string): Promise<boolean> {
+    return conditionalWrite(
+      documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(runId),
+          UpdateExpression: 'SET notifiedAt = :at',
+          ConditionExpression: 'attribute_not_exists(notifiedAt)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      ),
+    );
+  }
+
+  async release(runId: string): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(runId),
+        UpdateExpression: 'REMOVE notifiedAt',
+      }),
+    );
+  }
+
+  async claimed(runId: string): Promise<boolean> {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: this.table, Key: this.key(runId), ConsistentRead: true }),
+    );
+    return typeof Item?.notifiedAt === 'string';
   }
 }

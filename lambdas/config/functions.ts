@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import '#core/zod-messages';
 import { isTimeZone } from '#core/reporting-week';
 import { REVIEW_MODES } from '#core/review/draft';
+import { checkAddress } from '#core/subscriptions/email-address';
 import { DEFAULT_TIME_ZONE, readEnvironment } from './env';
 
 /**
@@ -52,7 +53,20 @@ export const mailEnvironment = z.object({
   MAIL_CONFIGURATION_SET: z.optional(z.string()),
 });
 
-export const intakeEnvironment = z.object({ REPORT_TIME_ZONE: timeZone });
+/** The hourly monitor: which week the schedule was due to publish is a date in the report's zone. */
+export const monitorEnvironment = z.object({ REPORT_TIME_ZONE: timeZone });
+
+export const intakeEnvironment = z.object({
+  REPORT_TIME_ZONE: timeZone,
+  /** The editors' desk (contract §3): draft pages link the site and load its stylesheet. */
+  SITE_URL: siteUrl,
+  /** The drafts' files the publisher keeps (read only, under `editions/*\/review/`). */
+  DATA_BUCKET: z.string().check(z.minLength(3)),
+  /** An editor's approval queues the week's publication here. */
+  PUBLISH_QUEUE_URL: url,
+  /** Who is emailed when a dispute is opened (contract §2); unset, nobody is (review off, no editors). */
+  EDITOR_EMAILS: z.optional(z.string().check(z.maxLength(4000))),
+});
 
 export const reportEnvironment = z.object({ REPORT_TIME_ZONE: timeZone, PUBLISH_QUEUE_URL: url });
 
@@ -97,8 +111,34 @@ export const publisherEnvironment = z.object({
   REVIEW_MODE: reviewMode,
   /** Hours after the draft is made that it publishes under `window` (context `reviewWindowHours`). */
   REVIEW_WINDOW_HOURS: z._default(positive, 3),
+  /**
+   * Who is emailed each run's drafts and every dispute opened (contract §3): addresses separated
+   * by commas. Deployed: the SSM parameter the `editorEmails` context names; required unless
+   * REVIEW_MODE is off (checked where it is read, `editorAddresses`).
+   */
+  EDITOR_EMAILS: z.optional(z.string().check(z.maxLength(4000))),
   LOCAL_TIME_SCALE: timeScale,
 });
+
+/**
+ * EDITOR_EMAILS as addresses, each checked as subscribers' are: a bad one fails the function at
+ * its start with the variable's name, never a send to half the editors.
+ */
+export function editorAddresses(value: string | undefined): string[] {
+  const addresses = (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (addresses.length === 0) {
+    throw new Error('EDITOR_EMAILS is required unless REVIEW_MODE is off: who reviews the drafts');
+  }
+  for (const address of addresses) {
+    const check = checkAddress(address);
+    if (!check.ok) throw new Error(`EDITOR_EMAILS: ${address} is not an email address (${check.reason})`);
+  }
+  if (addresses.length > 50) throw new Error('EDITOR_EMAILS names more than 50 addresses');
+  return addresses;
+}
 
 export const senderEnvironment = z.object({
   SITE_URL: siteUrl,

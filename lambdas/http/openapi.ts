@@ -5,9 +5,11 @@ import {
   createdClientSchema,
   disputeAnswerSchema,
   disputePageSchema,
+  draftAnswerSchema,
   jurisdictionAnswerSchema,
   outcomeAnswerSchema,
   responseRegistry,
+  reviewAnswerSchema,
   revokedClientSchema,
   voidAnswerSchema,
   writeAnswerSchema,
@@ -20,6 +22,7 @@ import {
   putOutcomeBodySchema,
   recordDisputeBodySchema,
   resolutionBodySchema,
+  reviewBodySchema,
   voidBodySchema,
 } from '#core/intake/schemas';
 
@@ -153,6 +156,14 @@ const idempotencyKey = {
   description: 'repeating a key answers the dispute it opened instead of opening another',
 };
 
+const week = {
+  name: 'week',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'date' },
+  description: 'any day of the week (its Saturday names it)',
+};
+
 const clientId = {
   name: 'id',
   in: 'path',
@@ -194,6 +205,7 @@ export function openApiDocument(): unknown {
       { name: 'outcomes', description: 'Detainer records and their history' },
       { name: 'jurisdictions', description: 'Agencies and their policies (Section III)' },
       { name: 'disputes', description: 'Disputes about published rows and records' },
+      { name: 'review', description: 'Editorial review: drafts, their checks and decisions' },
       { name: 'clients', description: 'Admin: API clients and their tokens' },
       { name: 'meta', description: 'This document' },
     ],
@@ -370,6 +382,60 @@ export function openApiDocument(): unknown {
           responses: {
             '200': ok('resolved', disputeAnswerSchema),
             ...errors(400, 401, 403, 404, 409, 413, 415, 429),
+          },
+        },
+      },
+      '/editions/{week}/draft.json': {
+        parameters: [week],
+        get: {
+          operationId: 'getDraft',
+          tags: ['review'],
+          summary: 'Editor or admin: a draft, its checks, review state and decisions',
+          responses: {
+            '200': ok('the draft', draftAnswerSchema),
+            ...errors(400, 401, 403, 404, 429),
+          },
+        },
+      },
+      '/editions/{week}/draft': {
+        parameters: [week],
+        get: {
+          operationId: 'getDraftPage',
+          tags: ['review'],
+          summary: 'The draft page as it would be published, marked as a draft',
+          description:
+            'With an editor or admin token, or with no token and the preview key of the editors’ email (valid 72 hours). Answers X-Robots-Tag: noindex, Cache-Control: no-store, Referrer-Policy: no-referrer.',
+          security: [{ bearer: [] }, {}],
+          parameters: [
+            {
+              name: 'key',
+              in: 'query',
+              required: false,
+              schema: { type: 'string', minLength: 20, maxLength: 100 },
+              description: 'the preview key of the editors’ email, instead of a token',
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'the draft page',
+              content: { 'text/html': { schema: { type: 'string' } } },
+            },
+            ...errors(400, 401, 403, 404, 429),
+          },
+        },
+      },
+      '/editions/{week}/review': {
+        parameters: [week],
+        post: {
+          operationId: 'reviewDraft',
+          tags: ['review'],
+          summary: 'Editor or admin: approve (publishes at once, in every mode) or hold a draft',
+          description:
+            'A hold needs a reason. An approval also releases a hold; with contentHash it is refused (409) when the draft changed since it was read. 409 for a week with no draft or a draft already published.',
+          requestBody: body(reviewBodySchema),
+          responses: {
+            '200': ok('the decision is kept', reviewAnswerSchema),
+            ...errors(400, 401, 403, 409, 413, 415, 429),
           },
         },
       },

@@ -1,9 +1,13 @@
-import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PREVIEW_KEY_PATTERN } from '#adapters/edition-data';
 import {
   clientsTable,
   disputesTable,
@@ -66,8 +70,9 @@ export class IntakeApi extends Construct {
       .bindTable(tables.get(disputesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'])
       // Token lookups, creating and revoking clients; listing them is a small Scan of this table only.
       .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan'])
-      // Marks the weeks a change touched for re-issue; it never reads or removes a mark.
-      .bindTableAccess(tables.get(editionsTable), { table: ['PutItem'] });
+      // Marks the weeks a change touched for re-issue (never reading or removing one), and reads
+      // and writes back the drafts under review (`_review` items, conditional on their version).
+      .bindTableAccess(tables.get(editionsTable), { table: ['GetItem', 'PutItem'] });
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Declined Detainer Outcome Report: intake API',
@@ -102,5 +107,46 @@ export class IntakeApi extends Construct {
     ];
 
     new CfnOutput(this, 'Url', { value: this.url, description: 'The intake API base URL' });
+  }
+
+  /**
+   * The editors' desk (contract §3): draft pages link the site, their files are read from the
+   * data bucket (the drafts' keys only, no list: the publisher writes them before a draft names
+   * them), and an approval queues the week on the publisher's queue. Bound once the site and
+   * the publisher exist.
+   */
+  /**
+   * The editors are emailed each dispute as it is opened (contract §2): their addresses and a
+   * send grant (`grantSendEmail`, the mailer's). A failed send is counted, and alarmed at once.
+   */
+  emailEditors(editorEmails: string, grantSendEmail: (fn: AppFunction) => void): void {
+    this.function.bind('EDITOR_EMAILS', editorEmails);
+    grantSendEmail(this.function);
+    new Alarm(this, 'DisputeNoticeFailures', {
+      alarmDescription:
+        'The editors were not emailed about a dispute that was opened (SES refused or timed out): read GET /disputes; the intake function’s logs name the dispute.',
+      metric: new Metric({
+        namespace: 'ddor',
+        metricName: 'DisputeNoticeFailures',
+        dimensionsMap: { service: 'ddor' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  serveDrafts(props: { siteUrl: string; dataBucket: IBucket; publishQueue: IQueue }): void {
+    this.function
+      .bind('SITE_URL', props.siteUrl)
+      .bindBucket('DATA_BUCKET', props.dataBucket, { objects: ['GetObject'], keys: PREVIEW_KEY_PATTERN })
+      .bind(
+        'PUBLISH_QUEUE_URL',
+        props.publishQueue.queueUrl,
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.publishQueue.queueArn] }),
+      );
   }
 }

@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
   disputesTable,
@@ -22,6 +23,19 @@ import type { AppConfig } from '#lib/config';
 import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { functionErrorsAlarm, oldestMessageAlarm, WorkQueue } from './queues';
+
+/** The dev stage's editors: fictional, so nobody real gets a draft (contract §1's local default). */
+export const DEV_EDITOR_EMAILS = 'editors@example.org';
+
+/**
+ * EDITOR_EMAILS as the functions get it: the SSM parameter `editorEmails` names, resolved at
+ * deploy time (a dynamic reference; the addresses are in no template), or the dev stage's desk.
+ */
+export function editorEmailsValue(scope: Construct, review: AppConfig['review']): string {
+  return review.editorEmailsParameter === undefined
+    ? DEV_EDITOR_EMAILS
+    : StringParameter.valueForStringParameter(scope, review.editorEmailsParameter);
+}
 
 export interface PublisherProps {
   readonly tables: DataTables;
@@ -43,6 +57,8 @@ export interface PublisherProps {
   readonly sendQueue: IQueue;
   /** Editorial review (config `review`): the schedule's editions are drafts first unless `off`. */
   readonly review: AppConfig['review'];
+  /** EDITOR_EMAILS (`editorEmails`): who gets each run's drafts. */
+  readonly editorEmails: string;
 }
 
 /**
@@ -120,6 +136,9 @@ export class Publisher extends Construct {
       .bind('CONTACT_LINE', props.contactLine)
       .bind('REVIEW_MODE', props.review.mode)
       .bind('REVIEW_WINDOW_HOURS', String(props.review.windowHours))
+      // The editors: resolved from SSM at deploy time (a dynamic reference, no secret), or the
+      // dev stage's fictional desk; the publisher refuses to start under review without them.
+      .bind('EDITOR_EMAILS', props.editorEmails)
       // Deployed data is real: never mark it synthetic (the demo sets this locally).
       .bind('SYNTHETIC_DATA', 'false')
       .bind(

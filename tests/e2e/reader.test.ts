@@ -569,3 +569,36 @@ describe('the email, as the subscriber gets it', () => {
     expect(report.body.headline).toMatchObject(EXPECTED_WEEK_2);
   }, 120_000);
 });
+
+describe('a draft, as its editors see it', () => {
+  it('the preview link of the editors’ email: the page marked as a draft, no console, CSP or axe problem, fits a phone', async () => {
+    // The week after WEEK_2, under the stack's default review (window): a draft, and one editors' email.
+    const run = await runCommand(stack().dataDir, 'weekly.ts', ['--at', '2024-03-25T13:00:00Z'], 90_000);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/2024-03-16 draft \(awaiting-review\), publishes at /);
+    const notice = (await sentMail()).find((m) => m.destination.to.includes('editors@example.org'));
+    const link = /Preview \(no sign-in, until [^)]+\): (\S+)/.exec(notice?.body.text ?? '')?.[1];
+    expect(link, 'the preview link of the editors’ email').toBeDefined();
+    const context = await newContext(DESKTOP);
+    try {
+      const { page, problems } = await openPage(context);
+      const response = await page.goto(link ?? '');
+      expect(response?.status()).toBe(200);
+      expect(response?.headers()['x-robots-tag']).toContain('noindex');
+      await expect(page.locator('meta[name=robots]').getAttribute('content')).resolves.toBe(
+        'noindex, nofollow',
+      );
+      await expect(seen(page.locator('.notice').first())).resolves.toContain('Draft, not published.');
+      // The site's stylesheet applies (loaded from the site, as the draft's CSP allows).
+      const width = String(
+        await page.evaluate("getComputedStyle(document.querySelector('main.wrap')).maxWidth"),
+      );
+      expect(width).toBe('1024px');
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshots(page, 'draft');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 150_000);
+});

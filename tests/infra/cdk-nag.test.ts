@@ -101,6 +101,8 @@ describe('cdk-nag AwsSolutions checks', () => {
         'ddor-dev-stateless/Publisher/FunctionRole AwsSolutions-IAM5[Resource::<site bucket>/*]',
         'ddor-dev-stateless/Publisher/FunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*]',
         'ddor-dev-stateless/Mailer/SendFunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*/email.json]',
+        // The editors' desk reads the drafts' files and nothing else of the data bucket.
+        'ddor-dev-stateless/Intake/FunctionRole AwsSolutions-IAM5[Resource::<data bucket>/editions/*/review/*]',
         // GetAccount takes no resource but "*".
         'ddor-dev-stateless/Mailer/SendFunctionRole AwsSolutions-IAM5[Resource::*]',
         // The schedule may invoke the report function, its versions and aliases, and nothing else.

@@ -57,6 +57,7 @@ describe('config', () => {
       contactLine: '  Report Desk,\t12 Synthetic Street,  Springfield ZZ 00000  ',
       reviewMode: 'required',
       reviewWindowHours: '1.5',
+      editorEmails: '/ddor/prod/editor-emails',
     });
 
     expect(config).toEqual({
@@ -76,7 +77,7 @@ describe('config', () => {
       alarmEmail: 'ops@ddor-synthetic.org',
       // One line, its spaces as a reader would type them.
       contactLine: 'Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
-      review: { mode: 'required', windowHours: 1.5 },
+      review: { mode: 'required', windowHours: 1.5, editorEmailsParameter: '/ddor/prod/editor-emails' },
       protectStatefulStack: true,
     });
   });
@@ -105,6 +106,23 @@ describe('config', () => {
     expect(problems).toContain('context "mailFrom": reports@example.org is a placeholder');
     expect(problems).toContain('context "alarmEmail": required outside the dev stage');
     expect(problems).toContain('context "contactLine": required outside the dev stage');
+    expect(problems).toContain(
+      'context "editorEmails": required outside the dev stage unless reviewMode is off',
+    );
+    // With review off nobody reviews, so no editors are needed.
+    expect(() =>
+      configFrom({
+        stage: 'prod',
+        reviewMode: 'off',
+        mailDomain: 'ddor-synthetic.org',
+        mailFrom: 'r@ddor-synthetic.org',
+        alarmEmail: 'o@ddor-synthetic.org',
+        contactLine: 'Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
+      }),
+    ).not.toThrow();
+    expect(() => configFrom({ editorEmails: 'editors@ddor-synthetic.org' })).toThrow(
+      /context "editorEmails": the name of an SSM parameter/,
+    );
     expect(() =>
       configFrom({
         stage: 'prod',
@@ -234,6 +252,7 @@ describe('config', () => {
       contactLine: 'QA Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
       sendRatePerSecond: 20,
       sendConcurrency: 5,
+      editorEmails: '/ddor/qa/editor-emails',
     });
     try {
       const template = Template.fromStack(synthesized.stateless);
@@ -257,6 +276,12 @@ describe('config', () => {
         SEND_RATE_PER_SECOND: '20',
         SEND_CONCURRENCY: '5',
       });
+      // The editors are the SSM parameter's value, resolved at deploy time, never written here.
+      const editors = environmentOf(template, synthesized.stateless.publisher.function).EDITOR_EMAILS;
+      expect(JSON.stringify(editors)).toMatch(/^\{"Ref":"SsmParameterValue/);
+      expect(Object.values(template.toJSON().Parameters ?? {})).toContainEqual(
+        expect.objectContaining({ Default: '/ddor/qa/editor-emails' }),
+      );
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(synthesized.stateless.mailer.sendFunction) },
         ScalingConfig: { MaximumConcurrency: 5 },

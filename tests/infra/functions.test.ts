@@ -115,6 +115,7 @@ describe('every function', () => {
       'site objects',
       'data editions/*',
       'data stored emails',
+      'data drafts',
       'report function versions',
       'sweep function versions',
       'monitor function versions',

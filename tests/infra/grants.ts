@@ -64,6 +64,7 @@ export class Grants {
     this.name('data bucket', stateful.dataBucket.bucketArn);
     this.name('data editions/*', stateful.dataBucket.arnForObjects('editions/*'));
     this.name('data stored emails', stateful.dataBucket.arnForObjects('editions/*/email.json'));
+    this.name('data drafts', stateful.dataBucket.arnForObjects('editions/*/review/*'));
     this.name('data objects', stateful.dataBucket.arnForObjects('*'));
     this.name('subscription secret', stateful.subscriptionSecret.secretArn);
     this.name('origin secret', stateful.originSecret.secretArn);

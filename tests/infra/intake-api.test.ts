@@ -31,6 +31,7 @@ const statementSchema = z.strictObject({
   Effect: z.string(),
   Action: z.union([z.string(), z.array(z.string())]),
   Resource: z.unknown(),
+  Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 type Statement = z.infer<typeof statementSchema>;
 const policySchema = z.object({
@@ -73,6 +74,13 @@ describe('intake API', () => {
     const labels = new Map<string, string>([
       ['"*"', '*'],
       [JSON.stringify(resolve(intakeFunction().logGroup.logGroupArn)), 'function log group'],
+      [JSON.stringify(resolve(synthesized.stateless.publisher.queue.queue.queueArn)), 'publish queue'],
+      [JSON.stringify(resolve(synthesized.stateful.mailIdentity.emailIdentityArn)), 'mail identity'],
+      [JSON.stringify(resolve(synthesized.stateless.mailer.configurationSetArn)), 'configuration set'],
+      [
+        JSON.stringify(resolve(synthesized.stateful.dataBucket.arnForObjects('editions/*/review/*'))),
+        'data drafts',
+      ],
     ]);
     for (const definition of allTables) {
       labels.set(JSON.stringify(tableArn(definition)), definition.logicalName);
@@ -124,6 +132,15 @@ describe('intake API', () => {
         Variables: {
           REPORT_TIME_ZONE: 'America/New_York',
           NODE_OPTIONS: '--enable-source-maps',
+          // The editors' desk: draft pages link the site, their files are in the data bucket,
+          // an approval queues the week for the publisher.
+          SITE_URL: resolve(synthesized.stateless.site.url),
+          DATA_BUCKET: resolve(synthesized.stateful.dataBucket.bucketName),
+          PUBLISH_QUEUE_URL: resolve(synthesized.stateless.publisher.queue.queue.queueUrl),
+          // Each dispute opened is emailed to the editors, from the product's address.
+          EDITOR_EMAILS: 'editors@example.org',
+          MAIL_FROM: 'reports@example.org',
+          MAIL_CONFIGURATION_SET: resolve(synthesized.stateless.mailer.configurationSet.configurationSetName),
           ...Object.fromEntries(
             intakeTables.map((definition) => [
               definition.envVar,
@@ -163,8 +180,16 @@ describe('intake API', () => {
         Disputes: [...item, 'dynamodb:Query'].sort(),
         'Disputes/index/byStatus': ['dynamodb:Query'],
         Clients: [...item, 'dynamodb:Scan'].sort(),
-        Editions: ['dynamodb:PutItem'],
+        // Re-issue marks (put only), and the drafts under review: read, and written back on a decision.
+        Editions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        'publish queue': ['sqs:SendMessage'],
+        'data drafts': ['s3:GetObject'],
+        // The editors' email of each dispute opened: the identity and configuration set only.
+        'mail identity': ['ses:SendEmail'],
+        'configuration set': ['ses:SendEmail'],
       });
+      const send = roleStatements().find((statement) => actionsOf(statement).includes('ses:SendEmail'));
+      expect(send?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'reports@example.org' } });
     });
 
     it('allow Scan on the clients table only, and no delete or wildcard action', () => {
@@ -182,7 +207,11 @@ describe('intake API', () => {
         JSON.stringify(statement.Resource).includes('*'),
       );
 
-      expect(wildcards.flatMap(actionsOf)).toEqual([]);
+      // The one pattern: the drafts' files of the data bucket (object ARNs name keys by pattern).
+      expect(wildcards.flatMap(actionsOf)).toEqual(['s3:GetObject']);
+      expect(JSON.stringify(wildcards.map((statement) => statement.Resource))).toContain(
+        '/editions/*/review/*',
+      );
     });
 
     it('come from no managed policy and reach no table the intake does not use', () => {

@@ -31,7 +31,13 @@ describe('mail: sender, mail events and subscriptions', () => {
   }
   /** Every function of the app that may call SES. */
   function senders(): AppFunction[] {
-    return [mailer().sendFunction, subscriptions().confirmationFunction];
+    // The publisher emails the editors each run's drafts, the intake each dispute opened (contract §2, §3).
+    return [
+      mailer().sendFunction,
+      subscriptions().confirmationFunction,
+      synthesized.stateless.publisher.function,
+      synthesized.stateless.intake.function,
+    ];
   }
 
   beforeAll(() => {

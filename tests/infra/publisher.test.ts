@@ -127,6 +127,11 @@ describe('publisher', () => {
         CONTACT_LINE: CONFIG_DEFAULTS.contactLine,
         REVIEW_MODE: 'window',
         REVIEW_WINDOW_HOURS: '3',
+        // The dev stage's fictional desk; other stages resolve the editorEmails SSM parameter.
+        EDITOR_EMAILS: 'editors@example.org',
+        // The editors' email goes from the product's address, through its configuration set.
+        MAIL_FROM: 'reports@example.org',
+        MAIL_CONFIGURATION_SET: grants.resolve(stateless.mailer.configurationSet.configurationSetName),
         SYNTHETIC_DATA: 'false',
         DISTRIBUTION_ID: grants.resolve(stateless.site.distribution.distributionId),
       });
@@ -161,6 +166,9 @@ describe('publisher', () => {
         // Its consumer's grant, and SendMessage: the week to email is queued again, delayed.
         'publish queue': [...SQS_CONSUME, 'sqs:SendMessage'].sort(),
         distribution: ['cloudfront:CreateInvalidation'],
+        // The editors' email: the identity and the configuration set, as every sender's.
+        'mail identity': ['ses:SendEmail'],
+        [JSON.stringify(grants.resolve(synthesized.stateless.mailer.configurationSetArn))]: ['ses:SendEmail'],
       });
       grants.expectNoManagedPolicy(publisher().function.executionRole);
     });

@@ -61,9 +61,13 @@ describe('the OpenAPI document', () => {
       expect(operation.tags?.length, `${method} ${path}`).toBe(1);
       const success = Object.entries(operation.responses).filter(([status]) => status.startsWith('2'));
       expect(success.length, `${method} ${path}`).toBeGreaterThan(0);
+      // A JSON answer names its schema; an HTML page (a draft's) is typed by its media type.
       if (path !== '/openapi.json')
-        for (const [, response] of success)
-          expect(JSON.stringify(response.content)).toContain('#/components/schemas/');
+        for (const [, response] of success) {
+          const content = response.content as Record<string, unknown> | undefined;
+          if (content !== undefined && Object.keys(content).join() === 'text/html') continue;
+          expect(JSON.stringify(content), `${method} ${path}`).toContain('#/components/schemas/');
+        }
     }
   });
 

@@ -37,10 +37,11 @@ describe('the weekly run', () => {
 
     const messages = runMessages(plan, RUN_AT);
 
+    const run = ['2017-02-18', '2017-02-25', '2017-03-04'];
     expect(messages).toEqual([
-      { week: '2017-02-18', email: false, runAt: RUN_AT },
-      { week: '2017-02-25', email: false, runAt: RUN_AT },
-      { week: '2017-03-04', email: true, after: ['2017-02-18', '2017-02-25'], runAt: RUN_AT },
+      { week: '2017-02-18', email: false, runAt: RUN_AT, run },
+      { week: '2017-02-25', email: false, runAt: RUN_AT, run },
+      { week: '2017-03-04', email: true, after: ['2017-02-18', '2017-02-25'], runAt: RUN_AT, run },
     ]);
     for (const message of messages) expect(publishMessageSchema.parse(message)).toEqual(message);
   });
@@ -55,7 +56,9 @@ describe('the weekly run', () => {
   it('queues the week to email alone when nothing is marked', async () => {
     const plan = await planWeeklyRun(editions(['2017-02-25'], []), new Date(RUN_AT), TZ);
 
-    expect(runMessages(plan, RUN_AT)).toEqual([{ week: '2017-03-04', email: true, runAt: RUN_AT }]);
+    expect(runMessages(plan, RUN_AT)).toEqual([
+      { week: '2017-03-04', email: true, runAt: RUN_AT, run: ['2017-03-04'] },
+    ]);
   });
 
   it('makes good up to three weeks that failed or missed runs left unpublished, emailing only the newest', async () => {

@@ -91,6 +91,14 @@ export interface PublishDeps {
   /** What the review checks need besides the edition (earlier weeks, open disputes). */
   reviewContext?: (edition: Edition) => Promise<CheckContext>;
   /**
+   * A draft's files for its editors (its page and report.json fields), kept privately by content
+   * hash and written before the draft names that hash, so whatever a draft names can be served.
+   */
+  previews?: {
+    has(week: string, contentHash: string): Promise<boolean>;
+    put(edition: Edition): Promise<void>;
+  };
+  /**
    * Starts (or completes) the email of a revision whose decision is `send`; with `resume`, also
    * queues the readers a finished fan-out has not reached (an operator's rerun).
    */
@@ -267,6 +275,8 @@ export async function publishWeek(
     if (deps.reviews !== undefined && (request.review !== undefined || request.operator !== undefined)) {
       let stored: StoredDraft | undefined;
       if (request.review !== undefined) {
+        const hash = edition.edition.contentHash;
+        if (deps.previews && !(await deps.previews.has(week, hash))) await deps.previews.put(edition);
         const gate = await reviewDraft(deps.reviews, request.review, {
           week,
           edition,

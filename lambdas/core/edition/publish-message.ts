@@ -18,6 +18,11 @@ export const publishMessageSchema = z.strictObject({
   after: z.optional(z.array(week).check(z.maxLength(1000))),
   /** The run's scheduled time. */
   runAt: z.iso.datetime({ offset: true }),
+  /**
+   * Every week of the run: when the last of them is assembled, the editors get the run's drafts
+   * in one email (contract §3). Absent from a message that is not a run's (an editor's approval).
+   */
+  run: z.optional(z.array(week).check(z.maxLength(1000))),
   /** How often the week to email has already waited for the re-issues (queued again, delayed). */
   waited: z.optional(z.int().check(z.minimum(0), z.maximum(100))),
 });

@@ -69,11 +69,13 @@ export async function planWeeklyRun(
 
 /**
  * The run's queue messages, one per week: every re-issue, then the week to email, which names
- * the re-issues it should follow (`after`).
+ * the re-issues it should follow (`after`). Each names the run's weeks (`run`), so the last one
+ * assembled sends the editors' email.
  */
 export function runMessages(plan: WeeklyRunPlan, runAt: string): PublishMessage[] {
   const reissues = plan.weeks.filter((w) => !w.email).map((w) => w.week);
+  const run = plan.weeks.map((w) => w.week);
   return plan.weeks.map(({ week, email }) =>
-    email && reissues.length > 0 ? { week, email, after: reissues, runAt } : { week, email, runAt },
+    email && reissues.length > 0 ? { week, email, after: reissues, runAt, run } : { week, email, runAt, run },
   );
 }

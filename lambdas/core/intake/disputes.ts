@@ -17,6 +17,11 @@ export interface DisputeDeps {
    * optional as IntakeDeps' is (tests of other flows leave it out), wired in the intake handler.
    */
   markDirty?: (weeks: readonly string[], at: string) => Promise<void>;
+  /**
+   * Tells the editors a dispute was opened (contract §2), after it is stored; it never fails the
+   * request (the adapter logs and counts a failed send: the dispute stands either way).
+   */
+  notifyEditors?: (dispute: DisputeItem) => Promise<void>;
 }
 
 function disputeSeq(): string {
@@ -158,6 +163,7 @@ export async function openDispute(
     changes: [{ field: 'dispute', before: null, after: 'open' }],
     dispute: { id: dispute.id, step: 'opened' },
   });
+  await deps.notifyEditors?.(dispute);
   return viewDispute(dispute, actor);
 }
 

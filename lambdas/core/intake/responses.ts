@@ -165,3 +165,51 @@ export const revokedClientSchema = z
 export const errorAnswerSchema = z
   .strictObject({ error: z.string(), issues: z.array(issueSchema) })
   .register(responseRegistry, id('Error'));
+
+const draftStatus = z.enum(['awaiting-review', 'held', 'approved', 'published']);
+
+/** `GET /editions/{week}/draft.json` (contract §3). */
+export const draftAnswerSchema = z
+  .strictObject({
+    edition: z
+      .record(z.string(), z.unknown())
+      .register(z.globalRegistry, { description: 'the report.json fields of the draft as assembled' }),
+    checks: z.array(
+      z.strictObject({
+        id: z.string(),
+        message: z.string(),
+        refs: z.array(z.string()),
+        jurisdictionIds: z.optional(z.array(z.string())),
+      }),
+    ),
+    status: draftStatus,
+    publishAt: z
+      .nullable(z.iso.datetime())
+      .register(z.globalRegistry, { description: 'under REVIEW_MODE=window: when it publishes unless held' }),
+    contentHash: z.string().register(z.globalRegistry, {
+      description: 'send it with an approval: a changed draft is then refused',
+    }),
+    runId: z.string(),
+    decisions: z.array(
+      z.strictObject({
+        kind: z.string(),
+        at: z.iso.datetime(),
+        by: z.string(),
+        contentHash: z.string(),
+        reason: z.optional(z.string()),
+      }),
+    ),
+  })
+  .register(responseRegistry, id('Draft', 'A draft under editorial review: nothing of it is public.'));
+
+/** `POST /editions/{week}/review`. */
+export const reviewAnswerSchema = z
+  .strictObject({
+    week: z.string(),
+    status: draftStatus,
+    publishAt: z.nullable(z.iso.datetime()),
+    publishing: z
+      .boolean()
+      .register(z.globalRegistry, { description: 'an approval: the week is being published now' }),
+  })
+  .register(responseRegistry, id('ReviewAnswer'));

@@ -299,3 +299,28 @@ export const createClientBodySchema = meta(
     ),
   { id: 'CreateClient' },
 );
+
+/**
+ * `POST /editions/{week}/review` (contract §3): an editor's decision on a draft. `reason` is
+ * required for a hold; `contentHash`, draft.json's, makes an approval refuse a draft that changed
+ * since the editor read it.
+ */
+export const reviewBodySchema = meta(
+  z
+    .strictObject({
+      decision: z.enum(['approve', 'hold'], { error: 'decision must be approve or hold' }),
+      reason: z.optional(text(2000, 'reason')),
+      contentHash: z.optional(
+        z
+          .string({ error: 'contentHash must be a string' })
+          .check(z.regex(/^[0-9a-f]{64}$/, "contentHash is draft.json's contentHash, 64 hex digits")),
+      ),
+    })
+    .check(
+      z.refine((body) => body.decision !== 'hold' || body.reason !== undefined, {
+        message: 'a hold needs a reason: what must be checked first',
+        path: ['reason'],
+      }),
+    ),
+  { id: 'ReviewDecision' },
+);

@@ -71,6 +71,18 @@ export function dateIn(instant: string, timeZone: string): string {
   return todayIn(timeZone, at);
 }
 
+/** The time of day of an ISO instant in the report's time zone, with the zone: "4:00 PM EST". */
+export function timeIn(instant: string, timeZone: string): string {
+  const at = new Date(instant);
+  if (Number.isNaN(at.getTime())) throw new RangeError(`not an instant: ${JSON.stringify(instant)}`);
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(at);
+}
+
 /** A count with thousands separators: 3083 → "3,083". Averages keep one decimal when they have one. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);

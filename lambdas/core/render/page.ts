@@ -36,6 +36,12 @@ export interface PageView {
    * @default siteUrl
    */
   apiUrl?: string;
+  /**
+   * The page of a draft under editorial review (contract §3), served by the intake API rather
+   * than the site: every link is absolute, robots are told to keep out, and a banner says it is
+   * not published.
+   */
+  draft?: boolean;
 }
 
 interface PageModel extends EditionView {
@@ -52,6 +58,7 @@ interface PageModel extends EditionView {
   revisions: { revision: number; href: string; current: boolean }[];
   charts: { sectionI: string | null; trend: string | null };
   sectionIIPage: SectionIIPageView;
+  draft: boolean;
 }
 
 interface SectionIITableView {
@@ -153,7 +160,10 @@ function pageModel(edition: Edition, view: PageView): PageModel {
   const shared = editionView(edition, view.siteUrl);
   const { week, revision, timeZone } = edition.edition;
   const atRevision = view.location === 'revision';
-  const weekRoot = atRevision ? '../' : '';
+  const draft = view.draft === true;
+  // A draft is served by the intake API, wherever it is: its links lead to the site by absolute URL.
+  const siteRoot = draft ? siteRootUrl(view.siteUrl) : atRevision ? '../../../' : '../../';
+  const weekRoot = draft ? absoluteUrl(view.siteUrl, weekPath(week).slice(1)) : atRevision ? '../' : '';
   const superseded = view.supersededBy;
   return {
     ...shared,
@@ -162,7 +172,7 @@ function pageModel(edition: Edition, view: PageView): PageModel {
       `${REPORT_NAME}, week of ${shared.release.weekLong}: ` +
       `${plural(edition.headline.issued, 'detainer', 'detainers')} issued, ` +
       `${plural(edition.headline.declined, 'decline', 'declines')} recorded.`,
-    siteRoot: atRevision ? '../../../' : '../../',
+    siteRoot,
     weekRoot,
     permalink: absoluteUrl(view.siteUrl, revisionPrefix(week, revision)),
     disputeEndpoint: new URL('disputes', siteRootUrl(view.apiUrl ?? view.siteUrl)).href,
@@ -182,6 +192,7 @@ function pageModel(edition: Edition, view: PageView): PageModel {
       href: `${weekRoot}r${i + 1}/`,
       current: i + 1 === revision,
     })),
+    draft: draft === true,
     charts: {
       sectionI:
         edition.sectionI.length === 0

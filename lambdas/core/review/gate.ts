@@ -30,6 +30,14 @@ export interface StoredDraft {
   readonly email: boolean;
   /** The checks of the content the draft holds now. */
   readonly checks: readonly CheckFinding[];
+  /** The preview links given out (desk.ts): each key's SHA-256 only, with its expiry. */
+  readonly previewKeys?: readonly PreviewKey[];
+}
+
+/** One preview key as kept: its SHA-256 only, so nobody who reads the table can open a draft. */
+export interface PreviewKey {
+  readonly sha256: string;
+  readonly expiresAt: string;
 }
 
 export interface ReviewStore {
@@ -99,7 +107,14 @@ export async function reviewDraft(
     if (open !== undefined && !changed && email === open.email) {
       return { publish: isDue(open.draft, settings.mode, input.at), stored: open, changed: false };
     }
-    const stored: StoredDraft = { draft, version: (existing?.version ?? 0) + 1, email, checks };
+    const stored: StoredDraft = {
+      draft,
+      version: (existing?.version ?? 0) + 1,
+      email,
+      checks,
+      // A new content keeps the links already given: they open the draft as it is now.
+      ...(open?.previewKeys === undefined ? {} : { previewKeys: open.previewKeys }),
+    };
     if (await store.save(stored, existing?.version ?? 0)) {
       return { publish: isDue(draft, settings.mode, input.at), stored, changed };
     }

@@ -17,7 +17,8 @@ import { settleReissueMark } from '#core/edition/reissue';
 import { ConflictError, ValidationError } from '#core/errors';
 import { withoutAddresses } from '#core/redact';
 import { decide, type ReviewSettings } from '#core/review/gate';
-import { publisherDeps } from './publisher';
+import { noticeChanged, settleRunWeek } from '#core/review/notice';
+import { editorNotices, previewLink, publisherDeps } from './publisher';
 
 const deps = publisherDeps();
 const outcomes = new DynamoOutcomeStore();
@@ -28,6 +29,8 @@ const markDeps = {
 };
 const env = readEnvironment(publisherEnvironment);
 const queueUrl = env.PUBLISH_QUEUE_URL;
+/** The editors' email (none when REVIEW_MODE is off); EDITOR_EMAILS is checked here, at the start. */
+const notices = editorNotices(deps, env);
 /** The schedule's publications are drafts first unless REVIEW_MODE is off; the window shrinks locally. */
 const review: ReviewSettings | undefined =
   env.REVIEW_MODE === 'off'
@@ -49,7 +52,7 @@ async function publishOne(record: SQSRecord): Promise<void> {
   const message = publishMessageSchema.parse(JSON.parse(record.body));
   // Only the week to email that names re-issues reads the marks: the others never wait.
   const mayWait = queueUrl !== undefined && message.email && (message.after?.length ?? 0) > 0;
-  if (mayWait && queueUrl !== undefined && shouldWaitForReissues(message, await deps.editions.dirtyWeeks())) {
+  if (mayWait && queueUrl !== undefined && shouldWaitForReissues(message, await reissuesStillComing())) {
     const again = { ...message, waited: (message.waited ?? 0) + 1 };
     await enqueue(queueUrl, publishMessageSchema, [again], { delaySeconds: REISSUE_WAIT_SECONDS });
     return;
@@ -62,11 +65,46 @@ async function publishOne(record: SQSRecord): Promise<void> {
   });
   if (result.result === 'drafted') {
     await awaitReview(message, result);
-    return;
+  } else {
+    await settleReissueMark(markDeps, result.week, seenAt, result.read);
+    logger.info('published', { week: result.week, result: result.result, revision: result.revision });
+    countPublication(result.result, result.revision);
   }
-  await settleReissueMark(markDeps, result.week, seenAt, result.read);
-  logger.info('published', { week: result.week, result: result.result, revision: result.revision });
-  countPublication(result.result, result.revision);
+  await tellEditors(message, result);
+}
+
+/**
+ * The weeks still marked for re-issue that have not gone ahead yet: a re-issue that is a draft
+ * under review has been assembled and now waits on its editors, not on this run, so the week to
+ * email does not wait for it (it is listed by the next emailed edition once it publishes).
+ */
+async function reissuesStillComing(): Promise<string[]> {
+  const marked = await deps.editions.dirtyWeeks();
+  if (review === undefined || deps.reviews === undefined || marked.length === 0) return marked;
+  const drafted = new Set(
+    (await deps.reviews.list())
+      .filter((stored) => stored.draft.status !== 'published')
+      .map((stored) => stored.draft.week),
+  );
+  return marked.filter((week) => !drafted.has(week));
+}
+
+/**
+ * The editors' side of one week of a run: a draft of this run whose content changed after the
+ * run's email is emailed again on its own; the run's last week to be assembled sends the run's
+ * email. A send that fails fails the message, which is retried (the run's claim is given back).
+ */
+async function tellEditors(message: PublishMessage, result: PublishResult | DraftedResult): Promise<void> {
+  if (notices === undefined) return;
+  if (result.result === 'drafted' && result.changed && result.stored.draft.runId === message.runAt) {
+    if (await noticeChanged(notices, result.stored)) count('EditorEmailsSent');
+  }
+  if (message.run === undefined) return;
+  const sent = await settleRunWeek(notices, message.runAt, result.week, message.run);
+  if (sent === 'sent') {
+    logger.info('editors emailed', { run: message.runAt, weeks: message.run });
+    count('EditorEmailsSent');
+  }
 }
 
 /**
@@ -108,6 +146,8 @@ const directInvocation = z.union([
     /** `npm run publish --as NAME`: published whatever its draft's state (`published-by-operator`). */
     operator: z.optional(operatorName),
   }),
+  /** `npm run review --week`: a new preview link of one week's draft (the operator cannot write drafts). */
+  z.strictObject({ preview: z.strictObject({ week: z.iso.date() }) }),
   /** `npm run approve` and `npm run hold`: an editor's decision on one week's draft, or a run's. */
   z.strictObject({
     review: z.strictObject({
@@ -136,11 +176,19 @@ export interface DirectReviewResult {
   readonly published?: DirectPublishResult;
 }
 
+/** A draft's preview link, valid 72 hours, needing no token. */
+export interface DirectPreviewResult {
+  readonly week: string;
+  readonly url: string;
+  readonly expiresAt: string;
+}
+
 async function publishDirect(
   event: unknown,
-): Promise<DirectPublishResult | { reviewed: DirectReviewResult[] }> {
+): Promise<DirectPublishResult | { reviewed: DirectReviewResult[] } | DirectPreviewResult> {
   const input = directInvocation.parse(event);
   if ('review' in input) return { reviewed: await reviewDirect(input.review) };
+  if ('preview' in input) return previewDirect(input.preview.week);
   const { date, email, operator } = input;
   const seenAt = new Date().toISOString();
   // The operator's command: an emailed week's readers not yet reached are queued again.
@@ -220,6 +268,9 @@ async function reviewDirect(request: {
     });
     if (result.result === 'drafted') {
       const { draft } = result.stored;
+      // The approval lapsed: the content changed since it was read, and the editors are told.
+      if (result.changed && notices !== undefined && (await noticeChanged(notices, result.stored)))
+        count('EditorEmailsSent');
       results.push({
         week,
         status: draft.status,
@@ -232,6 +283,12 @@ async function reviewDirect(request: {
   return results;
 }
 
+async function previewDirect(week: string): Promise<DirectPreviewResult> {
+  const reviews = deps.reviews;
+  if (reviews === undefined) throw new Error('this publisher keeps no drafts');
+  return { week, ...(await previewLink(reviews, deps.config, week)) };
+}
+
 /** Editions published (revision 1), re-issued (a later revision) or found unchanged. */
 function countPublication(result: 'published' | 'unchanged', revision: number): void {
   count(
@@ -241,7 +298,7 @@ function countPublication(result: 'published' | 'unchanged', revision: number): 
 
 export const handler = middy<
   SQSEvent | unknown,
-  SQSBatchResponse | DirectPublishResult | { reviewed: DirectReviewResult[] }
+  SQSBatchResponse | DirectPublishResult | { reviewed: DirectReviewResult[] } | DirectPreviewResult
 >()
   .use(observed())
   .handler(async (input) => {

@@ -1,17 +1,26 @@
 import { invalidate } from '#adapters/cdn';
 import { DynamoDisputeStore } from '#adapters/dispute-store';
-import { dataStore, draftKey, emailKey, putPrivateJson, recordsKey } from '#adapters/edition-data';
+import {
+  dataStore,
+  draftKey,
+  emailKey,
+  previewEditionKey,
+  previewPageKey,
+  putPrivateJson,
+  recordsKey,
+} from '#adapters/edition-data';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
+import { sendEmail } from '#adapters/mailer';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
-import { DynamoReviewStore } from '#adapters/review-store';
+import { DynamoReviewStore, DynamoRunNotices } from '#adapters/review-store';
 import { S3SiteWriter } from '#adapters/site-writer';
 import { enqueue } from '#adapters/sqs';
 import { confirmedSubscribers, DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { DynamoWeekReader } from '#adapters/week-reader';
 import { readEnvironment } from '#config/env';
-import { type PublisherEnvironment, publisherEnvironment } from '#config/functions';
+import { editorAddresses, type PublisherEnvironment, publisherEnvironment } from '#config/functions';
 import { nextEditionOn, scheduleFor } from '#config/schedule';
 import { correctionsSince } from '#core/edition/correction-changes';
 import type { Edition } from '#core/edition/model';
@@ -34,8 +43,12 @@ import {
   sectionIIParts,
   siteAssets,
 } from '#core/render';
+import { renderEditorsEmail } from '#core/render/editors-email';
 import { addDays } from '#core/reporting-week';
 import { declinesBefore, NO_CONTEXT, SPIKE_WEEKS } from '#core/review/checks';
+import { issuePreviewKey } from '#core/review/desk';
+import type { ReviewStore } from '#core/review/gate';
+import type { NoticeDeps } from '#core/review/notice';
 
 /**
  * The publisher's adapters, built once per container from the environment. The same wiring
@@ -156,6 +169,25 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
       for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
     },
     reviews: new DynamoReviewStore(),
+    previews: {
+      has: (week, contentHash) => data.exists(previewEditionKey(week, contentHash)),
+      // The page first: the edition's JSON is what `has` looks for, so a half-written pair is redone.
+      put: async (edition) => {
+        const { week, contentHash } = edition.edition;
+        await data.put({
+          key: previewPageKey(week, contentHash),
+          body: renderPage(edition, {
+            siteUrl: config.siteUrl,
+            contactLine: config.contactLine,
+            draft: true,
+            ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
+          }),
+          contentType: 'text/html; charset=utf-8',
+          cacheControl: 'no-store',
+        });
+        await putPrivateJson(previewEditionKey(week, contentHash), edition);
+      },
+    },
     // The checks' context, read only under review: the 12 weeks before as the archive published
     // them (for `spike`), and the rows with a dispute open (for `open-dispute`).
     reviewContext: async (edition) => {
@@ -211,5 +243,61 @@ function sendWith(sendQueueUrl: string, config: PublisherConfig, now: () => Date
   };
   return async (edition, record, options) => {
     await fanOut(deps, edition, record, options);
+  };
+}
+
+/** The intake API's root, ending in `/` (the editors' desk is served there). */
+function apiRoot(config: PublisherConfig): URL {
+  const root = new URL(config.apiUrl ?? config.siteUrl);
+  if (!root.pathname.endsWith('/')) root.pathname += '/';
+  return root;
+}
+
+/** A new preview link of the draft of `week`: `GET /editions/{week}/draft?key=K`, 72 hours, no token. */
+export async function previewLink(
+  reviews: ReviewStore,
+  config: PublisherConfig,
+  week: string,
+): Promise<{ url: string; expiresAt: string }> {
+  const { key, expiresAt } = await issuePreviewKey(reviews, week, new Date());
+  const url = new URL(`editions/${week}/draft`, apiRoot(config));
+  url.searchParams.set('key', key);
+  return { url: url.href, expiresAt };
+}
+
+/**
+ * The editors' email of each run and of a draft changed after it (contract §3), wired from the
+ * environment: absent when REVIEW_MODE is off; EDITOR_EMAILS is required otherwise.
+ */
+export function editorNotices(
+  deps: { reviews?: ReviewStore | undefined; editions: DynamoEditionStore; config: PublisherConfig },
+  env: PublisherEnvironment = readEnvironment(publisherEnvironment),
+): NoticeDeps | undefined {
+  const reviews = deps.reviews;
+  if (env.REVIEW_MODE === 'off' || reviews === undefined) return undefined;
+  const editors = editorAddresses(env.EDITOR_EMAILS);
+  const mode = env.REVIEW_MODE;
+  const data = dataStore();
+  return {
+    runs: new DynamoRunNotices(),
+    drafts: reviews,
+    edition: async (stored) => {
+      const text = await data.getText(previewEditionKey(stored.draft.week, stored.draft.contentHash));
+      return text === undefined ? undefined : (JSON.parse(text) as Edition);
+    },
+    latest: (week) => deps.editions.latest(week),
+    preview: (week) => previewLink(reviews, deps.config, week),
+    render: (weeks, kind) =>
+      renderEditorsEmail(weeks, kind, {
+        timeZone: env.REPORT_TIME_ZONE,
+        mode,
+        apiUrl: apiRoot(deps.config).href,
+        synthetic: deps.config.synthetic,
+      }),
+    send: async (email) => {
+      // One message per editor: no editor learns the others' addresses.
+      for (const to of editors) await sendEmail({ to, ...email, tags: { kind: 'editors' } });
+    },
+    now: () => new Date(),
   };
 }

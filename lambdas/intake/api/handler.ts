@@ -2,13 +2,21 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoClientStore } from '#adapters/client-store';
 import { DynamoDisputeStore } from '#adapters/dispute-store';
+import { dataStore, previewEditionKey, previewPageKey } from '#adapters/edition-data';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
-import { observed } from '#adapters/observability';
+import { sendEmail } from '#adapters/mailer';
+import { count, logger, observed } from '#adapters/observability';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
+import { DynamoReviewStore } from '#adapters/review-store';
+import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
-import { intakeEnvironment } from '#config/functions';
+import { editorAddresses, intakeEnvironment } from '#config/functions';
+import { publishMessageSchema } from '#core/edition/publish-message';
 import { UnauthorizedError } from '#core/errors';
+import { disputeOpenedEmail } from '#core/intake/dispute-notice';
+import type { DisputeItem } from '#core/intake/model';
+import { withoutAddresses } from '#core/redact';
 import { todayIn } from '#core/reporting-week';
 import { type AuthContext, bearerAuth } from '#http/auth';
 import { callDeadline } from '#http/deadline';
@@ -18,6 +26,28 @@ import { type IntakeServices, intakeRoutes } from './routes';
 
 const env = readEnvironment(intakeEnvironment);
 const editions = new DynamoEditionStore();
+/** Checked at the start: a bad address fails the function's start with the variable's name. */
+const editors = env.EDITOR_EMAILS === undefined ? [] : editorAddresses(env.EDITOR_EMAILS);
+
+/**
+ * The editors hear of each dispute as it is opened. A failed send never fails the request (the
+ * dispute is stored and listed by GET /disputes, npm run status and the next drafts' checks): it
+ * is logged and counted (DisputeNoticeFailures, alarmed).
+ */
+async function notifyEditors(dispute: DisputeItem): Promise<void> {
+  const email = disputeOpenedEmail(dispute);
+  for (const to of editors) {
+    try {
+      await sendEmail({ to, ...email, tags: { kind: 'dispute' } });
+    } catch (error) {
+      logger.error('dispute notice failed', {
+        dispute: dispute.id,
+        error: withoutAddresses(error instanceof Error ? error.message : String(error)),
+      });
+      count('DisputeNoticeFailures');
+    }
+  }
+}
 const services: IntakeServices = {
   outcomes: new DynamoOutcomeStore(),
   jurisdictions: new DynamoJurisdictionStore(),
@@ -27,12 +57,41 @@ const services: IntakeServices = {
   today: () => todayIn(env.REPORT_TIME_ZONE),
   markDirty: (weeks, at) => editions.markDirty(weeks, at),
   markWrite: (weeks, write, at) => editions.markWrite(weeks, write, at),
+  ...(editors.length === 0 ? {} : { notifyEditors }),
+  desk: {
+    reviews: new DynamoReviewStore(),
+    files: {
+      page: (week, hash) => dataStore().getText(previewPageKey(week, hash)),
+      edition: (week, hash) => dataStore().getText(previewEditionKey(week, hash)),
+    },
+    // The publisher publishes an approved draft from its own queue, as the weekly run's message would.
+    publish: async (stored) => {
+      await enqueue(env.PUBLISH_QUEUE_URL, publishMessageSchema, [
+        { week: stored.draft.week, email: stored.email, runAt: stored.draft.runId },
+      ]);
+    },
+    now: () => new Date(),
+  },
+  draftPolicy: draftContentPolicy(env.SITE_URL),
 };
+
+/** The site's policy, with the site's origin where the site says 'self' (the page is served here). */
+function draftContentPolicy(siteUrl: string): string {
+  const site = new URL(siteUrl).origin;
+  return `default-src 'none'; style-src ${site}; img-src ${site} data:; form-action ${site}; base-uri 'none'; frame-ancestors 'none'`;
+}
 
 const route = router(intakeRoutes(services));
 
+/**
+ * Served without a token: the OpenAPI document, and a draft's read-only preview by its key
+ * (`GET /editions/{week}/draft?key=K`), which the route checks instead of a token.
+ */
 const isPublic = (event: APIGatewayProxyEventV2) =>
-  event.rawPath === '/openapi.json' && event.requestContext.http.method.toUpperCase() === 'GET';
+  event.requestContext.http.method.toUpperCase() === 'GET' &&
+  (event.rawPath === '/openapi.json' ||
+    (/^\/editions\/[^/]+\/draft\/?$/.test(event.rawPath) &&
+      new URLSearchParams(event.rawQueryString ?? '').has('key')));
 
 /** The intake API: every route of CONTRACT.md section 2, including unmatched ones (404). */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AuthContext>()

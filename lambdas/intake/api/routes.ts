@@ -1,8 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import '#core/zod-messages';
 import { count } from '#adapters/observability';
-import { ValidationError } from '#core/errors';
+import { NotFoundError, ValidationError } from '#core/errors';
 import { writeBatch } from '#core/intake/batch';
 import { createClient, publicClient, revokeClient } from '#core/intake/clients';
 import { openDispute, pageDisputes, resolveDispute } from '#core/intake/disputes';
@@ -19,9 +19,12 @@ import {
   putOutcomeBodySchema,
   recordDisputeBodySchema,
   resolutionBodySchema,
+  reviewBodySchema,
   voidBodySchema,
 } from '#core/intake/schemas';
 import { toIssues } from '#core/issues';
+import { weekOf } from '#core/reporting-week';
+import { type DeskDeps, draftDocument, draftPage, previewPage, reviewByEditor } from '#core/review/desk';
 import { forgetCachedTokens, requireRole } from '#http/auth';
 import { parseBody, requestHeader, validate } from '#http/json-body';
 import { servedOpenApi } from '#http/openapi-served';
@@ -31,9 +34,19 @@ import type { Route } from '#http/router';
 export interface IntakeServices extends IntakeDeps {
   clients: ClientStore;
   disputes: DisputeStore;
+  /** The editors' desk (contract §3); absent where no publisher keeps drafts. */
+  desk?: DeskDeps;
+  /** The draft page's Content-Security-Policy: its stylesheet and links are the site's. */
+  draftPolicy?: string;
 }
 
 const WRITERS = ['intake', 'admin'] as const;
+/** Who may read and review drafts (contract §3). */
+const REVIEWERS = ['admin', 'editor'] as const;
+
+/** A week is named by its Saturday; any day of it names it too. */
+const weekSchema = z.iso.date('a week is a date, YYYY-MM-DD (its Saturday, or any day of it)');
+
 /** Who may open and list disputes: not an editor, who reads records and reviews drafts only. */
 const DISPUTERS = ['intake', 'admin', 'jurisdiction'] as const;
 
@@ -111,6 +124,28 @@ function countWrites(results: readonly string[]): void {
   const byResult = new Map<string, number>();
   for (const result of results) byResult.set(result, (byResult.get(result) ?? 0) + 1);
   for (const [result, n] of byResult) count(`Records${result.charAt(0).toUpperCase()}${result.slice(1)}`, n);
+}
+
+function desk(services: IntakeServices): DeskDeps {
+  if (services.desk === undefined) throw new NotFoundError('this API serves no drafts');
+  return services.desk;
+}
+
+/** A draft's page: never cached or indexed, no referrer (a preview URL carries its key). */
+export function draftHtml(services: IntakeServices, page: string): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-robots-tag': 'noindex, nofollow',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      ...(services.draftPolicy === undefined ? {} : { 'content-security-policy': services.draftPolicy }),
+    },
+    body: page,
+  };
 }
 
 export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
@@ -248,6 +283,37 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
         );
         const body = parseBody(event, resolutionBodySchema);
         return json(200, await resolveDispute(services, id, body.outcome, body.reason, actor));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/editions/{week}/draft.json',
+      handle: async ({ params, actor }) => {
+        requireRole(actor, REVIEWERS, 'read drafts');
+        const week = weekOf(pathParam(weekSchema, params.week, 'week'));
+        return json(200, await draftDocument(desk(services), week));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/editions/{week}/draft',
+      handle: async ({ params, query, actor }) => {
+        const week = weekOf(pathParam(weekSchema, params.week, 'week'));
+        // The editors' email's link: read-only, by the draft's key, with no token (the handler let it through).
+        const key = query.get('key');
+        if (key !== null) return draftHtml(services, await previewPage(desk(services), week, key));
+        requireRole(actor, REVIEWERS, 'read drafts');
+        return draftHtml(services, await draftPage(desk(services), week));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/editions/{week}/review',
+      handle: async ({ event, params, actor }) => {
+        requireRole(actor, REVIEWERS, 'review drafts');
+        const week = weekOf(pathParam(weekSchema, params.week, 'week'));
+        const body = parseBody(event, reviewBodySchema);
+        return json(200, await reviewByEditor(desk(services), week, body, actor.name));
       },
     },
     {

@@ -4,11 +4,11 @@ import { DynamoDisputeStore } from '#adapters/dispute-store';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { logger, metrics, observed } from '#adapters/observability';
 import { readEnvironment } from '#config/env';
-import { intakeEnvironment } from '#config/functions';
+import { monitorEnvironment } from '#config/functions';
 import { scheduleFor } from '#config/schedule';
 import { checkHealth, HEALTH_METRICS } from '#core/operations/health';
 
-const env = readEnvironment(intakeEnvironment);
+const env = readEnvironment(monitorEnvironment);
 const editions = new DynamoEditionStore();
 const disputes = new DynamoDisputeStore();
 
