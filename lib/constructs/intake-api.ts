@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -21,7 +21,8 @@ import { FUNCTIONS } from '#config/runtime';
 import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
 import { AppFunction } from './function';
-import { apiServerErrorsAlarm, functionErrorsAlarm } from './queues';
+import { productMetric } from './monitor';
+import { alarmAtLeast, apiServerErrorsAlarm, functionErrorsAlarm } from './queues';
 
 export interface IntakeApiProps {
   readonly tables: DataTables;
@@ -122,21 +123,12 @@ export class IntakeApi extends Construct {
   emailEditors(editorEmails: string, grantSendEmail: (fn: AppFunction) => void): void {
     this.function.bind('EDITOR_EMAILS', editorEmails);
     grantSendEmail(this.function);
-    new Alarm(this, 'DisputeNoticeFailures', {
-      alarmDescription:
-        'The editors were not emailed about a dispute that was opened (SES refused or timed out): read GET /disputes; the intake function’s logs name the dispute.',
-      metric: new Metric({
-        namespace: 'ddor',
-        metricName: 'DisputeNoticeFailures',
-        dimensionsMap: { service: 'ddor' },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    alarmAtLeast(
+      this,
+      'DisputeNoticeFailures',
+      productMetric('DisputeNoticeFailures', 'Sum', Duration.minutes(5)),
+      'The editors were not emailed about a dispute that was opened (SES refused or timed out): read GET /disputes; the intake function’s logs name the dispute.',
+    );
   }
 
   serveDrafts(props: { siteUrl: string; dataBucket: IBucket; publishQueue: IQueue }): void {

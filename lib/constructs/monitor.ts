@@ -33,6 +33,9 @@ export function productMetric(name: string, statistic: string, period: Duration)
 /** A dispute open longer than this is an alarm: the jurisdiction named is waiting for an answer. */
 export const DISPUTE_ALARM_DAYS = 7;
 
+/** A draft waiting this long for its editors is an alarm: under `window` it would have published long ago. */
+export const DRAFT_ALARM_HOURS = 24;
+
 /**
  * What a person must hear about the weekly cycle besides failures (issue 13): an hourly monitor
  * publishes whether the edition the last run was due to publish is missing (once the review window
@@ -51,7 +54,7 @@ export class Monitor extends Construct {
       reportTimeZone: props.reportTimeZone,
       logRetention: props.logRetention,
     })
-      // One Query of the due week's revisions.
+      // One Query of the due week's revisions, one of the drafts under review (`_review`).
       .bindTableAccess(props.tables.get(editionsTable), { table: ['Query'] })
       // The oldest open dispute, from the status index.
       .bindTableAccess(props.tables.get(disputesTable), { indexes: { byStatus: ['Query'] } });
@@ -83,6 +86,13 @@ export class Monitor extends Construct {
         productMetric(HEALTH_METRICS.oldestOpenDisputeDays, 'Maximum', hour),
         `A dispute has been open for ${DISPUTE_ALARM_DAYS} days: the jurisdiction is waiting for an answer (GET /disputes?status=open).`,
         DISPUTE_ALARM_DAYS,
+      ),
+      alarmAtLeast(
+        this,
+        'DraftWaiting',
+        productMetric(HEALTH_METRICS.oldestDraftHours, 'Maximum', hour),
+        `A draft has waited ${DRAFT_ALARM_HOURS} hours for its editors (held, or awaiting an approval under REVIEW_MODE=required): npm run review, then approve or publish it.`,
+        DRAFT_ALARM_HOURS,
       ),
       // Failures a handler catches and reports as batch item failures never raise Lambda's Errors.
       ...(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Edition } from '#core/edition/model';
 import { draftAnswerSchema, reviewAnswerSchema } from '#core/intake/responses';
-import { type ApiClient, apiClient } from '../support/api';
+import { type ApiClient, apiClient, syntheticRecord } from '../support/api';
 import { TEST_TOKEN, useLocalStack } from '../support/local-stack';
 import {
   eventually,
@@ -135,9 +136,36 @@ describe('the editors’ desk', () => {
     expect(held.status).toBe(200);
     expect(held.body).toMatchObject({ status: 'held', publishing: false });
     reviewAnswerSchema.parse(held.body);
+
+    // The record changes after the draft: the next run assembles it again (still held), the
+    // editors are told, the check names the row, and an approval of what they read is refused.
+    const changed = await stack().api('/outcomes/DK-1', {
+      method: 'PUT',
+      body: syntheticRecord({
+        jurisdiction: county,
+        issuedOn: '2017-03-06',
+        declinedOn: '2017-03-06',
+        learnedOn: '2017-03-06',
+        facility: 'Synthetic Desk County Annex',
+      }),
+    });
+    expect(changed.status).toBe(200);
+    await weeklyRun();
+    const again = await mailTo(stack(), EDITORS);
+    expect(again.map((m) => m.subject)).toEqual([
+      notice?.subject,
+      'Draft changed, review again: Week of March 4 – 10, 2017 (Declined Detainer Outcome Report)',
+    ]);
+    const reassembled = await editor.call<DraftJson>('GET', `/editions/${WEEK}/draft.json`);
+    expect(reassembled.body.status).toBe('held');
+    expect(reassembled.body.contentHash).not.toBe(draft.body.contentHash);
+    const ref = (reassembled.body.edition as unknown as Edition).sectionII[0]?.declines[0]?.ref;
+    expect(reassembled.body.checks).toContainEqual(
+      expect.objectContaining({ id: 'changed-after-draft', refs: [ref] }),
+    );
     const stale = await editor.call('POST', `/editions/${WEEK}/review`, {
       decision: 'approve',
-      contentHash: '0'.repeat(64),
+      contentHash: draft.body.contentHash,
     });
     expect(stale.status).toBe(409);
     expect(await mailTo(stack(), READER)).toEqual([]);
@@ -146,7 +174,7 @@ describe('the editors’ desk', () => {
     const approved = await editor.call('POST', `/editions/${WEEK}/review`, {
       decision: 'approve',
       reason: 'checked with the sheriff',
-      contentHash: draft.body.contentHash,
+      contentHash: reassembled.body.contentHash,
     });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', publishing: true });
@@ -165,11 +193,17 @@ describe('the editors’ desk', () => {
     expect((await editor.call('POST', `/editions/${WEEK}/review`, { decision: 'approve' })).status).toBe(409);
     const after = await editor.call<DraftJson>('GET', `/editions/${WEEK}/draft.json`);
     expect(after.body.status).toBe('published');
-    expect(after.body.decisions.map((d) => d.kind)).toEqual(['assembled', 'hold', 'approve', 'published']);
+    expect(after.body.decisions.map((d) => d.kind)).toEqual([
+      'assembled',
+      'hold',
+      'reassembled',
+      'approve',
+      'published',
+    ]);
 
     // A run that finds nothing new emails neither the editors nor the readers again.
     await weeklyRun();
-    expect(await mailTo(stack(), EDITORS)).toHaveLength(1);
+    expect(await mailTo(stack(), EDITORS)).toHaveLength(2);
     expect(await mailTo(stack(), READER)).toHaveLength(1);
 
     // A dispute opened reaches the editors at once, with its row, who and why (escaped).

@@ -24,7 +24,12 @@ describe('the monitor', () => {
       published: async (week) => week !== '2017-03-04',
       disputes: { listByStatusFrom: async () => [open] },
     });
-    expect(health).toEqual({ dueWeek: '2017-03-04', editionMissing: 1, oldestOpenDisputeDays: 12 });
+    expect(health).toEqual({
+      dueWeek: '2017-03-04',
+      editionMissing: 1,
+      oldestOpenDisputeDays: 12,
+      oldestDraftHours: 0,
+    });
 
     const fine = await checkHealth({
       schedule,
@@ -33,5 +38,20 @@ describe('the monitor', () => {
       disputes: { listByStatusFrom: async () => [] },
     });
     expect(fine).toMatchObject({ editionMissing: 0, oldestOpenDisputeDays: 0 });
+  });
+
+  it('reports how long the oldest draft not yet published has waited for its editors', async () => {
+    const health = await checkHealth({
+      schedule,
+      now: () => new Date('2017-03-14T13:00:00Z'),
+      published: async () => true,
+      disputes: { listByStatusFrom: async () => [] },
+      drafts: async () => [
+        { status: 'published', assembledAt: '2017-03-06T14:00:00.000Z' },
+        { status: 'held', assembledAt: '2017-03-13T13:00:00.000Z' },
+        { status: 'awaiting-review', assembledAt: '2017-03-13T19:00:00.000Z' },
+      ],
+    });
+    expect(health.oldestDraftHours).toBe(24);
   });
 });

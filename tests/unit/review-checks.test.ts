@@ -3,6 +3,7 @@ import type { DeclineRow, Edition } from '#core/edition/model';
 import { addDays } from '#core/reporting-week';
 import {
   type CheckContext,
+  changedRefs,
   declinesBefore,
   NO_CONTEXT,
   reviewChecks,
@@ -154,6 +155,20 @@ describe('the pre-publication checks', () => {
     expect(finding?.refs).toEqual(['R5HJ8K3L', 'RGONE0001']);
     expect(finding?.message).toContain('2 records changed after the draft was first assembled');
     expect(finding?.message).toContain('1 row left it');
+  });
+
+  it('changed-after-draft: the rows two assemblies differ in, added, dropped or changed', () => {
+    const before = cleanEdition();
+    expect(changedRefs(before, cleanEdition())).toEqual([]);
+    const after = cleanEdition();
+    const [first, second] = after.sectionII;
+    if (first === undefined || second === undefined) throw new Error('the fixture has two groups');
+    const edited = first.declines[0];
+    if (edited === undefined) throw new Error('the fixture group has a row');
+    edited.facility = 'Synthetic Annex';
+    const dropped = second.declines.pop();
+    first.declines.push(row('RNEW00001'));
+    expect(changedRefs(before, after)).toEqual([edited.ref, dropped?.ref, 'RNEW00001'].sort());
   });
 
   it('lists its findings in the contract order, each once', () => {

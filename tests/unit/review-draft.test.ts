@@ -105,6 +105,11 @@ describe('a draft under review', () => {
     const late = reassemble(draft(), 'h2', hoursAfterRun(2.5)).draft;
     expect(late.publishAt).toBe('2017-02-06T18:00:00.000Z');
     expect(late.decisions.at(-1)?.kind).toBe('window-extended');
+    // Locally the hour shrinks with the window (LOCAL_TIME_SCALE 0.01: 36 s).
+    const scaled = reassemble(draft(), 'h2', hoursAfterRun(2.5), 36_000).draft;
+    expect(scaled.publishAt).toBe(draft().publishAt);
+    const lastSeconds = reassemble(draft(), 'h2', '2017-02-06T16:59:40.000Z', 36_000).draft;
+    expect(lastSeconds.publishAt).toBe('2017-02-06T17:00:36.000Z');
   });
 
   it('a hold survives a re-assembly; a held draft or a change after the window keeps publishAt', () => {

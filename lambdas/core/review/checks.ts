@@ -273,3 +273,22 @@ export function declinesBefore(week: string, earlier: readonly Edition[]): Map<s
   });
   return counts;
 }
+
+/**
+ * The refs of Section II rows that differ between two assemblies of one week (`changed-after-draft`):
+ * rows added, dropped or changed in any field, and rows whose jurisdiction changed.
+ */
+export function changedRefs(before: Edition, after: Edition): string[] {
+  const rowsOf = (edition: Edition) =>
+    new Map(
+      edition.sectionII.flatMap((group) =>
+        group.declines.map((row) => [row.ref, JSON.stringify([group.jurisdiction, row])] as const),
+      ),
+    );
+  const was = rowsOf(before);
+  const now = rowsOf(after);
+  const refs = new Set<string>();
+  for (const [ref, text] of now) if (was.get(ref) !== text) refs.add(ref);
+  for (const ref of was.keys()) if (!now.has(ref)) refs.add(ref);
+  return [...refs].sort(compareCodePoints);
+}

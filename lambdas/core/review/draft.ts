@@ -51,7 +51,7 @@ export interface Draft {
 
 const HOUR_MS = 3_600_000;
 /** Under `window`, a content change this close to `publishAt` moves it one hour later. */
-const LATE_CHANGE_MS = HOUR_MS;
+const LATE_CHANGE_HOURS = 1;
 
 const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
@@ -127,6 +127,8 @@ export function reassemble(
   draft: Draft,
   contentHash: string,
   at: string,
+  /** An hour as the window counts it: shorter locally, where LOCAL_TIME_SCALE shrinks the window. */
+  hourMs: number = HOUR_MS,
 ): { draft: Draft; changed: boolean } {
   refusePublished(draft, 'a published edition changes by a new revision, not its draft');
   if (contentHash === draft.contentHash) return { draft, changed: false };
@@ -143,8 +145,8 @@ export function reassemble(
   const left = publishAt === undefined ? Number.NaN : Date.parse(publishAt) - Date.parse(at);
   // Only a draft that would publish by itself soon: a held one waits anyway, and a change after
   // the window's end (the draft publishing now) moves nothing.
-  if (publishAt !== undefined && draft.status !== 'held' && left >= 0 && left < LATE_CHANGE_MS) {
-    publishAt = later(publishAt, HOUR_MS);
+  if (publishAt !== undefined && draft.status !== 'held' && left >= 0 && left < hourMs * LATE_CHANGE_HOURS) {
+    publishAt = later(publishAt, hourMs * LATE_CHANGE_HOURS);
     decisions.push({ kind: 'window-extended', at, by: 'schedule', contentHash });
   }
   const { approvedHash: _lapsed, ...rest } = draft;

@@ -52,6 +52,12 @@ export interface ReviewStore {
 export interface ReviewSettings {
   readonly mode: Exclude<ReviewMode, 'off'>;
   readonly windowHours: number;
+  /**
+   * The local time scale (LOCAL_TIME_SCALE; 1 deployed): the late-change hour shrinks with the
+   * window, so a local test sees the same extension a deployment would.
+   * @default 1
+   */
+  readonly timeScale?: number;
 }
 
 export interface GateInput {
@@ -101,7 +107,12 @@ export async function reviewDraft(
       });
       changed = true;
     } else {
-      ({ draft, changed } = reassemble(open.draft, contentHash, input.at));
+      ({ draft, changed } = reassemble(
+        open.draft,
+        contentHash,
+        input.at,
+        3_600_000 * (settings.timeScale ?? 1),
+      ));
     }
     const email = input.email || (open?.email ?? false);
     if (open !== undefined && !changed && email === open.email) {

@@ -35,7 +35,11 @@ const notices = editorNotices(deps, env);
 const review: ReviewSettings | undefined =
   env.REVIEW_MODE === 'off'
     ? undefined
-    : { mode: env.REVIEW_MODE, windowHours: env.REVIEW_WINDOW_HOURS * env.LOCAL_TIME_SCALE };
+    : {
+        mode: env.REVIEW_MODE,
+        windowHours: env.REVIEW_WINDOW_HOURS * env.LOCAL_TIME_SCALE,
+        timeScale: env.LOCAL_TIME_SCALE,
+      };
 /** SQS's longest delay: a window longer than it is waited out a delay at a time. */
 const MAX_DELAY_SECONDS = 900;
 

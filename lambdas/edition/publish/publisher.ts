@@ -45,7 +45,7 @@ import {
 } from '#core/render';
 import { renderEditorsEmail } from '#core/render/editors-email';
 import { addDays } from '#core/reporting-week';
-import { declinesBefore, NO_CONTEXT, SPIKE_WEEKS } from '#core/review/checks';
+import { changedRefs, declinesBefore, NO_CONTEXT, SPIKE_WEEKS } from '#core/review/checks';
 import { issuePreviewKey } from '#core/review/desk';
 import type { ReviewStore } from '#core/review/gate';
 import type { NoticeDeps } from '#core/review/notice';
@@ -139,6 +139,7 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
   const editions = new DynamoEditionStore();
   const site = new S3SiteWriter(env.SITE_BUCKET);
   const data = dataStore();
+  const reviews = new DynamoReviewStore();
   const now = () => new Date();
   const sendQueueUrl = env.SEND_QUEUE_URL;
   const distributionId = env.DISTRIBUTION_ID;
@@ -168,7 +169,7 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
     uploadAssets: async () => {
       for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
     },
-    reviews: new DynamoReviewStore(),
+    reviews,
     previews: {
       has: (week, contentHash) => data.exists(previewEditionKey(week, contentHash)),
       // The page first: the edition's JSON is what `has` looks for, so a half-written pair is redone.
@@ -202,8 +203,18 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
         [...latest].map(([earlierWeek, revision]) => site.readEdition(earlierWeek, revision)),
       );
       const open = await disputes.listByStatus('open');
+      // Against the draft as its editors first saw it: the rows any record change since moved.
+      const stored = await reviews.get(week);
+      const first =
+        stored?.draft.status === 'published' ? undefined : stored?.draft.decisions[0]?.contentHash;
+      let changedAfterDraft: string[] = [];
+      if (first !== undefined && first !== edition.edition.contentHash) {
+        const text = await data.getText(previewEditionKey(week, first));
+        if (text !== undefined) changedAfterDraft = changedRefs(JSON.parse(text) as Edition, edition);
+      }
       return {
         ...NO_CONTEXT,
+        changedAfterDraft,
         declinesBefore: declinesBefore(
           week,
           earlier.filter((e): e is Edition => e !== undefined),

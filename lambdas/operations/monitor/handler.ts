@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { DynamoDisputeStore } from '#adapters/dispute-store';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { logger, metrics, observed } from '#adapters/observability';
+import { DynamoReviewStore } from '#adapters/review-store';
 import { readEnvironment } from '#config/env';
 import { monitorEnvironment } from '#config/functions';
 import { scheduleFor } from '#config/schedule';
@@ -11,15 +12,17 @@ import { checkHealth, HEALTH_METRICS } from '#core/operations/health';
 const env = readEnvironment(monitorEnvironment);
 const editions = new DynamoEditionStore();
 const disputes = new DynamoDisputeStore();
+const reviews = new DynamoReviewStore();
 
 /**
  * The hourly monitor (EventBridge Scheduler): publishes whether the edition the last weekly run
- * was due to publish is missing, and the age of the oldest open dispute, as metrics; the alarms
+ * was due to publish is missing, the age of the oldest open dispute and of the oldest draft
+ * waiting for its editors, as metrics; the alarms
  * on them reach the operator. Reads only.
  */
 export const handler = middy<
   unknown,
-  { dueWeek?: string; editionMissing: number; oldestOpenDisputeDays: number }
+  { dueWeek?: string; editionMissing: number; oldestOpenDisputeDays: number; oldestDraftHours: number }
 >()
   .use(observed())
   .handler(async () => {
@@ -28,9 +31,15 @@ export const handler = middy<
       now: () => new Date(),
       published: async (week) => (await editions.latest(week)) !== undefined,
       disputes,
+      drafts: async () =>
+        (await reviews.list()).map(({ draft }) => ({
+          status: draft.status,
+          assembledAt: draft.decisions[0]?.at ?? new Date().toISOString(),
+        })),
     });
     metrics.addMetric(HEALTH_METRICS.editionMissing, MetricUnit.Count, health.editionMissing);
     metrics.addMetric(HEALTH_METRICS.oldestOpenDisputeDays, MetricUnit.Count, health.oldestOpenDisputeDays);
+    metrics.addMetric(HEALTH_METRICS.oldestDraftHours, MetricUnit.Count, health.oldestDraftHours);
     if (health.editionMissing === 1)
       logger.error('the week due by now has no edition', { week: health.dueWeek });
     else logger.info('health', { ...health });
