@@ -99,7 +99,7 @@ export class StatelessStack extends Stack {
     this.mailer.sendFunction.bind('SITE_URL', this.site.url);
 
     // One value for both: the publisher emails each run's drafts, the intake each dispute opened.
-    const editorEmails = editorEmailsValue(this, config.review);
+    const editorEmails = editorEmailsValue(this, config);
     this.publisher = new Publisher(this, 'Publisher', {
       ...common,
       siteBucket: stateful.siteBucket,
@@ -115,7 +115,8 @@ export class StatelessStack extends Stack {
 
     // The editors' email of each run (contract §3), from the product's own address.
     this.mailer.grantSendEmail(this.publisher.function);
-    this.intake.emailEditors(editorEmails, (fn) => this.mailer.grantSendEmail(fn));
+    if (editorEmails !== undefined)
+      this.intake.emailEditors(editorEmails, (fn) => this.mailer.grantSendEmail(fn));
     this.intake.serveDrafts({
       siteUrl: this.site.url,
       dataBucket: stateful.dataBucket,

@@ -66,7 +66,9 @@ export class DynamoReviewStore implements ReviewStore {
 /**
  * Each weekly run's progress towards its editors' email (`_runs` partition, `rev` = the run's
  * id): the weeks settled so far as a string set (ADD is idempotent, so a redelivered message
- * counts once) and, once claimed, when the email went. One small item a week: kept, like the
+ * counts once), when the email was claimed (a lease: a claimant that died mid-send is taken
+ * over), which editors it reached (a hash of each address, never the address) and when it was
+ * done. One small item a week: kept, like the
  * drafts' decisions.
  */
 const RUNS_PARTITION = '_runs';
@@ -92,17 +94,48 @@ export class DynamoRunNotices implements RunNotices {
     return settled === undefined ? [] : [...settled];
   }
 
-  async claim(runId: string, at: string): Promise<boolean> {
+  async claim(runId: string, at: string, staleBefore: string): Promise<boolean> {
     return conditionalWrite(
       documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(runId),
           UpdateExpression: 'SET notifiedAt = :at',
-          ConditionExpression: 'attribute_not_exists(notifiedAt)',
-          ExpressionAttributeValues: { ':at': at },
+          // First, or taking over from a claimant that died mid-send (its lease ran out).
+          ConditionExpression:
+            'attribute_not_exists(notifiedAt) OR (attribute_not_exists(sentAt) AND notifiedAt < :stale)',
+          ExpressionAttributeValues: { ':at': at, ':stale': staleBefore },
         }),
       ),
+    );
+  }
+
+  async sentTo(runId: string): Promise<ReadonlySet<string>> {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: this.table, Key: this.key(runId), ConsistentRead: true }),
+    );
+    return new Set((Item?.sentTo as Set<string> | undefined) ?? []);
+  }
+
+  async markSent(runId: string, recipient: string): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(runId),
+        UpdateExpression: 'ADD sentTo :recipient',
+        ExpressionAttributeValues: { ':recipient': new Set([recipient]) },
+      }),
+    );
+  }
+
+  async finish(runId: string, at: string): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(runId),
+        UpdateExpression: 'SET sentAt = :at',
+        ExpressionAttributeValues: { ':at': at },
+      }),
     );
   }
 
@@ -121,5 +154,47 @@ export class DynamoRunNotices implements RunNotices {
       new GetCommand({ TableName: this.table, Key: this.key(runId), ConsistentRead: true }),
     );
     return typeof Item?.notifiedAt === 'string';
+  }
+}
+
+/**
+ * Same-name pairs an editor acknowledged for good (contract §3, `same-name`): one item each in
+ * the `_acks` partition, `rev` = the pair's key (`sameNamePairKey`), with who, when and why.
+ * Put once (a repeat changes nothing); read whole by each draft's checks (one Query).
+ */
+const ACKS_PARTITION = '_acks';
+
+export interface Acknowledgement {
+  readonly pair: string;
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+export class DynamoAcknowledgements {
+  constructor(private readonly table = requireEnv(editionsTable.envVar)) {}
+
+  /** True when this acknowledgement is new; false when the pair was acknowledged before. */
+  async add(ack: Acknowledgement): Promise<boolean> {
+    return conditionalWrite(
+      documents.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { week: ACKS_PARTITION, rev: ack.pair, ...ack },
+          ConditionExpression: 'attribute_not_exists(rev)',
+        }),
+      ),
+    );
+  }
+
+  async pairs(): Promise<Set<string>> {
+    const items = await queryAll<{ rev: string }>({
+      TableName: this.table,
+      KeyConditionExpression: '#week = :p',
+      ExpressionAttributeNames: { '#week': 'week' },
+      ExpressionAttributeValues: { ':p': ACKS_PARTITION },
+      ProjectionExpression: 'rev',
+    });
+    return new Set(items.map((item) => item.rev));
   }
 }

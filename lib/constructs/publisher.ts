@@ -19,7 +19,7 @@ import {
   subscribersTable,
 } from '#adapters/table-definitions';
 import { FUNCTIONS, QUEUES } from '#config/runtime';
-import type { AppConfig } from '#lib/config';
+import { type AppConfig, CONFIG_DEFAULTS } from '#lib/config';
 import { type DataTables, EDITIONS_PREFIX } from '#lib/stateful-stack';
 import { AppFunction } from './function';
 import { functionErrorsAlarm, oldestMessageAlarm, WorkQueue } from './queues';
@@ -29,12 +29,17 @@ export const DEV_EDITOR_EMAILS = 'editors@example.org';
 
 /**
  * EDITOR_EMAILS as the functions get it: the SSM parameter `editorEmails` names, resolved at
- * deploy time (a dynamic reference; the addresses are in no template), or the dev stage's desk.
+ * deploy time (a dynamic reference; the addresses are in no template), or in the dev stage its
+ * fictional desk. Undefined outside dev without the parameter (review off): nobody is emailed,
+ * rather than a placeholder address that would bounce.
  */
-export function editorEmailsValue(scope: Construct, review: AppConfig['review']): string {
-  return review.editorEmailsParameter === undefined
-    ? DEV_EDITOR_EMAILS
-    : StringParameter.valueForStringParameter(scope, review.editorEmailsParameter);
+export function editorEmailsValue(
+  scope: Construct,
+  config: Pick<AppConfig, 'stage' | 'review'>,
+): string | undefined {
+  if (config.review.editorEmailsParameter !== undefined)
+    return StringParameter.valueForStringParameter(scope, config.review.editorEmailsParameter);
+  return config.stage === CONFIG_DEFAULTS.stage ? DEV_EDITOR_EMAILS : undefined;
 }
 
 export interface PublisherProps {
@@ -57,8 +62,8 @@ export interface PublisherProps {
   readonly sendQueue: IQueue;
   /** Editorial review (config `review`): the schedule's editions are drafts first unless `off`. */
   readonly review: AppConfig['review'];
-  /** EDITOR_EMAILS (`editorEmails`): who gets each run's drafts. */
-  readonly editorEmails: string;
+  /** EDITOR_EMAILS (`editorEmails`): who gets each run's drafts; absent only when review is off. */
+  readonly editorEmails: string | undefined;
 }
 
 /**
@@ -138,7 +143,6 @@ export class Publisher extends Construct {
       .bind('REVIEW_WINDOW_HOURS', String(props.review.windowHours))
       // The editors: resolved from SSM at deploy time (a dynamic reference, no secret), or the
       // dev stage's fictional desk; the publisher refuses to start under review without them.
-      .bind('EDITOR_EMAILS', props.editorEmails)
       // Deployed data is real: never mark it synthetic (the demo sets this locally).
       .bind('SYNTHETIC_DATA', 'false')
       .bind(
@@ -149,6 +153,7 @@ export class Publisher extends Construct {
           resources: [props.distribution.distributionArn],
         }),
       );
+    if (props.editorEmails !== undefined) this.function.bind('EDITOR_EMAILS', props.editorEmails);
     this.function.addEventSource(
       new SqsEventSource(this.queue.queue, {
         batchSize: QUEUES.publish.batchSize,

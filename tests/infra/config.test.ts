@@ -308,4 +308,27 @@ describe('config', () => {
       synthesized.cleanUp();
     }
   });
+
+  it('outside dev with review off and no editors, emails nobody rather than a placeholder', () => {
+    const synthesized = synthesize({
+      stage: 'qa',
+      reviewMode: 'off',
+      mailFrom: 'editions@ddor-synthetic.org',
+      mailDomain: 'ddor-synthetic.org',
+      alarmEmail: 'ops@ddor-synthetic.org',
+      contactLine: 'QA Report Desk, 12 Synthetic Street, Springfield ZZ 00000',
+    });
+    try {
+      const template = Template.fromStack(synthesized.stateless);
+      expect(environmentOf(template, synthesized.stateless.publisher.function)).not.toHaveProperty(
+        'EDITOR_EMAILS',
+      );
+      const intake = environmentOf(template, synthesized.stateless.intake.function);
+      expect(intake).not.toHaveProperty('EDITOR_EMAILS');
+      expect(intake).not.toHaveProperty('MAIL_FROM');
+      expect(JSON.stringify(template.toJSON())).not.toContain('editors@example.org');
+    } finally {
+      synthesized.cleanUp();
+    }
+  });
 });

@@ -63,6 +63,11 @@ const COMMANDS: { script: string; usage: string[]; misuse: string[][] }[] = [
       ['--week', '2017-03-04', '--reason', ' '],
     ],
   },
+  {
+    script: 'acknowledge.ts',
+    usage: ['npm run acknowledge -- --pair ID1,ID2'],
+    misuse: [[], ['--pair', 'ZZ0001'], ['--pair', 'ZZ0001,ZZ0001'], ['--pair', 'ZZ0001,bad id']],
+  },
 ];
 
 // Each case is its own process start: run them side by side.
@@ -97,6 +102,7 @@ describe.concurrent('failures say what to do, exit 1', () => {
     'review.ts': [],
     'approve.ts': ['--week', '2017-03-04'],
     'hold.ts': ['--week', '2017-03-04', '--reason', 'check it first'],
+    'acknowledge.ts': ['--pair', 'ZZ0001,ZZ0002'],
   };
 
   it.each(Object.entries(valid))('%s with no local stack running: start it', async (script, args) => {

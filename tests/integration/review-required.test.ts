@@ -102,6 +102,83 @@ describe('a week under required review', () => {
     expect(await mailTo(stack(), READER)).toHaveLength(1);
   }, 120_000);
 
+  it('emails a held week when it is approved, even after a later week was emailed', async () => {
+    const reader = 'review-held-reader@example.org';
+    await subscribeAndConfirm(stack(), reader);
+    await recordDecline(stack(), county, 'RV-HELD-A', '2017-04-03');
+    await recordDecline(stack(), county, 'RV-HELD-B', '2017-04-10');
+    const runOf = async (at: string) => {
+      const run = await runCli('weekly.ts', ['--at', at], stack().dataDir, 120_000);
+      expect(run.code, run.stderr).toBe(0);
+    };
+    // The week of April 1 is its run's week to email; an editor holds it.
+    await runOf('2017-04-10T13:00:00Z');
+    const hold = await runCli(
+      'hold.ts',
+      ['--week', '2017-04-01', '--reason', 'a county to call first', '--as', 'Synthetic Editor'],
+      stack().dataDir,
+    );
+    expect(hold.code, hold.stderr).toBe(0);
+    // The next week is drafted and approved: published and emailed first.
+    await runOf('2017-04-17T13:00:00Z');
+    const next = await runCli(
+      'approve.ts',
+      ['--week', '2017-04-08', '--as', 'Synthetic Editor'],
+      stack().dataDir,
+    );
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/the week of 2017-04-08: published as revision 1 .*; email: send/);
+    await waitForSend('2017-04-08', 1);
+    // The held week, approved later, is emailed when it publishes: it was never a backfill.
+    const held = await runCli(
+      'approve.ts',
+      ['--week', '2017-04-01', '--as', 'Synthetic Editor'],
+      stack().dataDir,
+    );
+    expect(held.code, held.stderr).toBe(0);
+    expect(held.stdout).toMatch(/the week of 2017-04-01: published as revision 1 .*; email: send/);
+    await waitForSend('2017-04-01', 1);
+    const subjects = (await mailTo(stack(), reader)).map((mail) => mail.subject);
+    expect(subjects.filter((subject) => subject.includes('Apr 8 – 14, 2017'))).toHaveLength(1);
+    expect(subjects.filter((subject) => subject.includes('Apr 1 – 7, 2017'))).toHaveLength(1);
+  }, 180_000);
+
+  it('names two jurisdictions of one name in two states until an editor acknowledges the pair', async () => {
+    const north = { id: 'ZZRVSN01', name: 'Synthetic Twin County Sheriff', state: 'ND' };
+    const south = { id: 'ZZRVSN02', name: 'SYNTHETIC TWIN COUNTY SHERIFF', state: 'SD' };
+    await recordDecline(stack(), north, 'RV-TWIN-1', '2017-05-01');
+    await recordDecline(stack(), south, 'RV-TWIN-2', '2017-05-02');
+    const run = await runCli('weekly.ts', ['--at', '2017-05-08T13:00:00Z'], stack().dataDir, 120_000);
+    expect(run.code, run.stderr).toBe(0);
+    const before = await runCli('review.ts', ['--week', '2017-04-29'], stack().dataDir);
+    expect(before.stdout).toMatch(/check same-name: /);
+    expect(before.stdout).toContain(`jurisdictions: ${north.id}, ${south.id}`);
+
+    const ack = await runCli(
+      'acknowledge.ts',
+      [
+        '--pair',
+        `${south.id},${north.id}`,
+        '--reason',
+        'two counties, two states',
+        '--as',
+        'Synthetic Editor',
+      ],
+      stack().dataDir,
+    );
+    expect(ack.code, ack.stderr).toBe(0);
+    expect(ack.stdout).toContain(`acknowledged ${north.id}|${south.id}`);
+    const again = await runCli('acknowledge.ts', ['--pair', `${north.id},${south.id}`], stack().dataDir);
+    expect(again.stdout).toContain('was acknowledged already: nothing changed');
+
+    // The next assembly of the draft (the run again) no longer names the pair.
+    const rerun = await runCli('weekly.ts', ['--at', '2017-05-08T13:00:00Z'], stack().dataDir, 120_000);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const after = await runCli('review.ts', ['--week', '2017-04-29'], stack().dataDir);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).not.toMatch(/check same-name: /);
+  }, 180_000);
+
   it('refuses a hold without a reason and an approval of a week with no draft, changing nothing', async () => {
     const hold = await runCli('hold.ts', ['--week', '2017-02-25'], stack().dataDir);
     expect(hold.code).toBe(2);

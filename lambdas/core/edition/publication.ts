@@ -1,6 +1,7 @@
 import { ValidationError } from '#core/errors';
 import { hasWeekEnded, isCalendarDate, weekEnd, weekOf } from '#core/reporting-week';
 import type { CheckContext } from '#core/review/checks';
+import { isDue } from '#core/review/draft';
 import {
   publishingDraft,
   type ReviewSettings,
@@ -272,6 +273,8 @@ export async function publishWeek(
     const reviewAt = deps.now().toISOString();
     let reviewed: ReturnType<typeof publishingDraft>;
     let emailUnderReview = false;
+    /** The draft the schedule's publication found due, to check again just before it claims and commits. */
+    let dueDraft: StoredDraft | undefined;
     if (deps.reviews !== undefined && (request.review !== undefined || request.operator !== undefined)) {
       let stored: StoredDraft | undefined;
       if (request.review !== undefined) {
@@ -287,6 +290,7 @@ export async function publishWeek(
         });
         if (!gate.publish) return { week, result: 'drafted', stored: gate.stored, changed: gate.changed };
         stored = gate.stored;
+        dueDraft = gate.stored;
       } else {
         stored = await deps.reviews.get(week);
       }
@@ -319,6 +323,18 @@ export async function publishWeek(
       lastEmailed,
       emailUnderReview,
     );
+    // An editor's hold (or another decision) that landed while this publication rendered wins:
+    // the draft is read again, and a changed one that is no longer due is left to wait.
+    if (dueDraft !== undefined && deps.reviews !== undefined && request.review !== undefined) {
+      const now = await deps.reviews.get(week);
+      if (
+        now !== undefined &&
+        now.version !== dueDraft.version &&
+        !isDue(now.draft, request.review.mode, deps.now().toISOString())
+      ) {
+        return { week, result: 'drafted', stored: now, changed: false };
+      }
+    }
     // The claim settles a race with a later week's first publication: whichever claims first
     // is emailed; the other, earlier week is then a backfill and stays quiet. A week that was
     // under review is no backfill: it claims nothing.

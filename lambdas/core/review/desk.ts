@@ -12,8 +12,11 @@ import { decide, type ReviewStore, type StoredDraft } from './gate';
 
 /** How long a preview link works (contract §3). */
 export const PREVIEW_KEY_HOURS = 72;
-/** The keys one draft keeps (older ones are dropped first): one per editors' email. */
-const MAX_PREVIEW_KEYS = 8;
+/**
+ * The unexpired keys one draft keeps (the oldest dropped first past it): one per editors' email
+ * or `npm run review`, so only a draft reviewed more than this often in 72 hours loses a link.
+ */
+const MAX_PREVIEW_KEYS = 50;
 
 export interface DeskDeps {
   readonly reviews: ReviewStore;

@@ -32,6 +32,8 @@ export interface StoredDraft {
   readonly checks: readonly CheckFinding[];
   /** The preview links given out (desk.ts): each key's SHA-256 only, with its expiry. */
   readonly previewKeys?: readonly PreviewKey[];
+  /** The content hash the editors were last emailed about (notice.ts). */
+  readonly notifiedHash?: string;
 }
 
 /** One preview key as kept: its SHA-256 only, so nobody who reads the table can open a draft. */
@@ -115,7 +117,9 @@ export async function reviewDraft(
       ));
     }
     const email = input.email || (open?.email ?? false);
-    if (open !== undefined && !changed && email === open.email) {
+    // The same content can have other findings (a dispute opened, a pair acknowledged): kept too.
+    const sameChecks = open !== undefined && JSON.stringify(open.checks) === JSON.stringify(checks);
+    if (open !== undefined && !changed && email === open.email && sameChecks) {
       return { publish: isDue(open.draft, settings.mode, input.at), stored: open, changed: false };
     }
     const stored: StoredDraft = {
@@ -125,6 +129,7 @@ export async function reviewDraft(
       checks,
       // A new content keeps the links already given: they open the draft as it is now.
       ...(open?.previewKeys === undefined ? {} : { previewKeys: open.previewKeys }),
+      ...(open?.notifiedHash === undefined ? {} : { notifiedHash: open.notifiedHash }),
     };
     if (await store.save(stored, existing?.version ?? 0)) {
       return { publish: isDue(draft, settings.mode, input.at), stored, changed };
@@ -195,4 +200,20 @@ export async function decide(
     if (await store.save(stored, existing.version)) return stored;
   }
   throw new Error(`the draft of ${week} is changing too fast to review`);
+}
+
+/** Records that the editors were emailed the draft of `week` with `contentHash` (notice.ts). */
+export async function recordNotified(store: ReviewStore, week: string, contentHash: string): Promise<void> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const existing = await store.get(week);
+    if (existing === undefined || existing.notifiedHash === contentHash) return;
+    if (
+      await store.save(
+        { ...existing, notifiedHash: contentHash, version: existing.version + 1 },
+        existing.version,
+      )
+    )
+      return;
+  }
+  throw new Error(`could not record that the editors were told of the draft of ${week}`);
 }

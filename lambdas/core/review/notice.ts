@@ -11,16 +11,30 @@ import type { Edition } from '#core/edition/model';
 import type { EditionRecord } from '#core/edition/ports';
 import type { StoredDraft } from './gate';
 
+/**
+ * How long a claim of a run's email holds before another publication may take it over: longer
+ * than the publisher's timeout, so only a claimant that died (timed out mid-send) loses it.
+ */
+export const NOTICE_LEASE_MS = 15 * 60_000;
+
 /** A weekly run's progress towards its editors' email. */
 export interface RunNotices {
   /** Records `week` as settled in `runId`; answers every week settled so far. */
   settle(runId: string, week: string): Promise<readonly string[]>;
-  /** Claims the run's email (true once, for the first caller). */
-  claim(runId: string, at: string): Promise<boolean>;
+  /**
+   * Claims the run's email: true for the first caller, or for one that finds the claim older
+   * than `staleBefore` with the email not finished (its claimant died mid-send).
+   */
+  claim(runId: string, at: string, staleBefore: string): Promise<boolean>;
   /** Gives the claim back after a send failed, so the message's retry sends it. */
   release(runId: string): Promise<void>;
   /** Whether the run's email was claimed (sent, or being sent). */
   claimed(runId: string): Promise<boolean>;
+  /** The editors the run's email reached already (as `recipientKey`s), so a retry skips them. */
+  sentTo(runId: string): Promise<ReadonlySet<string>>;
+  markSent(runId: string, recipient: string): Promise<void>;
+  /** The run's email reached every editor. */
+  finish(runId: string, at: string): Promise<void>;
 }
 
 /** One week of the editors' email, as the renderer shows it. */
@@ -50,8 +64,14 @@ export interface NoticeDeps {
   /** A new preview link for the draft of `week`. */
   readonly preview: (week: string) => Promise<{ url: string; expiresAt: string }>;
   readonly render: (weeks: readonly NoticeWeek[], kind: 'run' | 'changed') => EditorsEmail;
-  /** Sends the email to every editor (EDITOR_EMAILS). */
-  readonly send: (email: EditorsEmail) => Promise<void>;
+  /** The editors (EDITOR_EMAILS). */
+  readonly editors: readonly string[];
+  /** Sends the email to one editor. */
+  readonly sendTo: (to: string, email: EditorsEmail) => Promise<void>;
+  /** What the run's item keeps of an editor who was sent it (never the address itself). */
+  readonly recipientKey: (to: string) => string;
+  /** Records that the editors were emailed the draft of `week` with this content. */
+  readonly notified: (week: string, contentHash: string) => Promise<void>;
   readonly now: () => Date;
 }
 
@@ -88,22 +108,39 @@ export async function settleRunWeek(
     (stored) => runWeeks.includes(stored.draft.week) && stored.draft.status !== 'published',
   );
   if (drafts.length === 0) return 'nothing';
-  if (!(await deps.runs.claim(runId, deps.now().toISOString()))) return 'nothing';
+  const now = deps.now();
+  const stale = new Date(now.getTime() - NOTICE_LEASE_MS).toISOString();
+  if (!(await deps.runs.claim(runId, now.toISOString(), stale))) return 'nothing';
   try {
-    await deps.send(deps.render(await noticeWeeks(deps, drafts), 'run'));
+    const email = deps.render(await noticeWeeks(deps, drafts), 'run');
+    // Each editor once: a retry after a failed or cut-off send skips those already reached.
+    const reached = await deps.runs.sentTo(runId);
+    for (const to of deps.editors) {
+      const key = deps.recipientKey(to);
+      if (reached.has(key)) continue;
+      await deps.sendTo(to, email);
+      await deps.runs.markSent(runId, key);
+    }
+    await deps.runs.finish(runId, deps.now().toISOString());
   } catch (error) {
     await deps.runs.release(runId);
     throw error;
   }
+  for (const stored of drafts) await deps.notified(stored.draft.week, stored.draft.contentHash);
   return 'sent';
 }
 
 /**
- * A draft whose content changed after its run's email: the editors are told at once (its
- * approval, if any, lapsed). Before the run's email, the run's email will show it anyway.
+ * A draft whose content is not the one its editors were last emailed, after its run's email:
+ * they are told at once (its approval, if any, lapsed). Before the run's email, that email will
+ * show it anyway. Recorded once sent, so a retry after a failed send sends it again and a
+ * redelivered message does not.
  */
 export async function noticeChanged(deps: NoticeDeps, stored: StoredDraft): Promise<boolean> {
+  if (stored.draft.status === 'published' || stored.notifiedHash === stored.draft.contentHash) return false;
   if (!(await deps.runs.claimed(stored.draft.runId))) return false;
-  await deps.send(deps.render(await noticeWeeks(deps, [stored]), 'changed'));
+  const email = deps.render(await noticeWeeks(deps, [stored]), 'changed');
+  for (const to of deps.editors) await deps.sendTo(to, email);
+  await deps.notified(stored.draft.week, stored.draft.contentHash);
   return true;
 }

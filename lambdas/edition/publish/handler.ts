@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import '#core/zod-messages';
 import { count, logger, observed } from '#adapters/observability';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
+import { DynamoAcknowledgements } from '#adapters/review-store';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { publisherEnvironment } from '#config/functions';
@@ -16,11 +17,13 @@ import {
 import { settleReissueMark } from '#core/edition/reissue';
 import { ConflictError, ValidationError } from '#core/errors';
 import { withoutAddresses } from '#core/redact';
+import { sameNamePairKey } from '#core/review/checks';
 import { decide, type ReviewSettings } from '#core/review/gate';
 import { noticeChanged, settleRunWeek } from '#core/review/notice';
 import { editorNotices, previewLink, publisherDeps } from './publisher';
 
 const deps = publisherDeps();
+const acknowledgements = new DynamoAcknowledgements();
 const outcomes = new DynamoOutcomeStore();
 const markDeps = {
   editions: deps.editions,
@@ -100,7 +103,8 @@ async function reissuesStillComing(): Promise<string[]> {
  */
 async function tellEditors(message: PublishMessage, result: PublishResult | DraftedResult): Promise<void> {
   if (notices === undefined) return;
-  if (result.result === 'drafted' && result.changed && result.stored.draft.runId === message.runAt) {
+  // Not only when this call changed it: a retry after a failed send must send it still.
+  if (result.result === 'drafted' && result.stored.draft.runId === message.runAt) {
     if (await noticeChanged(notices, result.stored)) count('EditorEmailsSent');
   }
   if (message.run === undefined) return;
@@ -142,6 +146,7 @@ async function awaitReview(message: PublishMessage, result: DraftedResult): Prom
  * week, published as the queue would, its failure raised to the caller instead of retried.
  */
 const operatorName = z.string().check(z.minLength(1), z.maxLength(100));
+const jurisdictionId = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/));
 
 const directInvocation = z.union([
   z.strictObject({
@@ -149,6 +154,14 @@ const directInvocation = z.union([
     email: z.boolean(),
     /** `npm run publish --as NAME`: published whatever its draft's state (`published-by-operator`). */
     operator: z.optional(operatorName),
+  }),
+  /** `npm run acknowledge`: two jurisdictions of one name in two states are known to be two (same-name). */
+  z.strictObject({
+    acknowledge: z.strictObject({
+      ids: z.tuple([jurisdictionId, jurisdictionId]),
+      by: operatorName,
+      reason: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+    }),
   }),
   /** `npm run review --week`: a new preview link of one week's draft (the operator cannot write drafts). */
   z.strictObject({ preview: z.strictObject({ week: z.iso.date() }) }),
@@ -189,10 +202,13 @@ export interface DirectPreviewResult {
 
 async function publishDirect(
   event: unknown,
-): Promise<DirectPublishResult | { reviewed: DirectReviewResult[] } | DirectPreviewResult> {
+): Promise<
+  DirectPublishResult | { reviewed: DirectReviewResult[] } | DirectPreviewResult | DirectAcknowledgeResult
+> {
   const input = directInvocation.parse(event);
   if ('review' in input) return { reviewed: await reviewDirect(input.review) };
   if ('preview' in input) return previewDirect(input.preview.week);
+  if ('acknowledge' in input) return acknowledgeDirect(input.acknowledge);
   const { date, email, operator } = input;
   const seenAt = new Date().toISOString();
   // The operator's command: an emailed week's readers not yet reached are queued again.
@@ -273,8 +289,7 @@ async function reviewDirect(request: {
     if (result.result === 'drafted') {
       const { draft } = result.stored;
       // The approval lapsed: the content changed since it was read, and the editors are told.
-      if (result.changed && notices !== undefined && (await noticeChanged(notices, result.stored)))
-        count('EditorEmailsSent');
+      if (notices !== undefined && (await noticeChanged(notices, result.stored))) count('EditorEmailsSent');
       results.push({
         week,
         status: draft.status,
@@ -285,6 +300,29 @@ async function reviewDirect(request: {
     }
   }
   return results;
+}
+
+/** A same-name pair acknowledged for good: the check stops naming it from the next assembly on. */
+export interface DirectAcknowledgeResult {
+  readonly pair: string;
+  readonly acknowledged: 'new' | 'already';
+}
+
+async function acknowledgeDirect(request: {
+  ids: [string, string];
+  by: string;
+  reason?: string | undefined;
+}): Promise<DirectAcknowledgeResult> {
+  const [a, b] = request.ids;
+  if (a === b) throw new ValidationError('name two different jurisdictions');
+  const pair = sameNamePairKey(a, b);
+  const added = await acknowledgements.add({
+    pair,
+    by: request.by,
+    at: new Date().toISOString(),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+  });
+  return { pair, acknowledged: added ? 'new' : 'already' };
 }
 
 async function previewDirect(week: string): Promise<DirectPreviewResult> {
@@ -302,7 +340,11 @@ function countPublication(result: 'published' | 'unchanged', revision: number): 
 
 export const handler = middy<
   SQSEvent | unknown,
-  SQSBatchResponse | DirectPublishResult | { reviewed: DirectReviewResult[] } | DirectPreviewResult
+  | SQSBatchResponse
+  | DirectPublishResult
+  | { reviewed: DirectReviewResult[] }
+  | DirectPreviewResult
+  | DirectAcknowledgeResult
 >()
   .use(observed())
   .handler(async (input) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { invalidate } from '#adapters/cdn';
 import { DynamoDisputeStore } from '#adapters/dispute-store';
 import {
@@ -14,7 +15,7 @@ import { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { sendEmail } from '#adapters/mailer';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
-import { DynamoReviewStore, DynamoRunNotices } from '#adapters/review-store';
+import { DynamoAcknowledgements, DynamoReviewStore, DynamoRunNotices } from '#adapters/review-store';
 import { S3SiteWriter } from '#adapters/site-writer';
 import { enqueue } from '#adapters/sqs';
 import { confirmedSubscribers, DynamoSubscriberStore } from '#adapters/subscriber-store';
@@ -47,7 +48,7 @@ import { renderEditorsEmail } from '#core/render/editors-email';
 import { addDays } from '#core/reporting-week';
 import { changedRefs, declinesBefore, NO_CONTEXT, SPIKE_WEEKS } from '#core/review/checks';
 import { issuePreviewKey } from '#core/review/desk';
-import type { ReviewStore } from '#core/review/gate';
+import { type ReviewStore, recordNotified } from '#core/review/gate';
 import type { NoticeDeps } from '#core/review/notice';
 
 /**
@@ -140,6 +141,7 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
   const site = new S3SiteWriter(env.SITE_BUCKET);
   const data = dataStore();
   const reviews = new DynamoReviewStore();
+  const acknowledgements = new DynamoAcknowledgements();
   const now = () => new Date();
   const sendQueueUrl = env.SEND_QUEUE_URL;
   const distributionId = env.DISTRIBUTION_ID;
@@ -215,6 +217,7 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
       return {
         ...NO_CONTEXT,
         changedAfterDraft,
+        acknowledgedPairs: await acknowledgements.pairs(),
         declinesBefore: declinesBefore(
           week,
           earlier.filter((e): e is Edition => e !== undefined),
@@ -305,10 +308,13 @@ export function editorNotices(
         apiUrl: apiRoot(deps.config).href,
         synthetic: deps.config.synthetic,
       }),
-    send: async (email) => {
-      // One message per editor: no editor learns the others' addresses.
-      for (const to of editors) await sendEmail({ to, ...email, tags: { kind: 'editors' } });
+    editors,
+    // One message per editor: no editor learns the others' addresses.
+    sendTo: async (to, email) => {
+      await sendEmail({ to, ...email, tags: { kind: 'editors' } });
     },
+    recipientKey: (to) => createHash('sha256').update(to.toLowerCase()).digest('hex').slice(0, 32),
+    notified: (week, contentHash) => recordNotified(reviews, week, contentHash),
     now: () => new Date(),
   };
 }

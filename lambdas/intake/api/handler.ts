@@ -29,24 +29,34 @@ const editions = new DynamoEditionStore();
 /** Checked at the start: a bad address fails the function's start with the variable's name. */
 const editors = env.EDITOR_EMAILS === undefined ? [] : editorAddresses(env.EDITOR_EMAILS);
 
+/** The most a dispute's answer waits for its editors' email: the request keeps its own deadline. */
+const NOTICE_WAIT_MS = 3_000;
+
 /**
- * The editors hear of each dispute as it is opened. A failed send never fails the request (the
- * dispute is stored and listed by GET /disputes, npm run status and the next drafts' checks): it
- * is logged and counted (DisputeNoticeFailures, alarmed).
+ * The editors hear of each dispute as it is opened: one message each, sent side by side. The
+ * answer waits at most NOTICE_WAIT_MS for them, and a failed or late send never fails the request
+ * (the dispute is stored and listed by GET /disputes, npm run status and the next drafts'
+ * checks): it is logged and counted (DisputeNoticeFailures, alarmed at once).
  */
 async function notifyEditors(dispute: DisputeItem): Promise<void> {
   const email = disputeOpenedEmail(dispute);
-  for (const to of editors) {
-    try {
-      await sendEmail({ to, ...email, tags: { kind: 'dispute' } });
-    } catch (error) {
-      logger.error('dispute notice failed', {
-        dispute: dispute.id,
-        error: withoutAddresses(error instanceof Error ? error.message : String(error)),
-      });
-      count('DisputeNoticeFailures');
-    }
-  }
+  const failed = (reason: string) => {
+    logger.error('dispute notice failed', { dispute: dispute.id, error: withoutAddresses(reason) });
+    count('DisputeNoticeFailures');
+  };
+  const sends = editors.map((to) =>
+    sendEmail({ to, ...email, tags: { kind: 'dispute' } }).then(
+      () => 'sent' as const,
+      (error: unknown) => failed(error instanceof Error ? error.message : String(error)),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), NOTICE_WAIT_MS);
+  });
+  const outcome = await Promise.race([Promise.all(sends), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') failed(`SES did not answer within ${NOTICE_WAIT_MS} ms`);
 }
 const services: IntakeServices = {
   outcomes: new DynamoOutcomeStore(),
