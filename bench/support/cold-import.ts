@@ -31,6 +31,8 @@ const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   ORIGIN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-origin',
   SITE_URL: 'https://bench.example.org/',
   MAIL_FROM: 'reports@example.org',
+  // The publisher and the intake check their editors when they load.
+  EDITOR_EMAILS: 'editors@example.org',
   SUBSCRIPTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
   REPORT_TIME_ZONE: 'America/New_York',
 };
