@@ -7,6 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { todayIn } from '#core/reporting-week';
 import { S3RVER_CREDENTIALS } from '#local/emulators';
 import { generateToken, type LocalStack, startLocalStack } from '#local/stack';
 import type { Benchmark, BenchmarkReport, BenchOptions, Measurement } from './support/benchmark';
@@ -20,6 +21,7 @@ const STATES = ['CA', 'TX', 'NY', 'FL', 'IL', 'WA', 'AZ', 'CO'] as const;
 const SINGLE_CLIENTS = [1, 10, 50] as const;
 const BATCH_CLIENTS = [1, 10] as const;
 const BATCH_SIZE = 100;
+const CURRENT_WEEK_CLIENTS = [10] as const;
 
 interface Plan {
   readonly repetitions: number;
@@ -64,6 +66,24 @@ function syntheticOutcome(sequence: number): Record<string, unknown> {
   };
 }
 
+/**
+ * A new detainer reported as it is issued: pending, issued today (in the report's time zone), so
+ * it counts only in the week under way, which no edition has read yet. Agencies' systems record
+ * most detainers so; the backfill above (two ended weeks) is the costly case.
+ */
+function currentWeekOutcome(sequence: number, today: string): Record<string, unknown> {
+  const place = jurisdiction(sequence);
+  return {
+    issuedOn: today,
+    jurisdiction: place,
+    facility: `Synthetic County ${sequence % JURISDICTIONS} Jail`,
+    aor: 'Synthetic Field Office',
+    citizenship: 'Freedonia',
+    offenses: [{ description: 'Synthetic offense', status: 'charged' }],
+    status: 'pending',
+  };
+}
+
 /** Detainer ids unique across the whole run, so every write creates a record. */
 let issued = 0;
 function newDetainerId(prefix: string): string {
@@ -75,6 +95,8 @@ interface Phases {
   readonly stack: LocalStack;
   readonly raw: DynamoDBClient;
   readonly outcomesTable: string;
+  /** Today in the report's time zone, as the intake function dates a record. */
+  readonly today: string;
   /** A stored intake record, cloned (new key) as the raw PutItem baseline's item. */
   template: Record<string, AttributeValue>;
 }
@@ -93,12 +115,26 @@ async function withApi<T>(
 }
 
 function putPhase(phases: Phases, clients: number, durationMs: number, maxOperations?: number) {
+  return putRecords(phases, clients, durationMs, maxOperations, syntheticOutcome);
+}
+
+function currentWeekPhase(phases: Phases, clients: number, durationMs: number) {
+  return putRecords(phases, clients, durationMs, undefined, (n) => currentWeekOutcome(n, phases.today));
+}
+
+function putRecords(
+  phases: Phases,
+  clients: number,
+  durationMs: number,
+  maxOperations: number | undefined,
+  outcome: (sequence: number) => Record<string, unknown>,
+) {
   return withApi(phases.stack, clients, (api) =>
     closedLoop(
       { clients, durationMs, ...(maxOperations === undefined ? {} : { maxOperations }) },
       async (n) => {
         const id = newDetainerId('P');
-        const response = await api.send('PUT', `/outcomes/${id}`, JSON.stringify(syntheticOutcome(n)));
+        const response = await api.send('PUT', `/outcomes/${id}`, JSON.stringify(outcome(n)));
         if (response.status !== 201) {
           throw new Error(`PUT /outcomes/${id} answered ${response.status}: ${response.body.slice(0, 300)}`);
         }
@@ -249,7 +285,7 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
   if (warmup.records === 0) throw new Error('the warm-up wrote nothing');
 
   const single = writePath(
-    (clients) => `PUT /outcomes/{id} (new record), ${clientsLabel(clients)}`,
+    (clients) => `PUT /outcomes/{id} (new record, two ended weeks), ${clientsLabel(clients)}`,
     putPhase,
     SINGLE_CLIENTS,
     plan.phaseMs,
@@ -260,14 +296,21 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
     BATCH_CLIENTS,
     plan.batchPhaseMs,
   );
+  const current = writePath(
+    (clients) => `PUT /outcomes/{id} (new record, week under way), ${clientsLabel(clients)}`,
+    currentWeekPhase,
+    CURRENT_WEEK_CLIENTS,
+    plan.phaseMs,
+  );
   for (let repetition = 0; repetition < plan.repetitions; repetition++) {
     log(`  repetition ${repetition + 1}/${plan.repetitions}`);
     await repeat(single, phases, plan, repetition, counter);
     await repeat(batch, phases, plan, repetition, counter);
+    await repeat(current, phases, plan, repetition, counter);
   }
 
   const measurements: Measurement[] = [];
-  for (const path of [single, batch]) {
+  for (const path of [single, batch, current]) {
     for (const clients of path.clients) {
       measurements.push({
         name: path.label(clients),
@@ -280,7 +323,13 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
   const onePerRecord = (count: number) => Array.from({ length: count }, () => 1);
   measurements.push(
     {
-      name: 'DynamoDB calls per new record, PUT',
+      name: 'DynamoDB calls per new record, PUT in the week under way (the common path)',
+      unit: 'calls',
+      samples: current.callsPerRecord,
+      baseline: { name: 'raw PutItem', samples: onePerRecord(current.callsPerRecord.length) },
+    },
+    {
+      name: 'DynamoDB calls per new record, PUT into two ended weeks (a backfill)',
       unit: 'calls',
       samples: single.callsPerRecord,
       baseline: { name: 'raw PutItem', samples: onePerRecord(single.callsPerRecord.length) },
@@ -295,11 +344,15 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
 
   const body = JSON.stringify(syntheticOutcome(0));
   const notes = [
-    `Calls per new record by command and table (all timed phases): PUT ${perCommand(single.counts, single.records)}; ` +
+    `Calls per new record by command and table (all timed phases): PUT in the week under way ${perCommand(current.counts, current.records)}; ` +
+      `PUT into ended weeks ${perCommand(single.counts, single.records)}; ` +
       `POST batch ${perCommand(batch.counts, batch.records)}. Counted at the local stack's DynamoDB gate ` +
       'for the intake role, once per HTTP attempt (retries included); the bearer-token lookup is cached ' +
       '5 s per container, so it adds almost nothing.',
-    `Each PUT body is ${body.length} bytes of JSON; the baseline's item is a stored intake record ` +
+    'A backfill record (issued and declined in ended weeks of 2024) writes a re-issue mark for each ' +
+      'ended week it counts in before the record itself, so that a published edition of either week is ' +
+      'checked again (contract §3); a record of the week under way counts in no edition yet and writes none.',
+    `Each backfill PUT body is ${body.length} bytes of JSON; the baseline's item is a stored intake record ` +
       `(${JSON.stringify(phases.template).length} bytes as AttributeValue JSON) under a new key, so ` +
       "it updates the same table and indexes; intake's other calls write the history and jurisdiction items.",
     `${JURISDICTIONS} fictional jurisdictions (ids ZZB00000–ZZB${String(JURISDICTIONS - 1).padStart(5, '0')}), ` +
@@ -349,7 +402,9 @@ export const intakeThroughput: Benchmark = {
         // The account's own key: IAM does not limit it (the raw baseline is not a function).
         credentials: S3RVER_CREDENTIALS,
       });
-      const phases: Phases = { stack, raw, outcomesTable, template: {} };
+      const timeZone = stack.environment.REPORT_TIME_ZONE;
+      if (timeZone === undefined) throw new Error('the local stack has no REPORT_TIME_ZONE');
+      const phases: Phases = { stack, raw, outcomesTable, today: todayIn(timeZone), template: {} };
       phases.template = await storedRecord(phases);
       return await measure(phases, plan, log);
     } finally {

@@ -1,5 +1,4 @@
-import { Cron } from 'croner';
-import { todayIn } from '#core/reporting-week';
+import { addDays, todayIn } from '#core/reporting-week';
 
 /**
  * The one definition of the weekly schedule. CDK builds the EventBridge Scheduler cron from it
@@ -38,14 +37,36 @@ export function cronerPattern(schedule: WeeklySchedule): string {
   return `${schedule.minute} ${schedule.hour} * * ${WEEKDAYS.indexOf(schedule.weekday)}`;
 }
 
-/** The next scheduled run strictly after `now`. */
-export function nextRun(schedule: WeeklySchedule, now: Date): Date {
-  const next = new Cron(cronerPattern(schedule), { timezone: schedule.timeZone, paused: true }).nextRun(now);
-  if (!next) throw new Error('the weekly schedule has no next run');
-  return next;
+/** One formatter per time zone for the local weekday and time of day. */
+const clocks = new Map<string, Intl.DateTimeFormat>();
+function localClock(timeZone: string, now: Date): { weekday: number; minutes: number } {
+  let format = clocks.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    clocks.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(now).map((part) => [part.type, part.value]));
+  const weekday = WEEKDAYS.indexOf(String(parts.weekday).toUpperCase() as Weekday);
+  if (weekday < 0) throw new Error(`no weekday for ${now.toISOString()} in ${timeZone}`);
+  return { weekday, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
-/** The calendar date (in the schedule's time zone) of the next edition after `now`. */
+/**
+ * The calendar date (in the schedule's time zone) of the next edition after `now`: the date of
+ * `nextRun` (schedule-runs.ts), worked out on the local calendar alone, so the publisher does not
+ * bundle a cron library to print one date. The run's hour is never inside a DST change (those
+ * happen at night), and the unit tests hold the two to the same answers.
+ */
 export function nextEditionOn(schedule: WeeklySchedule, now: Date): string {
-  return todayIn(schedule.timeZone, nextRun(schedule, now));
+  const { weekday, minutes } = localClock(schedule.timeZone, now);
+  const target = WEEKDAYS.indexOf(schedule.weekday);
+  let days = (target - weekday + 7) % 7;
+  if (days === 0 && minutes >= schedule.hour * 60 + schedule.minute) days = 7;
+  return addDays(todayIn(schedule.timeZone, now), days);
 }

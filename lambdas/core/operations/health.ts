@@ -1,5 +1,5 @@
 import type { WeeklySchedule } from '#config/schedule';
-import { nextRun } from '#config/schedule';
+import { nextRun } from '#config/schedule-runs';
 import type { DisputeStore } from '#core/intake/model';
 import { latestCompleteWeek } from '#core/reporting-week';
 

@@ -1,4 +1,5 @@
-import { nextRun, type WeeklySchedule } from '#config/schedule';
+import type { WeeklySchedule } from '#config/schedule';
+import { nextRun } from '#config/schedule-runs';
 import type { EditionRecord } from '#core/edition/ports';
 import type { DisputeItem } from '#core/intake/model';
 import { editionKey, type SendProgress } from '#core/mail/send-ledger';

@@ -1,10 +1,11 @@
-import { Feed } from 'feed';
 import type { Edition } from '#core/edition/model';
 import { revisionPrefix } from '#core/edition/site-layout';
+import { feedTemplate } from '#templates/generated/templates';
 import { REPORT_NAME } from './edition-view';
 import { formatDateRange, plural } from './format';
 import { type RevisionSummary, summariseRevision } from './home-page';
 import { absoluteUrl, siteRootUrl } from './links';
+import { renderTemplate } from './template-engine';
 
 /** The feed marks titles and summaries as HTML, so text is escaped once here before it goes in. */
 function escapeHtml(text: string): string {
@@ -32,18 +33,7 @@ export function renderFeed(revisions: readonly (Edition | RevisionSummary)[], si
     .map((entry) => (isEdition(entry) ? summariseRevision(entry) : entry))
     .sort(newestFirst);
   const updated = entries[0]?.publishedAt ?? '1970-01-01T00:00:00Z';
-  const feed = new Feed({
-    id: root,
-    title: REPORT_NAME,
-    description: 'Weekly editions and re-issues: detainers issued and declines recorded, by jurisdiction.',
-    link: root,
-    language: 'en',
-    updated: new Date(updated),
-    generator: false,
-    feedLinks: { atom: absoluteUrl(root, 'feed.xml') },
-    author: { name: REPORT_NAME, link: root },
-  });
-  for (const entry of entries) {
+  const items = entries.map((entry) => {
     const url = absoluteUrl(root, revisionPrefix(entry.week, entry.revision));
     const week = formatDateRange(entry.week, entry.weekEnd, true);
     const title =
@@ -62,15 +52,24 @@ export function renderFeed(revisions: readonly (Edition | RevisionSummary)[], si
     ]
       .filter((part) => part !== '')
       .join(' ');
-    const at = new Date(entry.publishedAt);
-    feed.addItem({
-      title: escapeHtml(title),
-      id: url,
-      link: url,
-      date: at,
-      published: at,
-      description: escapeHtml(summary),
-    });
-  }
-  return feed.atom1();
+    // type="html": the text is escaped as HTML here, and the template escapes it again as XML.
+    return {
+      url,
+      at: isoTime(entry.publishedAt),
+      html: { title: escapeHtml(title), summary: escapeHtml(summary) },
+    };
+  });
+  return renderTemplate(feedTemplate, {
+    root,
+    self: absoluteUrl(root, 'feed.xml'),
+    title: REPORT_NAME,
+    subtitle: 'Weekly editions and re-issues: detainers issued and declines recorded, by jurisdiction.',
+    updated: isoTime(updated),
+    entries: items,
+  });
+}
+
+/** Atom's date-time, with milliseconds, as feed readers have always been given it. */
+function isoTime(at: string): string {
+  return new Date(at).toISOString();
 }
