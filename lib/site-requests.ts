@@ -3,8 +3,10 @@ import { runInNewContext } from 'node:vm';
 /**
  * The site's viewer-request rule, as CloudFront Function source (JavaScript runtime 2.0). With
  * origin access control S3 serves no index document, so a directory URL names its `index.html`:
- * `/reports/2017-01-28/` and `/reports/2017-01-28/r2/` become `…/index.html`. A report URL typed
- * without its final slash is redirected to it, so the page's relative links resolve.
+ * `/reports/2017-01-28/` and `/reports/2017-01-28/r2/` become `…/index.html`. A report or
+ * jurisdiction folder typed without its final slash is redirected to it, so the page's relative
+ * links resolve: `/jurisdictions/{id}` always (ids may hold dots), deeper paths when their last
+ * segment has no dot.
  *
  * Plain source with no aws-cdk import: the infra tests run it, and the local site origin runs it
  * through `viewerRequest` below.
@@ -17,7 +19,13 @@ export const VIEWER_REQUEST_FUNCTION_CODE = `function handler(event) {
     return request;
   }
   var last = uri.substring(uri.lastIndexOf('/') + 1);
-  if (uri.indexOf('/reports/') === 0 && last.indexOf('.') === -1) {
+  var folder = uri.indexOf('/reports/') === 0 && last.indexOf('.') === -1;
+  // A jurisdiction's folder whatever its id holds (an id may contain dots): /jurisdictions/{id}.
+  if (uri.indexOf('/jurisdictions/') === 0) {
+    folder = uri.split('/').length === 3 || last.indexOf('.') === -1;
+  }
+  if (uri === '/jurisdictions') folder = true;
+  if (folder) {
     return {
       statusCode: 301,
       statusDescription: 'Moved Permanently',

@@ -14,8 +14,8 @@ import type { HttpFunction, RouteRequest } from './gateway';
  * `index.html` for a path ending in `/` (the CloudFront Function's job), a redirect to add the
  * slash to a folder, and the same security headers (applied by the route).
  */
-const SITE_PREFIXES = ['/reports/', '/assets/'];
-const SITE_FILES = new Set(['/', '/index.html', '/feed.xml']);
+const SITE_PREFIXES = ['/reports/', '/assets/', '/jurisdictions/', '/data/'];
+const SITE_FILES = new Set(['/', '/index.html', '/feed.xml', '/jurisdictions']);
 
 export function isSitePath(request: RouteRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;

@@ -131,6 +131,37 @@ export class DynamoEditionStore implements EditionStore {
     );
   }
 
+  /**
+   * A lease on the archive's shared files (archive-site.ts): taken when free or expired, so a
+   * publication that died holding it delays the next by at most the lease.
+   */
+  async takeArchiveLease(holder: string, now: number, leaseMs: number): Promise<boolean> {
+    return conditionalWrite(
+      documents.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { week: META_WEEK, rev: 'archiveLease', holder, until: now + leaseMs },
+          ConditionExpression: 'attribute_not_exists(rev) OR #until < :now OR holder = :holder',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':now': now, ':holder': holder },
+        }),
+      ),
+    );
+  }
+
+  async releaseArchiveLease(holder: string): Promise<void> {
+    await conditionalWrite(
+      documents.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { week: META_WEEK, rev: 'archiveLease' },
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      ),
+    );
+  }
+
   async dirtyWeeks(): Promise<string[]> {
     const shards = await Promise.all(
       Array.from({ length: DIRTY_SHARDS }, (_, shard) =>

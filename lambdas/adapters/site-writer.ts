@@ -30,6 +30,10 @@ export class S3SiteWriter implements SiteWriter {
     return text === undefined ? undefined : (JSON.parse(text) as Edition);
   }
 
+  async readText(key: string): Promise<string | undefined> {
+    return this.store.getText(key);
+  }
+
   async getText(key: string): Promise<string | undefined> {
     return this.store.getText(key);
   }

@@ -42,6 +42,7 @@ function fakeDeps() {
       putFile: async (key, body) => {
         files.set(key, body);
       },
+      readText: async (key) => files.get(key),
       readEdition: async (week, revision) => {
         const text = files.get(`reports/${week}/r${revision}/report.json`);
         return text === undefined ? undefined : (JSON.parse(text) as Edition);

@@ -75,8 +75,10 @@ export interface SiteWriter {
   putFile(
     key: string,
     body: string,
-    kind: 'html' | 'json' | 'csv' | 'atom' | 'css',
+    kind: 'html' | 'json' | 'csv' | 'atom' | 'css' | 'text',
     cache: 'immutable' | 'short',
   ): Promise<void>;
   readEdition(week: string, revision: number): Promise<Edition | undefined>;
+  /** A published file's text, or undefined when there is none. */
+  readText(key: string): Promise<string | undefined>;
 }

@@ -85,6 +85,11 @@ export interface PublishDeps {
   };
   /** Drops the CDN's copies of changed paths (deployed only; the local gateway caches nothing). */
   invalidate?: (paths: readonly string[], reference: string) => Promise<void>;
+  /**
+   * Folds the week's newest revision into the jurisdiction pages, their index and the `/data/`
+   * files (archive-site.ts). Without it (unit tests of the flow) they are not written.
+   */
+  archive?: (edition: Edition) => Promise<unknown>;
   /** Uploads the shared assets (stylesheet) beside the pages. */
   uploadAssets?: () => Promise<void>;
   /** The drafts under editorial review (contract §3); without it nothing is reviewed. */
@@ -543,6 +548,8 @@ async function writeShared(deps: PublishDeps, edition: Edition, replaced?: Editi
       archiveState(await deps.editions.listAll()) === archiveState(all);
     if (stable) break;
   }
+  // After the week's own files: a jurisdiction page links the week's latest page.
+  await deps.archive?.(showing);
   const { revision } = showing.edition;
   await deps.invalidate?.(
     changedPaths(week, revision, Math.max(parts, partsBefore)),

@@ -12,6 +12,7 @@ export const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8; header=present',
   atom: 'application/atom+xml; charset=utf-8',
   css: 'text/css; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
 } as const;
 
 export const revisionPrefix = (week: string, revision: number) => `reports/${week}/r${revision}/`;
@@ -36,3 +37,24 @@ export const STYLESHEET_KEY = 'assets/site.css';
 export function siteLink(siteUrl: string, path: string): string {
   return siteUrl.replace(/\/+$/, '') + path;
 }
+
+/**
+ * A jurisdiction's folder (CONTRACT.md section 4): its page, `history.json` and `declines.csv`,
+ * and its declines by year below `_/declines/{year}/`. Ids are 1–32 characters of A-Z a-z 0-9
+ * `.` `_` `-` starting with a letter or digit (intake's schema), so one is a path segment as it is
+ * and never a `_` segment of the site's own.
+ */
+export const jurisdictionPrefix = (id: string) => `jurisdictions/${id}/`;
+export const jurisdictionYearPrefix = (id: string, year: string) => `jurisdictions/${id}/_/declines/${year}/`;
+/** The index's continuation by state, when it lists too many jurisdictions for one page. */
+export const jurisdictionStatePrefix = (state: string) => `jurisdictions/_/state/${state}/`;
+export const JURISDICTIONS_INDEX_KEY = 'jurisdictions/index.html';
+export const DATA_DECLINES_KEY = 'data/declines.csv';
+export const DATA_WEEKLY_KEY = 'data/weekly.csv';
+export const DATA_README_KEY = 'data/README';
+/**
+ * The archive's per-week blocks of the two data files and every jurisdiction's totals, from which
+ * a publication rebuilds them touching only its own week. Public like the rest (every figure in it
+ * was published); under a `_` segment, the site's own.
+ */
+export const ARCHIVE_STATE_KEY = 'data/_/archive.json';

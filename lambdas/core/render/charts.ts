@@ -5,7 +5,9 @@
  * forbids inline styles, so colours are presentation attributes that site.css overrides (dark mode).
  */
 import type { SectionIRow, TrendPoint } from '#core/edition/model';
-import { formatDayMonth, formatNumber } from './format';
+import { formatDate, formatDayMonth, formatNumber } from './format';
+
+const formatShortDate = (date: string) => formatDate(date, true);
 
 const WIDTH = 640;
 const ISSUED_FILL = '#1a4480';
@@ -168,6 +170,64 @@ export function trendChart(points: readonly TrendPoint[], chart: ChartText): str
     ...points.map((point, i) => text(margin + i * slot + slot / 2, height - 6, formatDayMonth(point.week))),
     '</g>',
   );
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * A jurisdiction's declines recorded, week by week (its page): one column per published week
+ * that named it, the last `max` of them, each with its value. Issued is not drawn: editions show
+ * it only for Section I's ten, so most weeks have none to draw.
+ */
+export function weeklyDeclinesChart(
+  points: readonly { week: string; declined: number }[],
+  chart: ChartText & { id: string },
+  max = 52,
+): string {
+  const shown = points.slice(-max);
+  const margin = 8;
+  const slot = (WIDTH - 2 * margin) / Math.max(1, shown.length);
+  const barWidth = Math.min(36, slot * 0.7);
+  const plotTop = 24;
+  const plotHeight = 96;
+  const base = plotTop + plotHeight;
+  const height = base + 22;
+  const top = Math.max(1, ...shown.map((p) => p.declined));
+  const first = shown[0];
+  const last = shown.at(-1);
+  const desc =
+    first && last
+      ? `Declines recorded in each published week that named it, from the week of ${formatShortDate(first.week)} ` +
+        `to the week of ${formatShortDate(last.week)}: ${shown.map((p) => formatNumber(p.declined)).join(', ')}.`
+      : 'No published week names it.';
+  const parts = [
+    svgOpen(chart.id, height, chart.title, desc),
+    `<g class="bar-declined" fill="${DECLINED_FILL}">`,
+  ];
+  for (const [i, point] of shown.entries()) {
+    const barHeight = (point.declined / top) * plotHeight;
+    parts.push(
+      `<rect x="${n(margin + i * slot + (slot - barWidth) / 2)}" y="${n(base - barHeight)}" width="${n(barWidth)}" height="${n(barHeight)}"/>`,
+    );
+  }
+  parts.push('</g>');
+  // Values only where a column is wide enough to carry one; the table below has them all.
+  if (slot >= 24) {
+    parts.push('<g text-anchor="middle" font-size="12">');
+    for (const [i, point] of shown.entries()) {
+      const barHeight = (point.declined / top) * plotHeight;
+      parts.push(text(margin + i * slot + slot / 2, base - barHeight - 4, formatNumber(point.declined)));
+    }
+    parts.push('</g>');
+  }
+  parts.push(
+    `<line class="axis" x1="${margin}" x2="${WIDTH - margin}" y1="${base}" y2="${base}" stroke="currentColor" stroke-width="1"/>`,
+  );
+  if (first && last) {
+    parts.push(text(margin, height - 6, formatShortDate(first.week)));
+    if (shown.length > 1)
+      parts.push(text(WIDTH - margin, height - 6, formatShortDate(last.week), ' text-anchor="end"'));
+  }
   parts.push('</svg>');
   return parts.join('');
 }

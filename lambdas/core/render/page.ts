@@ -1,5 +1,5 @@
 import type { Edition } from '#core/edition/model';
-import { revisionPrefix, sectionIIPartPath, weekPath } from '#core/edition/site-layout';
+import { jurisdictionPrefix, revisionPrefix, sectionIIPartPath, weekPath } from '#core/edition/site-layout';
 import { pageTemplate, sectionIiPartTemplate } from '#templates/generated/templates';
 import { sectionIChart, trendChart } from './charts';
 import {
@@ -71,7 +71,7 @@ interface SectionIITableView {
 
 /** A decline row; the first of its jurisdiction's rows carries the jurisdiction's cell. */
 interface DeclineTableRow extends DeclineRowView {
-  lead: { name: string; id: string | null; rowspan: number | null } | null;
+  lead: { name: string; id: string | null; rowspan: number | null; href: string } | null;
 }
 
 interface StateTableView {
@@ -89,6 +89,7 @@ function sectionIITable(
   states: readonly StateGroupView[],
   caption: string,
   year: string,
+  siteRoot: string,
 ): SectionIITableView {
   return {
     captionId: 'section-ii-caption',
@@ -107,6 +108,7 @@ function sectionIITable(
                   name: group.continued ? `${group.name} (continued)` : group.name,
                   id: group.disambiguation,
                   rowspan: group.rows.length > 1 ? group.rows.length : null,
+                  href: `${siteRoot}${jurisdictionPrefix(group.id)}`,
                 }
               : null,
         })),
@@ -122,7 +124,7 @@ interface SectionIIPageView {
   table: SectionIITableView | null;
 }
 
-function sectionIIPageView(states: StateGroupView[], year: string): SectionIIPageView {
+function sectionIIPageView(states: StateGroupView[], year: string, siteRoot: string): SectionIIPageView {
   const plan = sectionIIPlan(states);
   if (plan.inline) {
     return {
@@ -132,7 +134,12 @@ function sectionIIPageView(states: StateGroupView[], year: string): SectionIIPag
         href: `#${state.anchor}`,
       })),
       parts: null,
-      table: sectionIITable(states, 'Declines recorded in the week, by state and jurisdiction', year),
+      table: sectionIITable(
+        states,
+        'Declines recorded in the week, by state and jurisdiction',
+        year,
+        siteRoot,
+      ),
     };
   }
   // A state cut across two parts is indexed where its rows begin.
@@ -185,7 +192,7 @@ function pageModel(edition: Edition, view: PageView): PageModel {
         }
       : null,
     correctionsNotice: correctionsNotice(edition, shared.release.publishedOn),
-    sectionIIPage: sectionIIPageView(shared.sectionII.states, edition.edition.weekEnd.slice(0, 4)),
+    sectionIIPage: sectionIIPageView(shared.sectionII.states, edition.edition.weekEnd.slice(0, 4), siteRoot),
     correctionsLogHref: '#corrections-log',
     revisions: Array.from({ length: revision }, (_, i) => ({
       revision: i + 1,
@@ -254,6 +261,7 @@ export function renderSectionIIPart(edition: Edition, view: PageView, partNumber
       part.states,
       `Declines recorded in the week, part ${part.number} of ${all.length}: ${part.label}`,
       edition.edition.weekEnd.slice(0, 4),
+      `${up}${model.siteRoot}`,
     ),
   });
 }

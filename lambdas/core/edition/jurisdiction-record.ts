@@ -1,0 +1,234 @@
+import { compareCodePoints as compareText } from '#core/ordering';
+import type { CorrectionEntry, DeclineRow, Edition, JurisdictionName, PolicyView } from './model';
+
+/**
+ * A jurisdiction's record across the archive (CONTRACT.md §4 `/jurisdictions/{id}/`): what every
+ * published edition said about it, kept as `history.json` beside its page. It is the page's only
+ * source: a publication folds its week into the record of each jurisdiction the week names (or
+ * named before), so its cost grows with those jurisdictions, never with the archive.
+ */
+export const JURISDICTION_SCHEMA_VERSION = 1;
+
+/**
+ * A decline's present state, in the latest published revision of its week: `listed` as first
+ * published, `corrected` (listed, but its row changed in a later revision), `withdrawn` (listed
+ * once, absent from the latest revision: voided, or corrected away to another week or agency).
+ */
+export type DeclineState = 'listed' | 'corrected' | 'withdrawn';
+
+export interface JurisdictionDecline {
+  ref: string;
+  week: string;
+  /** The revision that gave the row its present state (first listing, correction or withdrawal). */
+  revision: number;
+  state: DeclineState;
+  /** The row as the latest revision listing it published it (its last published form when withdrawn). */
+  row: DeclineRow;
+}
+
+export interface JurisdictionWeek {
+  week: string;
+  /** The week's latest revision. */
+  revision: number;
+  /** Detainers issued, as Section I showed it; null when the jurisdiction was not in Section I. */
+  issued: number | null;
+  /** Declines recorded in the week: its rows in Section II (0 when it had none). */
+  declined: number;
+}
+
+export interface JurisdictionPolicy extends PolicyView {
+  aor: string | null;
+  /** The first and last weeks whose Section III listed this version. */
+  firstWeek: string;
+  lastWeek: string;
+}
+
+export interface JurisdictionCorrection {
+  week: string;
+  revision: number;
+  date: string;
+  ref: string | null;
+  field: string;
+  before: unknown;
+  after: unknown;
+  reason: string;
+}
+
+export interface JurisdictionHistory {
+  schemaVersion: typeof JURISDICTION_SCHEMA_VERSION;
+  jurisdiction: JurisdictionName;
+  policies: JurisdictionPolicy[];
+  weeks: JurisdictionWeek[];
+  declines: JurisdictionDecline[];
+  disputes: { open: number; resolved: number };
+  corrections: JurisdictionCorrection[];
+  /** Whether any edition it was built from was synthetic (its page says so). */
+  synthetic: boolean;
+}
+
+/** The jurisdictions an edition names: Sections I, II (the agency listed) and III. */
+export function namedJurisdictions(edition: Edition): Map<string, JurisdictionName> {
+  const named = new Map<string, JurisdictionName>();
+  const add = (j: JurisdictionName) => {
+    if (!named.has(j.id)) named.set(j.id, { id: j.id, name: j.name, state: j.state });
+  };
+  for (const group of edition.sectionII) add(group.jurisdiction);
+  for (const row of edition.sectionI) add(row.jurisdiction);
+  for (const row of edition.sectionIII) add(row.jurisdiction);
+  return named;
+}
+
+/**
+ * The jurisdictions whose record a new revision of a week changes: those it names, those the
+ * revision it replaces named, and those its corrections are about.
+ */
+export function touchedJurisdictions(edition: Edition, replaced: Edition | undefined): string[] {
+  const ids = new Set(namedJurisdictions(edition).keys());
+  if (replaced) for (const id of namedJurisdictions(replaced).keys()) ids.add(id);
+  for (const entry of edition.corrections) ids.add(entry.jurisdiction.id);
+  return [...ids].sort();
+}
+
+function emptyHistory(jurisdiction: JurisdictionName): JurisdictionHistory {
+  return {
+    schemaVersion: JURISDICTION_SCHEMA_VERSION,
+    jurisdiction,
+    policies: [],
+    weeks: [],
+    declines: [],
+    disputes: { open: 0, resolved: 0 },
+    corrections: [],
+    synthetic: false,
+  };
+}
+
+const sameRow = (a: DeclineRow, b: DeclineRow) => JSON.stringify(a) === JSON.stringify(b);
+
+const policyKey = (p: PolicyView & { aor?: string | null }) =>
+  JSON.stringify([p.enactedOn, p.type, p.summary, p.criteria, p.source, p.aor ?? null]);
+
+/** Newest week first; within a week, Section II's order as published (the sort is stable). */
+function compareDeclines(a: JurisdictionDecline, b: JurisdictionDecline): number {
+  return a.week === b.week ? 0 : a.week < b.week ? 1 : -1;
+}
+
+/**
+ * Folds the latest revision of one week into a jurisdiction's record. `edition` is the week's new
+ * latest revision; the record's earlier entries for that week are what the revisions before it
+ * published, so a row that changed is `corrected` and one that left is `withdrawn`. Folding the
+ * same revision again changes nothing.
+ */
+export function foldWeek(
+  history: JurisdictionHistory | undefined,
+  id: string,
+  edition: Edition,
+): JurisdictionHistory | undefined {
+  const { week, revision } = edition.edition;
+  const named = namedJurisdictions(edition).get(id);
+  const group = edition.sectionII.find((g) => g.jurisdiction.id === id);
+  const sectionI = edition.sectionI.find((row) => row.jurisdiction.id === id);
+  const before = history ?? (named ? emptyHistory(named) : undefined);
+  if (before === undefined) return undefined;
+
+  // Declines: the week's rows now, against what earlier revisions of the week listed.
+  const earlier = new Map(before.declines.filter((d) => d.week === week).map((d) => [d.ref, d]));
+  const declines: JurisdictionDecline[] = before.declines.filter((d) => d.week !== week);
+  for (const row of group?.declines ?? []) {
+    const was = earlier.get(row.ref);
+    earlier.delete(row.ref);
+    if (was === undefined) declines.push({ ref: row.ref, week, revision, state: 'listed', row });
+    else if (was.state !== 'withdrawn' && sameRow(was.row, row)) declines.push(was);
+    else declines.push({ ref: row.ref, week, revision, state: 'corrected', row });
+  }
+  for (const was of earlier.values()) {
+    declines.push(was.state === 'withdrawn' ? was : { ...was, revision, state: 'withdrawn' });
+  }
+  declines.sort(compareDeclines);
+
+  const weeks = before.weeks.filter((w) => w.week !== week);
+  if (named)
+    weeks.push({ week, revision, issued: sectionI?.issued ?? null, declined: group?.declines.length ?? 0 });
+  weeks.sort((a, b) => compareText(a.week, b.week));
+
+  // Policy versions as Section III listed them, each with the weeks it was listed.
+  const policies = new Map(before.policies.map((p) => [policyKey(p), p]));
+  for (const row of edition.sectionIII) {
+    if (row.jurisdiction.id !== id) continue;
+    const version = { ...row.policy, aor: row.jurisdiction.aor ?? null };
+    const key = policyKey(version);
+    const known = policies.get(key);
+    policies.set(key, {
+      ...version,
+      firstWeek: known && known.firstWeek < week ? known.firstWeek : week,
+      lastWeek: known && known.lastWeek > week ? known.lastWeek : week,
+    });
+  }
+
+  // Corrections about it that this week's revisions logged (the log is cumulative per week).
+  const corrections = before.corrections.filter((c) => c.week !== week);
+  for (const entry of edition.corrections) {
+    if (entry.jurisdiction.id === id) corrections.push(correctionOf(week, entry));
+  }
+  corrections.sort(
+    (a, b) => compareText(b.date, a.date) || compareText(b.week, a.week) || b.revision - a.revision,
+  );
+
+  // The name and state shown are the newest week's that names it.
+  const newest = weeks.at(-1);
+  const jurisdiction = named && (newest === undefined || newest.week <= week) ? named : before.jurisdiction;
+  return {
+    schemaVersion: JURISDICTION_SCHEMA_VERSION,
+    jurisdiction,
+    policies: [...policies.values()].sort(
+      (a, b) => compareText(b.enactedOn, a.enactedOn) || compareText(b.lastWeek, a.lastWeek),
+    ),
+    weeks,
+    declines,
+    disputes: before.disputes,
+    corrections,
+    synthetic: before.synthetic || edition.synthetic,
+  };
+}
+
+function correctionOf(week: string, entry: CorrectionEntry): JurisdictionCorrection {
+  return {
+    week,
+    revision: entry.revision,
+    date: entry.date,
+    ref: entry.ref ?? null,
+    field: entry.field,
+    before: entry.before,
+    after: entry.after,
+    reason: entry.reason,
+  };
+}
+
+/** A record's totals, for the index of every jurisdiction. */
+export interface JurisdictionSummary {
+  id: string;
+  name: string;
+  state: string;
+  /** Declines listed in the latest revisions (withdrawn rows not counted). */
+  declines: number;
+  /** Published weeks that name it. */
+  weeks: number;
+  lastWeek: string;
+  hasPolicy: boolean;
+}
+
+export function summaryOf(history: JurisdictionHistory): JurisdictionSummary {
+  return {
+    id: history.jurisdiction.id,
+    name: history.jurisdiction.name,
+    state: history.jurisdiction.state,
+    declines: history.declines.filter((d) => d.state !== 'withdrawn').length,
+    weeks: history.weeks.length,
+    lastWeek: history.weeks.at(-1)?.week ?? '',
+    hasPolicy: history.policies.length > 0,
+  };
+}
+
+/** Index order: state, then name (contract §3's order), then id. */
+export function compareSummaries(a: JurisdictionSummary, b: JurisdictionSummary): number {
+  return compareText(a.state, b.state) || compareText(a.name, b.name) || compareText(a.id, b.id);
+}

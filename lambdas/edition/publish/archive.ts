@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDisputeStore } from '#adapters/dispute-store';
+import type { DynamoEditionStore } from '#adapters/edition-store';
+import type { S3SiteWriter } from '#adapters/site-writer';
+import { type ArchiveRenderer, type ArchiveSiteDeps, updateArchive } from '#core/edition/archive-site';
+import type { Edition } from '#core/edition/model';
+import { dateIn } from '#core/render/format';
+import {
+  ARCHIVE_DECLINES_COLUMNS,
+  csvHeader,
+  csvLines,
+  declineYears,
+  renderDataReadme,
+  renderJurisdictionCsv,
+  renderJurisdictionIndex,
+  renderJurisdictionPage,
+  renderJurisdictionYear,
+  WEEKLY_COLUMNS,
+  weekDeclineRows,
+  weekWeeklyRows,
+} from '#core/render/jurisdiction-pages';
+
+/** Longer than an archive update takes (a few seconds for a large week), shorter than a wait would be. */
+const LEASE_MS = 120_000;
+const WAIT_STEP_MS = 250;
+
+export function archiveRenderer(config: { siteUrl: string; contactLine: string }): ArchiveRenderer {
+  const view = { contactLine: config.contactLine };
+  return {
+    jurisdictionPage: (history, asOf) => renderJurisdictionPage(history, view, asOf),
+    jurisdictionYears: (history, asOf) =>
+      [...declineYears(history)].map(([year, declines]) => ({
+        year,
+        page: renderJurisdictionYear(history, year, declines, view, asOf),
+      })),
+    jurisdictionCsv: renderJurisdictionCsv,
+    index: (summaries, synthetic) => renderJurisdictionIndex(summaries, { ...view, synthetic }),
+    weekDeclines: (edition) => csvLines(weekDeclineRows(edition)),
+    weekWeekly: (edition) => csvLines(weekWeeklyRows(edition)),
+    declinesHeader: csvHeader(ARCHIVE_DECLINES_COLUMNS),
+    weeklyHeader: csvHeader(WEEKLY_COLUMNS),
+    readme: renderDataReadme(config.siteUrl),
+  };
+}
+
+/**
+ * The archive update of a publication: one at a time across the publisher's concurrent
+ * invocations, under a lease in the editions table.
+ */
+export function archiveUpdater(stores: {
+  site: S3SiteWriter;
+  editions: DynamoEditionStore;
+  disputes: DynamoDisputeStore;
+  config: { siteUrl: string; contactLine: string };
+  timeZone: string;
+  now: () => Date;
+  /** How long to wait for the lease before giving up (the message is retried). */
+  waitMs: number;
+}): (edition: Edition) => Promise<unknown> {
+  const deps: ArchiveSiteDeps = {
+    site: stores.site,
+    render: archiveRenderer(stores.config),
+    today: () => dateIn(stores.now().toISOString(), stores.timeZone),
+    disputesByRef: async () => {
+      const counts = new Map<string, { open: number; resolved: number }>();
+      for (const status of ['open', 'corrected', 'rejected'] as const) {
+        for (const dispute of await stores.disputes.listByStatus(status)) {
+          const entry = counts.get(dispute.ref) ?? { open: 0, resolved: 0 };
+          if (status === 'open') entry.open += 1;
+          else entry.resolved += 1;
+          counts.set(dispute.ref, entry);
+        }
+      }
+      return counts;
+    },
+    exclusive: async (work) => {
+      const holder = crypto.randomUUID();
+      const deadline = stores.now().getTime() + stores.waitMs;
+      while (!(await stores.editions.takeArchiveLease(holder, stores.now().getTime(), LEASE_MS))) {
+        if (stores.now().getTime() > deadline) {
+          throw new Error('another publication is updating the jurisdiction pages: try again later');
+        }
+        await sleep(WAIT_STEP_MS);
+      }
+      try {
+        return await work();
+      } finally {
+        await stores.editions.releaseArchiveLease(holder);
+      }
+    },
+  };
+  return (edition) => updateArchive(deps, edition);
+}

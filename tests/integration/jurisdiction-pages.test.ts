@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { JurisdictionHistory } from '#core/edition/jurisdiction-record';
+import type { Edition } from '#core/edition/model';
+import { syntheticRecord } from '../support/api';
+import { useLocalStack } from '../support/local-stack';
+import { publish } from '../support/publishing';
+
+/**
+ * The archive's jurisdiction pages and data (CONTRACT.md §4, v3), through the real stack: record
+ * two weeks, publish them, read every jurisdiction file back through the gateway, void a row and
+ * see it marked after the next publication. Fictional jurisdictions only.
+ */
+const stack = useLocalStack();
+
+const WEEK_1 = '2017-01-28';
+const WEEK_2 = '2017-02-04';
+const alder = { id: 'XJOR0001', name: 'Alder County Sheriff', state: 'OR' };
+const birch = { id: 'XJWA0002', name: 'Birch City Jail', state: 'WA' };
+const cedar = { id: 'XJ.CA.3', name: 'Cedar Township Police', state: 'CA' };
+
+async function get(path: string): Promise<{ status: number; type: string; body: string }> {
+  const response = await fetch(new URL(path, stack().urls.gateway), { redirect: 'manual' });
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    body: await response.text(),
+  };
+}
+
+async function put(id: string, body: Record<string, unknown>): Promise<void> {
+  const response = await stack().api(`/outcomes/${id}`, { method: 'PUT', body });
+  expect([200, 201], await response.clone().text()).toContain(response.status);
+}
+
+function refsIn(edition: Edition, jurisdictionId: string): string[] {
+  return edition.sectionII
+    .filter((g) => g.jurisdiction.id === jurisdictionId)
+    .flatMap((g) => g.declines.map((d) => d.ref));
+}
+
+function csvRows(text: string): string[][] {
+  // Our cells hold no commas or quotes (fixture text): a split is enough to compare them.
+  return text
+    .split('\r\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split(','));
+}
+
+describe('jurisdiction pages and the archive data', () => {
+  const editions: Edition[] = [];
+
+  it('publishes two weeks that name three jurisdictions (one after a transfer)', async () => {
+    const policy = {
+      enactedOn: '2016-03-01',
+      type: 'County ordinance',
+      summary: 'Synthetic policy.',
+      criteria: 'A judicial warrant.',
+      source: 'https://example.org/alder/ordinance',
+    };
+    const created = await stack().api(`/jurisdictions/${alder.id}`, {
+      method: 'PUT',
+      body: { name: alder.name, state: alder.state, policy },
+    });
+    expect(created.status).toBe(201);
+    await put(
+      'JP-A1',
+      syntheticRecord({
+        jurisdiction: alder,
+        issuedOn: '2017-01-29',
+        declinedOn: '2017-01-30',
+        learnedOn: '2017-01-31',
+      }),
+    );
+    await put(
+      'JP-A2',
+      syntheticRecord({
+        jurisdiction: alder,
+        issuedOn: '2017-01-29',
+        declinedOn: '2017-02-01',
+        learnedOn: '2017-02-01',
+      }),
+    );
+    // Issued to Birch, transferred to Cedar, declined there: listed under Cedar.
+    await put(
+      'JP-T1',
+      syntheticRecord({
+        jurisdiction: birch,
+        issuedOn: '2017-01-29',
+        status: 'declined',
+        transferredTo: cedar,
+        declinedOn: '2017-01-30',
+        learnedOn: '2017-01-30',
+      }),
+    );
+    await put(
+      'JP-B1',
+      syntheticRecord({
+        jurisdiction: birch,
+        issuedOn: '2017-02-05',
+        declinedOn: '2017-02-06',
+        learnedOn: '2017-02-07',
+      }),
+    );
+    editions.push((await publish(WEEK_1, false)).edition);
+    editions.push((await publish(WEEK_2, false)).edition);
+    expect(refsIn(editions[0] as Edition, cedar.id)).toHaveLength(1);
+  });
+
+  it("lists on each jurisdiction's page exactly the declines the editions listed for it, by ref", async () => {
+    for (const jurisdiction of [alder, birch, cedar]) {
+      const expected = editions.flatMap((edition) => refsIn(edition, jurisdiction.id)).sort();
+      const page = await get(`/jurisdictions/${jurisdiction.id}/`);
+      expect(page.status, jurisdiction.id).toBe(200);
+      expect(page.type).toMatch(/^text\/html/);
+      const history = JSON.parse(
+        (await get(`/jurisdictions/${jurisdiction.id}/history.json`)).body,
+      ) as JurisdictionHistory;
+      expect(history.schemaVersion).toBe(1);
+      expect(history.jurisdiction.id).toBe(jurisdiction.id);
+      expect(history.declines.map((d) => d.ref).sort()).toEqual(expected);
+      for (const ref of expected) expect(page.body).toContain(ref);
+      const csv = csvRows((await get(`/jurisdictions/${jurisdiction.id}/declines.csv`)).body);
+      expect(
+        csv
+          .slice(1)
+          .map((row) => row.at(-1))
+          .sort(),
+      ).toEqual(expected);
+    }
+    const alderHistory = JSON.parse(
+      (await get(`/jurisdictions/${alder.id}/history.json`)).body,
+    ) as JurisdictionHistory;
+    expect(alderHistory.policies.map((p) => p.source)).toEqual(['https://example.org/alder/ordinance']);
+    // An id with dots is a folder too: without its slash it redirects.
+    const bare = await get(`/jurisdictions/${cedar.id}`);
+    expect(bare.status).toBe(301);
+    // The edition's rows link the pages.
+    const page = await get(`/reports/${WEEK_1}/`);
+    expect(page.body).toContain(`href="../../jurisdictions/${cedar.id}/"`);
+    expect(page.body).toContain(`href="../../jurisdictions/${alder.id}/"`);
+  });
+
+  it('lists every jurisdiction on the index, and the data files agree with every report.json', async () => {
+    const index = await get('/jurisdictions/');
+    expect(index.status).toBe(200);
+    for (const jurisdiction of [alder, birch, cedar])
+      expect(index.body).toContain(`jurisdictions/${jurisdiction.id}/`);
+    const declines = csvRows((await get('/data/declines.csv')).body);
+    expect(declines[0]?.[0]).toBe('week');
+    const expected = editions.flatMap((edition) =>
+      edition.sectionII.flatMap((g) =>
+        g.declines.map((d) => [edition.edition.week, g.jurisdiction.id, d.ref]),
+      ),
+    );
+    expect(declines.slice(1).map((row) => [row[0], row[2], row.at(-1)])).toEqual(expected);
+    const weekly = csvRows((await get('/data/weekly.csv')).body);
+    expect(weekly[0]).toEqual(['week', 'state', 'jurisdiction_id', 'jurisdiction', 'issued', 'declined']);
+    for (const edition of editions) {
+      for (const group of edition.sectionII) {
+        const row = weekly.find((r) => r[0] === edition.edition.week && r[2] === group.jurisdiction.id);
+        expect(row?.[5]).toBe(String(group.declines.length));
+      }
+    }
+    const readme = await get('/data/README');
+    expect(readme.status).toBe(200);
+    expect(readme.type).toMatch(/^text\/plain/);
+    expect(readme.body).toContain('Schema version 1');
+  });
+
+  it('marks a voided row withdrawn on the page after the next publication, and not before', async () => {
+    const voided = await stack().api('/outcomes/JP-A2/void', {
+      method: 'POST',
+      body: { reason: 'Entered twice (synthetic)' },
+    });
+    expect(voided.status, await voided.clone().text()).toBe(200);
+    const ref = refsIn(editions[0] as Edition, alder.id).find(
+      (r) =>
+        r !== undefined &&
+        (editions[0] as Edition).sectionII.some((g) =>
+          g.declines.some((d) => d.ref === r && d.declinedOn === '2017-02-01'),
+        ),
+    );
+    expect(ref).toBeDefined();
+    const before = JSON.parse(
+      (await get(`/jurisdictions/${alder.id}/history.json`)).body,
+    ) as JurisdictionHistory;
+    expect(before.declines.find((d) => d.ref === ref)?.state).toBe('listed');
+
+    const reissued = await publish(WEEK_1, false);
+    expect(reissued.revision).toBe(2);
+    const after = JSON.parse(
+      (await get(`/jurisdictions/${alder.id}/history.json`)).body,
+    ) as JurisdictionHistory;
+    expect(after.declines.find((d) => d.ref === ref)).toMatchObject({ state: 'withdrawn', revision: 2 });
+    const page = await get(`/jurisdictions/${alder.id}/`);
+    expect(page.body).toContain('Withdrawn in revision 2');
+    const declines = csvRows((await get('/data/declines.csv')).body);
+    expect(declines.some((row) => row.at(-1) === ref)).toBe(false);
+    const csv = (await get(`/jurisdictions/${alder.id}/declines.csv`)).body;
+    expect(csv).not.toContain(ref);
+  });
+});
