@@ -18,6 +18,8 @@ export interface RouteRequest {
   readonly method: string;
   /** The decoded path, as in the event's rawPath. */
   readonly path: string;
+  /** Whether it carries an `Authorization` header: such a request is the API's (contract §1). */
+  readonly authorized: boolean;
 }
 
 export interface Route {
@@ -191,7 +193,9 @@ async function handleRequest(
       return;
     }
     const route =
-      routing.routes.find((candidate) => matches(candidate, { method, path })) ?? routing.fallback;
+      routing.routes.find((candidate) =>
+        matches(candidate, { method, path, authorized: request.headers.authorization !== undefined }),
+      ) ?? routing.fallback;
     const received = toEvent(request, { method, path, rawQueryString, body });
     const event = route.viewerRequest === undefined ? received : route.viewerRequest(received);
     const timeoutMs = route.timeoutMs ?? settings.timeoutMs;

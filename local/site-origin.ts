@@ -18,7 +18,8 @@ const SITE_PREFIXES = ['/reports/', '/assets/', '/jurisdictions/', '/data/'];
 const SITE_FILES = new Set(['/', '/index.html', '/feed.xml', '/jurisdictions']);
 
 export function isSitePath(request: RouteRequest): boolean {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  // With an Authorization header it is the API's (`GET /jurisdictions/{id}`), whatever its path.
+  if (request.authorized || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
   return SITE_FILES.has(request.path) || SITE_PREFIXES.some((prefix) => request.path.startsWith(prefix));
 }
 

@@ -66,8 +66,9 @@ export class IntakeApi extends Construct {
       )
       .bindTable(tables.get(historyTable), ['GetItem', 'PutItem', 'Query'])
       .bindTable(tables.get(jurisdictionsTable), ['GetItem', 'PutItem', 'UpdateItem'])
-      // Each PUT's change, one item per revision (deterministic: a repeat is harmless).
-      .bindTableAccess(tables.get(jurisdictionHistoryTable), { table: ['PutItem'] })
+      // Each PUT's change, one item per revision (deterministic: a repeat is harmless); read back
+      // by GET /jurisdictions/{id}, which answers the history (one partition).
+      .bindTableAccess(tables.get(jurisdictionHistoryTable), { table: ['PutItem', 'Query'] })
       .bindTable(tables.get(disputesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'])
       // Token lookups, creating and revoking clients; listing them is a small Scan of this table only.
       .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan'])

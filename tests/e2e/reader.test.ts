@@ -309,7 +309,7 @@ describe('what a reader sees in the browser', () => {
         sectionII: { declines: { ref: string }[] }[];
       };
       // Each jurisdiction heads its rows, spanning as many as it has declines.
-      const heads = page.locator('#section-ii table.declines tbody th[scope=row]');
+      const heads = page.locator('#section-ii table.declines tbody tr:not(.state) > th');
       const names = await heads.allInnerTexts();
       expect(names).toHaveLength(EXPECTED_WEEK_1.sectionII.length);
       for (const [i, group] of EXPECTED_WEEK_1.sectionII.entries()) {
@@ -405,6 +405,40 @@ describe('what a reader sees in the browser', () => {
       await link.click();
       await page.waitForURL(pageUrl());
       expect(await seen(page.locator('h1'))).toBe(EXPECTED_WEEK_1.heading);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("a jurisdiction's page and the index: reached from the edition's rows, no console error or axe violation, fit a phone", async () => {
+    const context = await newContext(DESKTOP);
+    try {
+      const { page, problems } = await openPage(context);
+      await page.goto(pageUrl());
+      const first = page.locator('#section-ii table.declines tbody tr:not(.state) > th a').first();
+      const name = await first.innerText();
+      await first.click();
+      await page.waitForURL(/\/jurisdictions\/[^/]+\/$/);
+      expect(await seen(page.locator('h1'))).toContain(name);
+      // Its declines are the edition's rows under it, by ref.
+      const report = (await (await fetch(`${pageUrl()}report.json`)).json()) as {
+        sectionII: { jurisdiction: { name: string }; declines: { ref: string }[] }[];
+      };
+      const expected = report.sectionII
+        .filter((g) => g.jurisdiction.name === name)
+        .flatMap((g) => g.declines.map((d) => d.ref));
+      const refs = await page.locator('#declines table tbody td.ref').allInnerTexts();
+      expect(refs.sort()).toEqual(expected.sort());
+      expect(await page.locator('svg#chart-weeks').getAttribute('role')).toBe('img');
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshots(page, 'jurisdiction');
+
+      await page.goto(`${gateway()}/jurisdictions/`);
+      expect(await seen(page.locator('h1'))).toBe('Every jurisdiction');
+      expect(await page.locator('main table tbody th a').count()).toBeGreaterThan(0);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshots(page, 'jurisdictions');
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -555,18 +589,15 @@ describe('the email, as the subscriber gets it', () => {
     });
     expect(answer.status).toBe(200);
 
-    const intake = apiClient(gateway(), intakeToken);
     const out = await publish(WEEK_2);
     expect(out).toContain(`published the week of ${WEEK_2}: revision 1`);
     expect(out).toContain('emails sent for this edition: 1');
     const week2 = (await sentMail()).filter((m) => m.subject.includes('Mar 9 – 15, 2024'));
     expect(week2.flatMap((m) => m.destination.to)).toEqual([OTHER_READER]);
-    const report = await intake.call<{ headline: { issued: number; declined: number } }>(
-      'GET',
-      `/reports/${WEEK_2}/report.json`,
-    );
+    // A site file, fetched as a reader does: with no Authorization header (one with it is the API's).
+    const report = await fetch(`${gateway()}/reports/${WEEK_2}/report.json`);
     expect(report.status).toBe(200);
-    expect(report.body.headline).toMatchObject(EXPECTED_WEEK_2);
+    expect(((await report.json()) as { headline: unknown }).headline).toMatchObject(EXPECTED_WEEK_2);
   }, 120_000);
 });
 

@@ -175,8 +175,8 @@ describe('intake API', () => {
         'Outcomes/index/byRef': ['dynamodb:Query'],
         OutcomeHistory: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Jurisdictions: item,
-        // Each PUT's change, copied after its write: it never reads the history back.
-        JurisdictionHistory: ['dynamodb:PutItem'],
+        // Each PUT's change, copied after its write; GET /jurisdictions/{id} reads it back.
+        JurisdictionHistory: ['dynamodb:PutItem', 'dynamodb:Query'],
         Disputes: [...item, 'dynamodb:Query'].sort(),
         'Disputes/index/byStatus': ['dynamodb:Query'],
         Clients: [...item, 'dynamodb:Scan'].sort(),

@@ -199,4 +199,39 @@ describe('jurisdiction pages and the archive data', () => {
     const csv = (await get(`/jurisdictions/${alder.id}/declines.csv`)).body;
     expect(csv).not.toContain(ref);
   });
+
+  it('GET /jurisdictions/{id} answers every policy version, its history and revision with an ETag; PUT takes If-Match', async () => {
+    const read = await stack().api(`/jurisdictions/${alder.id}`);
+    expect(read.status, `${await read.clone().text()}`).toBe(200);
+    const view = (await read.json()) as {
+      revision: number;
+      policies: unknown[];
+      history: { revision: number }[];
+    };
+    expect(read.headers.get('etag')).toBe(`"${view.revision}"`);
+    expect(view.policies).toHaveLength(1);
+    expect(view.history.map((entry) => entry.revision)).toEqual([1]);
+    expect((await stack().api('/jurisdictions/XJNONE404')).status).toBe(404);
+
+    const body = { name: alder.name, state: alder.state, aor: 'Synthetic Field Office' };
+    const stale = await stack().api(`/jurisdictions/${alder.id}`, {
+      method: 'PUT',
+      body,
+      headers: { 'if-match': `"${view.revision + 5}"` },
+    });
+    expect(stale.status).toBe(412);
+    const fresh = await stack().api(`/jurisdictions/${alder.id}`, {
+      method: 'PUT',
+      body,
+      headers: { 'if-match': `"${view.revision}"` },
+    });
+    expect(fresh.status, await fresh.clone().text()).toBe(200);
+    expect(fresh.headers.get('etag')).toBe(`"${view.revision + 1}"`);
+    const missing = await stack().api('/jurisdictions/XJNEW0009', {
+      method: 'PUT',
+      body: { name: 'Synthetic New Agency', state: 'OR' },
+      headers: { 'if-match': '*' },
+    });
+    expect(missing.status).toBe(412);
+  });
 });

@@ -1,4 +1,4 @@
-import { ConflictError } from '#core/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '#core/errors';
 import { ALL_WEEKS } from '#core/reissue-marks';
 import { backoff } from '#core/retry';
 import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './model';
@@ -16,6 +16,8 @@ export interface PutJurisdictionCommand {
   policy?: PolicyInput | null;
   reason?: string;
   actor: Actor;
+  /** The revision the client last saw (If-Match), or '*' for "must exist". */
+  ifMatch?: number | '*';
 }
 
 export interface JurisdictionView {
@@ -58,6 +60,25 @@ export async function jurisdictionHistory(
   const byRevision = new Map<number, HistoryEntry>();
   for (const entry of all) if (entry.revision !== null) byRevision.set(entry.revision, entry);
   return [...byRevision.values()].sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
+}
+
+/**
+ * `GET /jurisdictions/{id}`: the jurisdiction with every policy version, its history and its
+ * revision (its ETag). A jurisdiction token reads only its own; another id is absent (404).
+ */
+export async function getJurisdiction(
+  deps: { jurisdictions: JurisdictionStore; today: () => string },
+  id: string,
+  actor: Actor,
+): Promise<JurisdictionView & { history: HistoryEntry[] }> {
+  if (actor.role === 'jurisdiction' && actor.jurisdictionId !== id)
+    throw new NotFoundError(`no jurisdiction ${id}`);
+  const item = await deps.jurisdictions.get(id);
+  if (!item) throw new NotFoundError(`no jurisdiction ${id}`);
+  return {
+    ...viewJurisdiction(item, deps.today()),
+    history: await jurisdictionHistory(deps.jurisdictions, item),
+  };
 }
 
 /** A jurisdiction as the API answers it: its display name and the policy in force today. */
@@ -135,6 +156,15 @@ export async function putJurisdiction(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const stored = await deps.jurisdictions.get(command.id);
+    if (command.ifMatch !== undefined) {
+      if (!stored)
+        throw new PreconditionFailedError(`jurisdiction ${command.id} does not exist (If-Match was given)`);
+      if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
+        throw new PreconditionFailedError(
+          `jurisdiction ${command.id} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
+        );
+      }
+    }
     if (stored && stored.state !== command.state) {
       if (command.actor.role !== 'admin' || command.reason === undefined) {
         throw new ConflictError(

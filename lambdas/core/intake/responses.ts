@@ -133,6 +133,11 @@ export const jurisdictionAnswerSchema = z
   .strictObject({ result: writeResult, jurisdiction: jurisdictionViewSchema })
   .register(responseRegistry, id('JurisdictionAnswer'));
 
+/** `GET /jurisdictions/{id}` (contract §2, v3): the jurisdiction, every policy version and its history. */
+export const jurisdictionReadSchema = z
+  .extend(jurisdictionViewSchema, { history: z.array(historyEntrySchema) })
+  .register(responseRegistry, id('JurisdictionRecord'));
+
 const clientFields = {
   id: z.string(),
   name: z.string(),

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '#core/errors';
 import { writeBatch } from '#core/intake/batch';
 import { createClient, publicClient, revokeClient } from '#core/intake/clients';
 import { openDispute, pageDisputes, resolveDispute } from '#core/intake/disputes';
-import { putJurisdiction } from '#core/intake/jurisdictions';
+import { getJurisdiction, putJurisdiction } from '#core/intake/jurisdictions';
 import type { Actor, ClientStore, DisputeStore } from '#core/intake/model';
 import { getOutcome, getOutcomeByRef, type IntakeDeps, putOutcome, voidOutcome } from '#core/intake/outcomes';
 import {
@@ -233,16 +233,27 @@ export function intakeRoutes(services: IntakeServices): Route<Actor>[] {
         requireRole(actor, WRITERS, 'write jurisdictions');
         const id = pathParam(jurisdictionIdSchema, params.id, 'id');
         const body = parseBody(event, putJurisdictionBodySchema, ['policy']);
+        const condition = ifMatch(event);
         const out = await putJurisdiction(services, {
           id,
           name: body.name,
           state: body.state,
           actor,
+          ...(condition === undefined ? {} : { ifMatch: condition }),
           ...(body.aor === undefined ? {} : { aor: body.aor }),
           ...(body.policy === undefined ? {} : { policy: body.policy }),
           ...(body.reason === undefined ? {} : { reason: body.reason }),
         });
-        return json(out.result === 'created' ? 201 : 200, out);
+        return json(out.result === 'created' ? 201 : 200, out, etag(out.jurisdiction.revision));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jurisdictions/{id}',
+      handle: async ({ params, actor }) => {
+        const id = pathParam(jurisdictionIdSchema, params.id, 'id');
+        const view = await getJurisdiction(services, id, actor);
+        return json(200, view, etag(view.revision));
       },
     },
     {
