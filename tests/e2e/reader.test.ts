@@ -417,7 +417,7 @@ describe('what a reader sees in the browser', () => {
       const { page, problems } = await openPage(context);
       await page.goto(pageUrl());
       const first = page.locator('#section-ii table.declines tbody tr:not(.state) > th a').first();
-      const name = await first.innerText();
+      const name = ((await first.textContent()) ?? '').trim();
       await first.click();
       await page.waitForURL(/\/jurisdictions\/[^/]+\/$/);
       expect(await seen(page.locator('h1'))).toContain(name);

@@ -51,6 +51,11 @@ const COMMANDS: { script: string; usage: string[]; misuse: string[][] }[] = [
   { script: 'demo.ts', usage: ['npm run demo'], misuse: [['--weeks', '0']] },
   { script: 'review.ts', usage: ['npm run review'], misuse: [['--week', 'monday']] },
   {
+    script: 'rebuild-site.ts',
+    usage: ['npm run rebuild-site'],
+    misuse: [['--week', '2017-03-04'], ['--deployed']],
+  },
+  {
     script: 'approve.ts',
     usage: ['npm run approve -- --week YYYY-MM-DD', 'npm run approve -- --run RUN'],
     misuse: [[], ['--week', '2017-03-04', '--run', '2017-03-13T13:00:00.000Z'], ['--week', '2017-02-30']],
@@ -100,6 +105,7 @@ describe.concurrent('failures say what to do, exit 1', () => {
     'clients.ts': ['list'],
     'demo.ts': [],
     'review.ts': [],
+    'rebuild-site.ts': [],
     'approve.ts': ['--week', '2017-03-04'],
     'hold.ts': ['--week', '2017-03-04', '--reason', 'check it first'],
     'acknowledge.ts': ['--pair', 'ZZ0001,ZZ0002'],

@@ -3,7 +3,7 @@ import type { JurisdictionHistory } from '#core/edition/jurisdiction-record';
 import type { Edition } from '#core/edition/model';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { publish } from '../support/publishing';
+import { publish, runCli } from '../support/publishing';
 
 /**
  * The archive's jurisdiction pages and data (CONTRACT.md §4, v3), through the real stack: record
@@ -233,5 +233,51 @@ describe('jurisdiction pages and the archive data', () => {
       headers: { 'if-match': '*' },
     });
     expect(missing.status).toBe(412);
+  });
+
+  it('npm run rebuild-site renders every page again and leaves every data file as it was', async () => {
+    const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+    const data = [
+      `/reports/${WEEK_1}/r1/report.json`,
+      `/reports/${WEEK_1}/r1/declined.csv`,
+      `/reports/${WEEK_1}/r2/report.json`,
+      `/reports/${WEEK_2}/report.json`,
+    ];
+    const before = await Promise.all(data.map(async (path) => (await get(path)).body));
+    const pages = [
+      `/reports/${WEEK_1}/r1/`,
+      `/reports/${WEEK_1}/`,
+      `/jurisdictions/${alder.id}/`,
+      '/jurisdictions/',
+    ];
+    const rendered = await Promise.all(pages.map(async (path) => (await get(path)).body));
+    // Pages as an older template left them: no jurisdiction links, no jurisdiction page.
+    const s3 = new S3Client({});
+    try {
+      for (const path of pages) {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: stack().buckets.SITE_BUCKET,
+            Key: `${path.slice(1)}index.html`,
+            Body: '<!doctype html><title>old</title>',
+            ContentType: 'text/html; charset=utf-8',
+          }),
+        );
+      }
+    } finally {
+      s3.destroy();
+    }
+    const run = await runCli('rebuild-site.ts', [], stack().dataDir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('rebuilt the site: 2 weeks');
+    const after = await Promise.all(pages.map(async (path) => (await get(path)).body));
+    for (const [i, path] of pages.entries()) {
+      // The same bytes, but for the "as of" date a jurisdiction page carries.
+      const strip = (html: string) => html.replace(/as of [A-Z][a-z]+ \d+, \d{4}/g, 'as of …');
+      expect(strip(after[i] ?? ''), path).toBe(strip(rendered[i] ?? ''));
+    }
+    // The superseded revision keeps its notice.
+    expect(after[0]).toContain('Superseded.');
+    expect(await Promise.all(data.map(async (path) => (await get(path)).body))).toEqual(before);
   });
 });

@@ -78,7 +78,14 @@ describe('the OpenAPI document', () => {
       )
       .map(({ operation }) => operation.operationId)
       .sort();
-    expect(withEtag).toEqual(['getOutcome', 'getOutcomeByRef', 'putOutcome', 'voidOutcome']);
+    expect(withEtag).toEqual([
+      'getJurisdiction',
+      'getOutcome',
+      'getOutcomeByRef',
+      'putJurisdiction',
+      'putOutcome',
+      'voidOutcome',
+    ]);
     for (const { operation } of operations)
       expect(operation.responses['429']?.headers?.['Retry-After'], operation.operationId).toBeDefined();
   });

@@ -581,3 +581,72 @@ export function changedPaths(week: string, revision: number, sectionIIParts = 0)
   }
   return paths;
 }
+
+/** One call of `npm run rebuild-site`: how far it went, and where the next call starts. */
+export interface RebuildResult {
+  /** The weeks whose pages this call rendered again, oldest first. */
+  weeks: string[];
+  /** Pages written (revision pages, latest pages and Section II parts; jurisdiction pages apart). */
+  pages: number;
+  /** The last week done, to pass as `after`; null when the archive is done (home page and feed too). */
+  next: string | null;
+}
+
+/**
+ * Renders the published archive again with the current templates (contract §3, §6): each week's
+ * revision pages (a superseded one with its notice), its latest page and Section II parts, and
+ * its jurisdiction pages, oldest week first, `limit` weeks a call; the call that reaches the end
+ * writes the home page and the feed. Presentation only: every page is rendered from the
+ * revision's own report.json, and no data file (report.json, declined.csv) is written.
+ */
+export async function rebuildSite(
+  deps: PublishDeps,
+  options: { after?: string | undefined; limit: number },
+): Promise<RebuildResult> {
+  const all = await deps.editions.listAll();
+  const byWeek = new Map<string, EditionRecord[]>();
+  for (const record of all) byWeek.set(record.week, [...(byWeek.get(record.week) ?? []), record]);
+  const weeks = [...byWeek.keys()]
+    .sort()
+    .filter((week) => options.after === undefined || week > options.after);
+  const todo = weeks.slice(0, options.limit);
+  let pages = 0;
+  for (const week of todo) {
+    const records = (byWeek.get(week) ?? []).sort((a, b) => a.revision - b.revision);
+    let latest: Edition | undefined;
+    for (const [i, record] of records.entries()) {
+      const edition = await committedEdition(deps, record);
+      if (edition === undefined)
+        throw new Error(`the week of ${week} has no report.json for revision ${record.revision}`);
+      const newer = records[i + 1];
+      const options = {
+        location: 'revision',
+        ...(newer ? { superseded: { revision: newer.revision, publishedAt: newer.publishedAt } } : {}),
+      } as const;
+      const parts = deps.render.sectionIIPages(edition, options);
+      await writePages(
+        deps,
+        revisionPrefix(week, record.revision),
+        deps.render.page(edition, options),
+        parts,
+      );
+      pages += 1 + parts.length;
+      latest = edition;
+    }
+    if (latest === undefined) continue;
+    const parts = deps.render.sectionIIPages(latest, { location: 'latest' });
+    await writePages(deps, latestPrefix(week), deps.render.page(latest, { location: 'latest' }), parts);
+    pages += 1 + parts.length;
+    await deps.archive?.(latest);
+  }
+  const last = todo.at(-1);
+  const done = last === undefined || last === weeks.at(-1);
+  if (done) {
+    await deps.uploadAssets?.();
+    const head = all[0];
+    const newest = head === undefined ? undefined : await committedEdition(deps, head);
+    await deps.site.putFile('index.html', deps.render.index(all, newest), 'html', 'short');
+    await deps.site.putFile('feed.xml', deps.render.feed(all), 'atom', 'short');
+  }
+  return { weeks: todo, pages, next: done ? null : (last ?? null) };
+}

@@ -8,7 +8,13 @@ import { DynamoAcknowledgements } from '#adapters/review-store';
 import { enqueue } from '#adapters/sqs';
 import { readEnvironment } from '#config/env';
 import { publisherEnvironment } from '#config/functions';
-import { type DraftedResult, type PublishResult, publishWeek } from '#core/edition/publication';
+import {
+  type DraftedResult,
+  type PublishResult,
+  publishWeek,
+  type RebuildResult,
+  rebuildSite,
+} from '#core/edition/publication';
 import {
   type PublishMessage,
   publishMessageSchema,
@@ -163,6 +169,13 @@ const directInvocation = z.union([
       reason: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
     }),
   }),
+  /** `npm run rebuild-site`: the archive's pages rendered again, `limit` weeks a call after `after`. */
+  z.strictObject({
+    rebuild: z.strictObject({
+      after: z.optional(z.iso.date()),
+      limit: z.int().check(z.minimum(1), z.maximum(52)),
+    }),
+  }),
   /** `npm run review --week`: a new preview link of one week's draft (the operator cannot write drafts). */
   z.strictObject({ preview: z.strictObject({ week: z.iso.date() }) }),
   /** `npm run approve` and `npm run hold`: an editor's decision on one week's draft, or a run's. */
@@ -203,11 +216,16 @@ export interface DirectPreviewResult {
 async function publishDirect(
   event: unknown,
 ): Promise<
-  DirectPublishResult | { reviewed: DirectReviewResult[] } | DirectPreviewResult | DirectAcknowledgeResult
+  | DirectPublishResult
+  | { reviewed: DirectReviewResult[] }
+  | DirectPreviewResult
+  | DirectAcknowledgeResult
+  | RebuildResult
 > {
   const input = directInvocation.parse(event);
   if ('review' in input) return { reviewed: await reviewDirect(input.review) };
   if ('preview' in input) return previewDirect(input.preview.week);
+  if ('rebuild' in input) return rebuildSite(deps, input.rebuild);
   if ('acknowledge' in input) return acknowledgeDirect(input.acknowledge);
   const { date, email, operator } = input;
   const seenAt = new Date().toISOString();
@@ -345,6 +363,7 @@ export const handler = middy<
   | { reviewed: DirectReviewResult[] }
   | DirectPreviewResult
   | DirectAcknowledgeResult
+  | RebuildResult
 >()
   .use(observed())
   .handler(async (input) => {

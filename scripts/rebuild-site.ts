@@ -1,0 +1,57 @@
+/**
+ * npm run rebuild-site
+ * Renders every page of the published archive again with the current templates (contract §3, §6):
+ * each revision's page, each week's latest page and Section II parts, every jurisdiction's page,
+ * the index, the home page and the feed. Presentation only: no report.json or declined.csv is
+ * written. The publisher does the work (it holds the site's write grant), a few weeks a call, so
+ * no call comes near its timeout however long the archive; this command calls it until done.
+ */
+import type { RebuildResult } from '#core/edition/publication';
+import {
+  commandOptions,
+  connect,
+  failWith,
+  invokeFunction,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetOf,
+} from './stack-connection';
+
+/** Weeks per call: each week is a few pages and its jurisdictions' records (seconds at most). */
+const WEEKS_PER_CALL = 8;
+
+const USAGE = `usage:
+  npm run rebuild-site [-- --deployed --stage NAME]
+    renders every published page again with the current templates; data files are left as they are
+${TARGET_USAGE}`;
+
+async function main(): Promise<void> {
+  const options = { ...TARGET_OPTIONS, help: { type: 'boolean', short: 'h', default: false } } as const;
+  const values = commandOptions(options, USAGE);
+  if (values === undefined) return;
+  const connection = await connect(targetOf(values, USAGE));
+  let after: string | undefined;
+  let weeks = 0;
+  let pages = 0;
+  for (;;) {
+    const result = await invokeFunction<RebuildResult>(connection, 'publish', {
+      rebuild: { ...(after === undefined ? {} : { after }), limit: WEEKS_PER_CALL },
+    });
+    weeks += result.weeks.length;
+    pages += result.pages;
+    if (result.weeks.length > 0) {
+      console.log(
+        `rendered ${result.weeks[0]} to ${result.weeks.at(-1)} (${weeks} weeks, ${pages} pages so far)`,
+      );
+    }
+    if (result.next === null) break;
+    after = result.next;
+  }
+  console.log(
+    weeks === 0
+      ? 'no edition is published yet: the home page and feed were written again, nothing else to render'
+      : `rebuilt the site: ${weeks} weeks, ${pages} edition pages, their jurisdiction pages, the home page and the feed`,
+  );
+}
+
+main().catch(failWith);
