@@ -93,6 +93,13 @@ export async function seedEmptySite(bucket: string): Promise<void> {
     );
   for (const asset of siteAssets) await put(asset.path, asset.body, asset.contentType);
   await put('index.html', renderIndex([], undefined), CONTENT_TYPES.html);
+  // The site's header links no index of jurisdictions, but its URL is public: not a 404 on day one.
+  const { renderJurisdictionIndex } = await import('#core/render/jurisdiction-pages');
+  await put(
+    'jurisdictions/index.html',
+    renderJurisdictionIndex([], { synthetic: false }).index,
+    CONTENT_TYPES.html,
+  );
   // The home page links the feed: an empty one until the first edition.
   const siteUrl = process.env.SITE_URL;
   if (siteUrl) await put('feed.xml', renderFeed([], siteUrl), CONTENT_TYPES.atom);

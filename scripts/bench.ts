@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { archiveSite } from '../bench/archive-site';
 import { bundles } from '../bench/bundles';
 import { fanOut } from '../bench/fan-out';
 import { intakeThroughput } from '../bench/intake-throughput';
@@ -14,7 +15,7 @@ import type { Benchmark } from '../bench/support/benchmark';
 import { consoleTable, describeMachine, type Section, writeDocument } from '../bench/support/report';
 
 /** Every benchmark, in the order they run and appear in docs/BENCHMARKS.md. Add new modules here. */
-const BENCHMARKS: readonly Benchmark[] = [intakeThroughput, bundles, reportAssembly, fanOut];
+const BENCHMARKS: readonly Benchmark[] = [intakeThroughput, bundles, reportAssembly, archiveSite, fanOut];
 
 const DOCUMENT = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 

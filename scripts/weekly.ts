@@ -102,6 +102,9 @@ async function main(): Promise<void> {
     }
     console.log(`${week} ${state}`);
   }
+  // The index of jurisdictions and the /data/ files, built now rather than after the queue's
+  // delayed build (contract §4: once per weekly run, after its last week).
+  await invokeFunction(connection, 'publish', { archive: true });
   if (pending > 0) fail(`${pending} week(s) of the run did not publish`);
 }
 

@@ -27,7 +27,7 @@ import {
  * are cached for 5 minutes at most (`CACHE_SHORT`), which is the contract's freshness.
  */
 
-/** What one week contributes to the archive: kept in the state object, per week. */
+/** What one week contributes to the archive: `data/_/weeks/{week}.json`, written by its fold. */
 export interface ArchiveWeek {
   revision: number;
   synthetic: boolean;
@@ -38,9 +38,16 @@ export interface ArchiveWeek {
   weekly: string;
 }
 
+/**
+ * `data/_/state.json`: every jurisdiction's totals (for the index) and the weeks folded in. Its
+ * size grows with the jurisdictions, and by a date a week. `generation` counts the folds that
+ * changed something; `built` is the generation the index and data files were last built from.
+ */
 export interface ArchiveState {
   schemaVersion: 1;
-  weeks: Record<string, ArchiveWeek>;
+  generation: number;
+  built: number;
+  weeks: string[];
   jurisdictions: Record<string, JurisdictionSummary>;
 }
 
@@ -70,7 +77,15 @@ export interface ArchiveSiteDeps {
   today: () => string;
 }
 
-const emptyState = (): ArchiveState => ({ schemaVersion: 1, weeks: {}, jurisdictions: {} });
+const emptyState = (): ArchiveState => ({
+  schemaVersion: 1,
+  generation: 0,
+  built: 0,
+  weeks: [],
+  jurisdictions: {},
+});
+
+const weekBlockKey = (week: string) => `data/_/weeks/${week}.json`;
 
 async function readJson<T>(deps: ArchiveSiteDeps, key: string): Promise<T | undefined> {
   const text = await deps.site.readText(key);
@@ -94,25 +109,28 @@ function disputesOf(
 }
 
 /**
- * Folds the latest revision of a week into the archive's pages and data. Idempotent (the same
- * revision again rewrites the same bytes), and never goes back: an older revision arriving after
- * a newer one changes nothing.
+ * Folds the latest revision of a week into its jurisdictions' records and pages: the work of one
+ * publication, which reads and writes the week's jurisdictions and two small objects, whatever
+ * the archive's size. Idempotent (the same revision again writes the same records), and never
+ * goes back: an older revision arriving after a newer one changes nothing. The index and the
+ * whole-archive data files are `buildArchiveFiles`' (once per run).
  */
 export async function updateArchive(
   deps: ArchiveSiteDeps,
   edition: Edition,
-): Promise<{ jurisdictions: number }> {
+): Promise<{ jurisdictions: number; changed: boolean }> {
   return deps.exclusive(async () => {
     const state = (await readJson<ArchiveState>(deps, ARCHIVE_STATE_KEY)) ?? emptyState();
     const { week, revision } = edition.edition;
-    const before = state.weeks[week];
-    if (before && before.revision > revision) return { jurisdictions: 0 };
+    const before = await readJson<ArchiveWeek>(deps, weekBlockKey(week));
+    if (before && before.revision > revision) return { jurisdictions: 0, changed: false };
 
     const named = namedJurisdictions(edition);
     const touched = new Set([...named.keys(), ...(before?.jurisdictions ?? [])]);
     for (const entry of edition.corrections) touched.add(entry.jurisdiction.id);
     const disputes = await deps.disputesByRef();
     const asOf = deps.today();
+    let changed = false;
     for (const id of [...touched].sort()) {
       const prefix = jurisdictionPrefix(id);
       const history = await readJson<JurisdictionHistory>(deps, `${prefix}history.json`);
@@ -135,44 +153,76 @@ export async function updateArchive(
         'html',
         'short',
       );
-      if (folded.weeks.length === 0 && folded.declines.length === 0) delete state.jurisdictions[id];
-      else state.jurisdictions[id] = summaryOf(folded);
+      const summary =
+        folded.weeks.length === 0 && folded.declines.length === 0 ? undefined : summaryOf(folded);
+      if (JSON.stringify(summary) !== JSON.stringify(state.jurisdictions[id])) changed = true;
+      if (summary === undefined) delete state.jurisdictions[id];
+      else state.jurisdictions[id] = summary;
     }
 
-    state.weeks[week] = {
+    const block: ArchiveWeek = {
       revision,
       synthetic: edition.synthetic,
       jurisdictions: [...named.keys()].sort(),
       declines: deps.render.weekDeclines(edition),
       weekly: deps.render.weekWeekly(edition),
     };
-    await writeArchiveFiles(deps, state);
-    await deps.site.putFile(ARCHIVE_STATE_KEY, JSON.stringify(state), 'json', 'short');
-    return { jurisdictions: touched.size };
+    if (JSON.stringify(block) !== JSON.stringify(before)) {
+      changed = true;
+      await deps.site.putFile(weekBlockKey(week), JSON.stringify(block), 'json', 'short');
+    }
+    if (!state.weeks.includes(week)) state.weeks = [...state.weeks, week].sort();
+    if (changed) {
+      state.generation += 1;
+      await deps.site.putFile(ARCHIVE_STATE_KEY, JSON.stringify(state), 'json', 'short');
+    }
+    return { jurisdictions: touched.size, changed };
   });
 }
 
-/** The index (and its state pages) and the whole-archive data files, from the state object. */
-async function writeArchiveFiles(deps: ArchiveSiteDeps, state: ArchiveState): Promise<void> {
-  const weeks = Object.keys(state.weeks).sort();
-  const blocks = weeks.map((week) => state.weeks[week]);
-  const synthetic = blocks.some((block) => block?.synthetic === true);
-  await deps.site.putFile(
-    DATA_DECLINES_KEY,
-    deps.render.declinesHeader + blocks.map((block) => block?.declines ?? '').join(''),
-    'csv',
-    'short',
-  );
-  await deps.site.putFile(
-    DATA_WEEKLY_KEY,
-    deps.render.weeklyHeader + blocks.map((block) => block?.weekly ?? '').join(''),
-    'csv',
-    'short',
-  );
-  await deps.site.putFile(DATA_README_KEY, deps.render.readme, 'text', 'short');
-  const { index, states } = deps.render.index(Object.values(state.jurisdictions), synthetic);
-  for (const { code, page } of states) {
-    await deps.site.putFile(`${jurisdictionStatePrefix(code)}index.html`, page, 'html', 'short');
-  }
-  await deps.site.putFile(JURISDICTIONS_INDEX_KEY, index, 'html', 'short');
+/**
+ * The index of jurisdictions (and its state pages) and the whole-archive data files, built from
+ * every week's block: once per weekly run, after each `npm run publish`, and by `rebuild-site`
+ * (contract §4, freshness). Does nothing when no fold changed anything since the last build,
+ * unless `force`.
+ */
+export async function buildArchiveFiles(
+  deps: ArchiveSiteDeps,
+  options: { force?: boolean } = {},
+): Promise<{ built: boolean; weeks: number }> {
+  return deps.exclusive(async () => {
+    const state = (await readJson<ArchiveState>(deps, ARCHIVE_STATE_KEY)) ?? emptyState();
+    if (options.force !== true && state.built >= state.generation) return { built: false, weeks: 0 };
+    const blocks: ArchiveWeek[] = [];
+    for (const week of state.weeks) {
+      const block = await readJson<ArchiveWeek>(deps, weekBlockKey(week));
+      if (block) blocks.push(block);
+    }
+    const synthetic = blocks.some((block) => block.synthetic);
+    await deps.site.putFile(
+      DATA_DECLINES_KEY,
+      deps.render.declinesHeader + blocks.map((block) => block.declines).join(''),
+      'csv',
+      'short',
+    );
+    await deps.site.putFile(
+      DATA_WEEKLY_KEY,
+      deps.render.weeklyHeader + blocks.map((block) => block.weekly).join(''),
+      'csv',
+      'short',
+    );
+    await deps.site.putFile(DATA_README_KEY, deps.render.readme, 'text', 'short');
+    const { index, states } = deps.render.index(Object.values(state.jurisdictions), synthetic);
+    for (const { code, page } of states) {
+      await deps.site.putFile(`${jurisdictionStatePrefix(code)}index.html`, page, 'html', 'short');
+    }
+    await deps.site.putFile(JURISDICTIONS_INDEX_KEY, index, 'html', 'short');
+    await deps.site.putFile(
+      ARCHIVE_STATE_KEY,
+      JSON.stringify({ ...state, built: state.generation }),
+      'json',
+      'short',
+    );
+    return { built: true, weeks: blocks.length };
+  });
 }

@@ -90,6 +90,11 @@ export interface PublishDeps {
    * files (archive-site.ts). Without it (unit tests of the flow) they are not written.
    */
   archive?: (edition: Edition) => Promise<unknown>;
+  /**
+   * Builds the jurisdiction index and the whole-archive `/data/` files from every week folded in:
+   * once per run and after an operator's publication (the handler's), and by `rebuildSite`.
+   */
+  archiveFiles?: (options?: { force?: boolean }) => Promise<unknown>;
   /** Uploads the shared assets (stylesheet) beside the pages. */
   uploadAssets?: () => Promise<void>;
   /** The drafts under editorial review (contract §3); without it nothing is reviewed. */
@@ -642,6 +647,7 @@ export async function rebuildSite(
   const last = todo.at(-1);
   const done = last === undefined || last === weeks.at(-1);
   if (done) {
+    await deps.archiveFiles?.({ force: true });
     await deps.uploadAssets?.();
     const head = all[0];
     const newest = head === undefined ? undefined : await committedEdition(deps, head);

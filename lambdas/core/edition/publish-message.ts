@@ -41,3 +41,14 @@ export function shouldWaitForReissues(message: PublishMessage, stillMarked: read
   const pending = (message.after ?? []).filter((week) => stillMarked.includes(week));
   return pending.length > 0 && (message.waited ?? 0) < MAX_WAITS_FOR_REISSUES;
 }
+
+/**
+ * The publish queue's other message: build the jurisdiction index and the whole-archive data
+ * files (contract §4 freshness: once per weekly run, after its last week). Each publication from
+ * the queue sends one, delayed; the first to arrive after the run's last week builds them, and
+ * the others find nothing changed since and do nothing.
+ */
+export const archiveMessageSchema = z.strictObject({ archive: z.literal(true) });
+
+/** How long an archive message waits: long enough for a run's weeks to land before it. */
+export const ARCHIVE_DELAY_SECONDS = 60;

@@ -53,8 +53,9 @@ export const DATA_DECLINES_KEY = 'data/declines.csv';
 export const DATA_WEEKLY_KEY = 'data/weekly.csv';
 export const DATA_README_KEY = 'data/README';
 /**
- * The archive's per-week blocks of the two data files and every jurisdiction's totals, from which
- * a publication rebuilds them touching only its own week. Public like the rest (every figure in it
- * was published); under a `_` segment, the site's own.
+ * Every jurisdiction's totals and the weeks folded in (archive-site.ts), beside each week's block
+ * of the two data files at `data/_/weeks/{week}.json`: a publication writes its own week's, and
+ * the data files are built from them once per run. Public like the rest (every figure in them was
+ * published); under a `_` segment, the site's own.
  */
-export const ARCHIVE_STATE_KEY = 'data/_/archive.json';
+export const ARCHIVE_STATE_KEY = 'data/_/state.json';

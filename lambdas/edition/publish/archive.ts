@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDisputeStore } from '#adapters/dispute-store';
 import type { DynamoEditionStore } from '#adapters/edition-store';
 import type { S3SiteWriter } from '#adapters/site-writer';
-import { type ArchiveRenderer, type ArchiveSiteDeps, updateArchive } from '#core/edition/archive-site';
+import {
+  type ArchiveRenderer,
+  type ArchiveSiteDeps,
+  buildArchiveFiles,
+  updateArchive,
+} from '#core/edition/archive-site';
 import type { Edition } from '#core/edition/model';
 import { dateIn } from '#core/render/format';
 import {
@@ -44,10 +49,11 @@ export function archiveRenderer(config: { siteUrl: string; contactLine: string }
 }
 
 /**
- * The archive update of a publication: one at a time across the publisher's concurrent
- * invocations, under a lease in the editions table.
+ * The archive's two jobs: a publication's fold of its week (`fold`), and the index and data
+ * files built from every week (`files`, once per run). One at a time across the publisher's
+ * concurrent invocations, under a lease in the editions table.
  */
-export function archiveUpdater(stores: {
+export function archiveJobs(stores: {
   site: S3SiteWriter;
   editions: DynamoEditionStore;
   disputes: DynamoDisputeStore;
@@ -56,7 +62,10 @@ export function archiveUpdater(stores: {
   now: () => Date;
   /** How long to wait for the lease before giving up (the message is retried). */
   waitMs: number;
-}): (edition: Edition) => Promise<unknown> {
+}): {
+  fold: (edition: Edition) => Promise<unknown>;
+  files: (options?: { force?: boolean }) => Promise<unknown>;
+} {
   const deps: ArchiveSiteDeps = {
     site: stores.site,
     render: archiveRenderer(stores.config),
@@ -89,5 +98,8 @@ export function archiveUpdater(stores: {
       }
     },
   };
-  return (edition) => updateArchive(deps, edition);
+  return {
+    fold: (edition) => updateArchive(deps, edition),
+    files: (options) => buildArchiveFiles(deps, options),
+  };
 }

@@ -16,6 +16,8 @@ import {
   rebuildSite,
 } from '#core/edition/publication';
 import {
+  ARCHIVE_DELAY_SECONDS,
+  archiveMessageSchema,
   type PublishMessage,
   publishMessageSchema,
   shouldWaitForReissues,
@@ -62,7 +64,13 @@ const REISSUE_WAIT_SECONDS = 60;
  * goes to the dead-letter queue, which raises an alarm, and holds back no other week.
  */
 async function publishOne(record: SQSRecord): Promise<void> {
-  const message = publishMessageSchema.parse(JSON.parse(record.body));
+  const body: unknown = JSON.parse(record.body);
+  if (typeof body === 'object' && body !== null && 'archive' in body) {
+    archiveMessageSchema.parse(body);
+    await deps.archiveFiles?.();
+    return;
+  }
+  const message = publishMessageSchema.parse(body);
   // Only the week to email that names re-issues reads the marks: the others never wait.
   const mayWait = queueUrl !== undefined && message.email && (message.after?.length ?? 0) > 0;
   if (mayWait && queueUrl !== undefined && shouldWaitForReissues(message, await reissuesStillComing())) {
@@ -82,6 +90,12 @@ async function publishOne(record: SQSRecord): Promise<void> {
     await settleReissueMark(markDeps, result.week, seenAt, result.read);
     logger.info('published', { week: result.week, result: result.result, revision: result.revision });
     countPublication(result.result, result.revision);
+    // The index and data files, once the run's weeks have landed (a later message finds it done).
+    if (queueUrl !== undefined) {
+      await enqueue(queueUrl, archiveMessageSchema, [{ archive: true }], {
+        delaySeconds: ARCHIVE_DELAY_SECONDS,
+      });
+    }
   }
   await tellEditors(message, result);
 }
@@ -169,6 +183,8 @@ const directInvocation = z.union([
       reason: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
     }),
   }),
+  /** `npm run weekly`, at its end: the jurisdiction index and /data/ files, built now. */
+  archiveMessageSchema,
   /** `npm run rebuild-site`: the archive's pages rendered again, `limit` weeks a call after `after`. */
   z.strictObject({
     rebuild: z.strictObject({
@@ -221,11 +237,13 @@ async function publishDirect(
   | DirectPreviewResult
   | DirectAcknowledgeResult
   | RebuildResult
+  | { archive: unknown }
 > {
   const input = directInvocation.parse(event);
   if ('review' in input) return { reviewed: await reviewDirect(input.review) };
   if ('preview' in input) return previewDirect(input.preview.week);
   if ('rebuild' in input) return rebuildSite(deps, input.rebuild);
+  if ('archive' in input) return { archive: (await deps.archiveFiles?.()) ?? null };
   if ('acknowledge' in input) return acknowledgeDirect(input.acknowledge);
   const { date, email, operator } = input;
   const seenAt = new Date().toISOString();
@@ -237,6 +255,8 @@ async function publishDirect(
     operator: operator ?? 'operator',
   });
   if (result.result === 'drafted') throw new Error('an operator publication is never a draft');
+  // After an operator's publication, at once (contract §4 freshness).
+  await deps.archiveFiles?.();
   return directResult(result, seenAt);
 }
 
@@ -364,6 +384,7 @@ export const handler = middy<
   | DirectPreviewResult
   | DirectAcknowledgeResult
   | RebuildResult
+  | { archive: unknown }
 >()
   .use(observed())
   .handler(async (input) => {

@@ -50,7 +50,7 @@ import { changedRefs, declinesBefore, NO_CONTEXT, SPIKE_WEEKS } from '#core/revi
 import { issuePreviewKey } from '#core/review/desk';
 import { type ReviewStore, recordNotified } from '#core/review/gate';
 import type { NoticeDeps } from '#core/review/notice';
-import { archiveUpdater } from './archive';
+import { archiveJobs } from './archive';
 
 /**
  * The publisher's adapters, built once per container from the environment. The same wiring
@@ -146,6 +146,8 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
   const now = () => new Date();
   const sendQueueUrl = env.SEND_QUEUE_URL;
   const distributionId = env.DISTRIBUTION_ID;
+  // Within the publisher's timeout, with room for the update itself.
+  const archive = archiveJobs({ site, editions, disputes, config, timeZone, now, waitMs: 120_000 });
   return {
     config,
     weeks: new DynamoWeekReader(),
@@ -169,16 +171,8 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
     ...(distributionId
       ? { invalidate: (paths, reference) => invalidate(distributionId, paths, reference) }
       : {}),
-    archive: archiveUpdater({
-      site,
-      editions,
-      disputes,
-      config,
-      timeZone,
-      now,
-      // Within the publisher's timeout, with room for the update itself.
-      waitMs: 120_000,
-    }),
+    archive: archive.fold,
+    archiveFiles: archive.files,
     uploadAssets: async () => {
       for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
     },
