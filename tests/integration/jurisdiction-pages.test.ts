@@ -3,14 +3,15 @@ import type { JurisdictionHistory } from '#core/edition/jurisdiction-record';
 import type { Edition } from '#core/edition/model';
 import { syntheticRecord } from '../support/api';
 import { useLocalStack } from '../support/local-stack';
-import { publish, runCli } from '../support/publishing';
+import { eventually, publish, runCli } from '../support/publishing';
 
 /**
  * The archive's jurisdiction pages and data (CONTRACT.md §4, v3), through the real stack: record
  * two weeks, publish them, read every jurisdiction file back through the gateway, void a row and
  * see it marked after the next publication. Fictional jurisdictions only.
  */
-const stack = useLocalStack();
+// Review off: a week from the queue publishes at once (the review flow is tested elsewhere).
+const stack = useLocalStack({ review: { mode: 'off' } });
 
 const WEEK_1 = '2017-01-28';
 const WEEK_2 = '2017-02-04';
@@ -279,5 +280,45 @@ describe('jurisdiction pages and the archive data', () => {
     // The superseded revision keeps its notice.
     expect(after[0]).toContain('Superseded.');
     expect(await Promise.all(data.map(async (path) => (await get(path)).body))).toEqual(before);
+  });
+
+  it('a week published from the queue reaches its jurisdiction at once, and the index and data files after the run', async () => {
+    const { enqueue } = await import('#adapters/sqs');
+    const { publishMessageSchema } = await import('#core/edition/publish-message');
+    const { QUEUES } = await import('#config/runtime');
+    const week = '2017-02-11';
+    await put(
+      'JP-Q1',
+      syntheticRecord({
+        jurisdiction: birch,
+        issuedOn: '2017-02-12',
+        declinedOn: '2017-02-13',
+        learnedOn: '2017-02-14',
+      }),
+    );
+    const queueUrl = process.env[QUEUES.publish.envVar] ?? '';
+    await enqueue(queueUrl, publishMessageSchema, [
+      { week, email: false, runAt: '2017-02-20T14:00:00.000Z' },
+    ]);
+    const report = await eventually(
+      async () => (await get(`/reports/${week}/report.json`)).body,
+      (body) => body.startsWith('{'),
+      'the queued week published',
+    );
+    const ref = refsIn(JSON.parse(report) as Edition, birch.id)[0] ?? 'none';
+    // Folded by the publication itself, just after the week's own files.
+    await eventually(
+      async () =>
+        JSON.parse((await get(`/jurisdictions/${birch.id}/history.json`)).body) as JurisdictionHistory,
+      (history) => history.declines.some((d) => d.ref === ref),
+      "the week folded into its jurisdiction's record",
+    );
+    // The data files follow once the run's delayed build message arrives.
+    await eventually(
+      async () => (await get('/data/declines.csv')).body,
+      (body) => body.includes(ref),
+      'the data files built after the run',
+    );
+    expect((await get('/data/weekly.csv')).body).toContain(`${week},WA,${birch.id}`);
   });
 });
