@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { foldWeek, summaryOf, touchedJurisdictions } from '#core/edition/jurisdiction-record';
+import {
+  foldWeek,
+  summaryOf,
+  touchedJurisdictions,
+  withRecordedPolicies,
+} from '#core/edition/jurisdiction-record';
 import type { Edition } from '#core/edition/model';
 import {
   renderJurisdictionCsv,
@@ -72,6 +77,42 @@ describe("a jurisdiction's record", () => {
     const folded = foldWeek(foldWeek(undefined, 'ZZ0040000', first), 'ZZ0040000', dropped);
     expect(folded?.declines.map((d) => d.state)).toEqual(['withdrawn']);
     expect(folded?.weeks).toEqual([]);
+  });
+});
+
+describe("a jurisdiction's policy versions", () => {
+  it('are every version the records hold, with repeal dates, and the weeks that listed each', () => {
+    const edition = fixtureEdition();
+    const row = edition.sectionIII[0];
+    if (!row) throw new Error('fixture changed');
+    const id = row.jurisdiction.id;
+    const folded = foldWeek(undefined, id, edition);
+    if (!folded) throw new Error('not named');
+    expect(folded.policies.map((p) => [p.enactedOn, p.firstWeek, p.lastWeek])).toEqual([
+      [row.policy.enactedOn, '2017-01-28', '2017-01-28'],
+    ]);
+    // A version enacted and repealed within one week was in force at no week's end.
+    const brief = {
+      ...row.policy,
+      enactedOn: '2016-02-01',
+      repealedOn: '2016-02-03',
+      type: 'Emergency order',
+    };
+    const merged = withRecordedPolicies(folded, [row.policy, brief]);
+    expect(merged.policies.map((p) => [p.enactedOn, p.repealedOn, p.firstWeek])).toEqual([
+      [row.policy.enactedOn, null, '2017-01-28'],
+      ['2016-02-01', '2016-02-03', null],
+    ]);
+    // A version the records no longer hold in that form stays as it was published.
+    const corrected = { ...row.policy, criteria: 'Corrected criteria (synthetic).' };
+    const kept = withRecordedPolicies(folded, [corrected]);
+    expect(kept.policies.map((p) => [p.criteria, p.firstWeek])).toEqual([
+      [row.policy.criteria, '2017-01-28'],
+      [corrected.criteria, null],
+    ]);
+    const page = renderJurisdictionPage(merged, {}, '2017-02-13');
+    expect(page).toContain('in no published week');
+    expect(page).toContain('Feb 3, 2016');
   });
 });
 

@@ -3,7 +3,9 @@ import {
   type JurisdictionHistory,
   type JurisdictionSummary,
   namedJurisdictions,
+  type RecordedPolicy,
   summaryOf,
+  withRecordedPolicies,
 } from './jurisdiction-record';
 import type { Edition } from './model';
 import type { SiteWriter } from './ports';
@@ -75,6 +77,8 @@ export interface ArchiveSiteDeps {
   disputesByRef: () => Promise<Map<string, { open: number; resolved: number }>>;
   /** The publication's date (ISO), shown as the pages' "as of". */
   today: () => string;
+  /** Every policy version the publisher's records hold for a jurisdiction (with repeal dates). */
+  recordedPolicies?: (id: string) => Promise<RecordedPolicy[] | undefined>;
 }
 
 const emptyState = (): ArchiveState => ({
@@ -134,8 +138,10 @@ export async function updateArchive(
     for (const id of [...touched].sort()) {
       const prefix = jurisdictionPrefix(id);
       const history = await readJson<JurisdictionHistory>(deps, `${prefix}history.json`);
-      const folded = foldWeek(history, id, edition);
+      let folded = foldWeek(history, id, edition);
       if (folded === undefined) continue;
+      const recorded = await deps.recordedPolicies?.(id);
+      if (recorded !== undefined) folded = withRecordedPolicies(folded, recorded);
       folded.disputes = disputesOf(folded, disputes);
       for (const { year, page } of deps.render.jurisdictionYears(folded, asOf)) {
         await deps.site.putFile(`${jurisdictionYearPrefix(id, year)}index.html`, page, 'html', 'short');

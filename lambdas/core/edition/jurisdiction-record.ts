@@ -37,10 +37,17 @@ export interface JurisdictionWeek {
 }
 
 export interface JurisdictionPolicy extends PolicyView {
+  /** When it stopped being in force; null while it is (or when not known). */
+  repealedOn: string | null;
   aor: string | null;
-  /** The first and last weeks whose Section III listed this version. */
-  firstWeek: string;
-  lastWeek: string;
+  /** The first and last weeks whose Section III listed this version; null when none did. */
+  firstWeek: string | null;
+  lastWeek: string | null;
+}
+
+/** A policy version as the publisher's records hold it (PUT /jurisdictions/{id}). */
+export interface RecordedPolicy extends PolicyView {
+  repealedOn?: string;
 }
 
 export interface JurisdictionCorrection {
@@ -159,8 +166,9 @@ export function foldWeek(
     const known = policies.get(key);
     policies.set(key, {
       ...version,
-      firstWeek: known && known.firstWeek < week ? known.firstWeek : week,
-      lastWeek: known && known.lastWeek > week ? known.lastWeek : week,
+      repealedOn: known?.repealedOn ?? null,
+      firstWeek: known?.firstWeek && known.firstWeek < week ? known.firstWeek : week,
+      lastWeek: known?.lastWeek && known.lastWeek > week ? known.lastWeek : week,
     });
   }
 
@@ -179,15 +187,56 @@ export function foldWeek(
   return {
     schemaVersion: JURISDICTION_SCHEMA_VERSION,
     jurisdiction,
-    policies: [...policies.values()].sort(
-      (a, b) => compareText(b.enactedOn, a.enactedOn) || compareText(b.lastWeek, a.lastWeek),
-    ),
+    policies: sortPolicies([...policies.values()]),
     weeks,
     declines,
     disputes: before.disputes,
     corrections,
     synthetic: before.synthetic || edition.synthetic,
   };
+}
+
+/** Newest enacted first; of one date, the one listed last first. */
+function sortPolicies(policies: JurisdictionPolicy[]): JurisdictionPolicy[] {
+  return policies.sort(
+    (a, b) => compareText(b.enactedOn, a.enactedOn) || compareText(b.lastWeek ?? '', a.lastWeek ?? ''),
+  );
+}
+
+const sameText = (a: PolicyView, b: PolicyView) =>
+  a.enactedOn === b.enactedOn &&
+  a.type === b.type &&
+  a.summary === b.summary &&
+  a.criteria === b.criteria &&
+  a.source === b.source;
+
+/**
+ * Every policy version: those the publisher's records hold now (with their repeal dates, listed
+ * or not: one repealed within a week was never in force at a week's end), and those an edition
+ * listed that the records no longer hold in that form (a version corrected since), as published.
+ */
+export function withRecordedPolicies(
+  history: JurisdictionHistory,
+  recorded: readonly RecordedPolicy[],
+): JurisdictionHistory {
+  const listed = history.policies;
+  const merged: JurisdictionPolicy[] = recorded.map((version) => {
+    const seen = listed.filter((p) => sameText(p, version));
+    const weeks = seen.flatMap((p) => [p.firstWeek, p.lastWeek]).filter((w): w is string => w !== null);
+    return {
+      enactedOn: version.enactedOn,
+      type: version.type,
+      summary: version.summary,
+      criteria: version.criteria,
+      source: version.source,
+      repealedOn: version.repealedOn ?? null,
+      aor: seen[0]?.aor ?? null,
+      firstWeek: weeks.length === 0 ? null : weeks.reduce((a, b) => (a < b ? a : b)),
+      lastWeek: weeks.length === 0 ? null : weeks.reduce((a, b) => (a > b ? a : b)),
+    };
+  });
+  for (const p of listed) if (!recorded.some((version) => sameText(p, version))) merged.push(p);
+  return { ...history, policies: sortPolicies(merged) };
 }
 
 function correctionOf(week: string, entry: CorrectionEntry): JurisdictionCorrection {

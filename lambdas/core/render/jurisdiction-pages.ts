@@ -144,10 +144,13 @@ export function renderJurisdictionPage(history: JurisdictionHistory, view: SiteV
       type: p.type,
       summary: p.summary,
       criteria: p.criteria,
+      repealedOn: p.repealedOn === null ? 'in force' : formatDate(p.repealedOn, true),
       listed:
-        p.firstWeek === p.lastWeek
-          ? `week of ${formatDate(p.firstWeek, true)}`
-          : `weeks of ${formatDate(p.firstWeek, true)} to ${formatDate(p.lastWeek, true)}`,
+        p.firstWeek === null || p.lastWeek === null
+          ? 'in no published week'
+          : p.firstWeek === p.lastWeek
+            ? `week of ${formatDate(p.firstWeek, true)}`
+            : `weeks of ${formatDate(p.firstWeek, true)} to ${formatDate(p.lastWeek, true)}`,
     })),
     disputes: history.disputes,
     corrections: history.corrections.map((c) => ({

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDisputeStore } from '#adapters/dispute-store';
 import type { DynamoEditionStore } from '#adapters/edition-store';
+import type { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import type { S3SiteWriter } from '#adapters/site-writer';
 import {
   type ArchiveRenderer,
@@ -57,6 +58,7 @@ export function archiveJobs(stores: {
   site: S3SiteWriter;
   editions: DynamoEditionStore;
   disputes: DynamoDisputeStore;
+  jurisdictions: DynamoJurisdictionStore;
   config: { siteUrl: string; contactLine: string };
   timeZone: string;
   now: () => Date;
@@ -70,6 +72,7 @@ export function archiveJobs(stores: {
     site: stores.site,
     render: archiveRenderer(stores.config),
     today: () => dateIn(stores.now().toISOString(), stores.timeZone),
+    recordedPolicies: async (id) => (await stores.jurisdictions.get(id))?.policies,
     disputesByRef: async () => {
       const counts = new Map<string, { open: number; resolved: number }>();
       for (const status of ['open', 'corrected', 'rejected'] as const) {

@@ -147,7 +147,16 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
   const sendQueueUrl = env.SEND_QUEUE_URL;
   const distributionId = env.DISTRIBUTION_ID;
   // Within the publisher's timeout, with room for the update itself.
-  const archive = archiveJobs({ site, editions, disputes, config, timeZone, now, waitMs: 120_000 });
+  const archive = archiveJobs({
+    site,
+    editions,
+    disputes,
+    jurisdictions,
+    config,
+    timeZone,
+    now,
+    waitMs: 120_000,
+  });
   return {
     config,
     weeks: new DynamoWeekReader(),
