@@ -222,7 +222,10 @@ export function withRecordedPolicies(
   const listed = history.policies;
   const merged: JurisdictionPolicy[] = recorded.map((version) => {
     const seen = listed.filter((p) => sameText(p, version));
-    const weeks = seen.flatMap((p) => [p.firstWeek, p.lastWeek]).filter((w): w is string => w !== null);
+    const weeks = seen
+      .flatMap((p) => [p.firstWeek, p.lastWeek])
+      .filter((w): w is string => w !== null)
+      .sort();
     return {
       enactedOn: version.enactedOn,
       type: version.type,
@@ -231,8 +234,8 @@ export function withRecordedPolicies(
       source: version.source,
       repealedOn: version.repealedOn ?? null,
       aor: seen[0]?.aor ?? null,
-      firstWeek: weeks.length === 0 ? null : weeks.reduce((a, b) => (a < b ? a : b)),
-      lastWeek: weeks.length === 0 ? null : weeks.reduce((a, b) => (a > b ? a : b)),
+      firstWeek: weeks[0] ?? null,
+      lastWeek: weeks.at(-1) ?? null,
     };
   });
   for (const p of listed) if (!recorded.some((version) => sameText(p, version))) merged.push(p);
