@@ -168,7 +168,7 @@ describe('jurisdiction pages and the archive data', () => {
     expect(readme.body).toContain('Schema version 1');
   });
 
-  it('marks a voided row withdrawn on the page after the next publication, and not before', async () => {
+  it('marks a voided row withdrawn and a corrected one corrected after the next publication, and not before', async () => {
     const voided = await stack().api('/outcomes/JP-A2/void', {
       method: 'POST',
       body: { reason: 'Entered twice (synthetic)' },
@@ -187,14 +187,33 @@ describe('jurisdiction pages and the archive data', () => {
     ) as JurisdictionHistory;
     expect(before.declines.find((d) => d.ref === ref)?.state).toBe('listed');
 
+    // A correction too: JP-A1's facility changes, so its row is listed as corrected.
+    await put(
+      'JP-A1',
+      syntheticRecord({
+        jurisdiction: alder,
+        facility: 'Alder County Annex (synthetic)',
+        issuedOn: '2017-01-29',
+        declinedOn: '2017-01-30',
+        learnedOn: '2017-01-31',
+      }),
+    );
     const reissued = await publish(WEEK_1, false);
     expect(reissued.revision).toBe(2);
     const after = JSON.parse(
       (await get(`/jurisdictions/${alder.id}/history.json`)).body,
     ) as JurisdictionHistory;
     expect(after.declines.find((d) => d.ref === ref)).toMatchObject({ state: 'withdrawn', revision: 2 });
+    const correctedRef = refsIn(reissued.edition, alder.id)[0];
+    expect(after.declines.find((d) => d.ref === correctedRef)).toMatchObject({
+      state: 'corrected',
+      revision: 2,
+      row: { facility: 'Alder County Annex (synthetic)' },
+    });
     const page = await get(`/jurisdictions/${alder.id}/`);
     expect(page.body).toContain('Withdrawn in revision 2');
+    expect(page.body).toContain('Corrected in revision 2');
+    expect(page.body).toContain(`href="../../reports/${WEEK_1}/r2/#corrections-log"`);
     const declines = csvRows((await get('/data/declines.csv')).body);
     expect(declines.some((row) => row.at(-1) === ref)).toBe(false);
     const csv = (await get(`/jurisdictions/${alder.id}/declines.csv`)).body;
