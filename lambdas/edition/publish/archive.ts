@@ -3,6 +3,7 @@ import type { DynamoDisputeStore } from '#adapters/dispute-store';
 import type { DynamoEditionStore } from '#adapters/edition-store';
 import type { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import type { S3SiteWriter } from '#adapters/site-writer';
+import { FUNCTIONS } from '#config/runtime';
 import {
   type ArchiveRenderer,
   type ArchiveSiteDeps,
@@ -26,8 +27,11 @@ import {
   weekWeeklyRows,
 } from '#core/render/jurisdiction-pages';
 
-/** Longer than an archive update takes (a few seconds for a large week), shorter than a wait would be. */
-const LEASE_MS = 120_000;
+/**
+ * As long as the publisher may run: a holder that died has stopped by the time its lease lapses,
+ * so two folds never overlap (a fold takes seconds; a lease outliving a crash only delays).
+ */
+const LEASE_MS = FUNCTIONS.publish.timeoutSeconds * 1000;
 const WAIT_STEP_MS = 250;
 
 export function archiveRenderer(config: { siteUrl: string; contactLine: string }): ArchiveRenderer {
