@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Edition } from '#core/edition/model';
+import type { DeclineRow, Edition, JurisdictionName } from '#core/edition/model';
 
 /** The header of declined.csv (CONTRACT.md section 4): fixed, in this order. */
 export const DECLINED_CSV_COLUMNS = [
@@ -24,26 +24,36 @@ export function defuseFormula(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-/** declined.csv: RFC 4180 (CRLF, quotes where needed), one row per decline in Section II's order. */
-export function renderCsv(edition: Edition): string {
-  const rows: string[][] = [];
-  for (const group of edition.sectionII) {
-    for (const decline of group.declines) {
-      rows.push(
-        [
-          group.jurisdiction.state,
-          group.jurisdiction.id,
-          group.jurisdiction.name,
-          decline.facility,
-          decline.citizenship ?? '',
-          decline.offenses.map((offense) => `${offense.description} (${offense.status})`).join('; '),
-          decline.issuedOn,
-          decline.declinedOn,
-          decline.learnedOn,
-          decline.ref,
-        ].map(defuseFormula),
+/** One row of declined.csv, its cells defused: the archive's CSVs reuse it (contract §4). */
+export function declineCells(jurisdiction: JurisdictionName, decline: DeclineRow): string[] {
+  return [
+    jurisdiction.state,
+    jurisdiction.id,
+    jurisdiction.name,
+    decline.facility,
+    decline.citizenship ?? '',
+    decline.offenses.map((offense) => `${offense.description} (${offense.status})`).join('; '),
+    decline.issuedOn,
+    decline.declinedOn,
+    decline.learnedOn,
+    decline.ref,
+  ].map(defuseFormula);
+}
+
+/** RFC 4180 lines (CRLF, quotes where needed): every CSV file of the site, or blocks of one. */
+export function csvLines(rows: readonly (readonly string[])[]): string {
+  return rows.length === 0
+    ? ''
+    : stringify(
+        rows.map((row) => [...row]),
+        { record_delimiter: 'windows' },
       );
-    }
-  }
-  return stringify([[...DECLINED_CSV_COLUMNS], ...rows], { record_delimiter: 'windows' });
+}
+
+/** declined.csv: a header and one row per decline in Section II's order. */
+export function renderCsv(edition: Edition): string {
+  const rows = edition.sectionII.flatMap((group) =>
+    group.declines.map((decline) => declineCells(group.jurisdiction, decline)),
+  );
+  return csvLines([DECLINED_CSV_COLUMNS, ...rows]);
 }

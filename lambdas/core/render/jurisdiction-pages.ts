@@ -1,11 +1,10 @@
-import { stringify } from 'csv-stringify/sync';
 import {
   compareSummaries,
   type JurisdictionDecline,
   type JurisdictionHistory,
   type JurisdictionSummary,
 } from '#core/edition/jurisdiction-record';
-import type { DeclineRow, Edition, JurisdictionName } from '#core/edition/model';
+import type { Edition, JurisdictionName } from '#core/edition/model';
 import {
   jurisdictionPrefix,
   jurisdictionStatePrefix,
@@ -16,7 +15,7 @@ import {
 import { stateName } from '#core/us-states';
 import { jurisdictionsTemplate, jurisdictionTemplate } from '#templates/generated/templates';
 import { weeklyDeclinesChart } from './charts';
-import { DECLINED_CSV_COLUMNS, defuseFormula } from './declined-csv';
+import { csvLines, DECLINED_CSV_COLUMNS, declineCells, defuseFormula } from './declined-csv';
 import { formatDate, formatDateRange } from './format';
 import { httpsUrl } from './links';
 import { renderTemplate } from './template-engine';
@@ -265,32 +264,6 @@ export const WEEKLY_COLUMNS = [
   'issued',
   'declined',
 ] as const;
-
-/** One row of declined.csv, its cells defused (the same rules for every CSV of the site). */
-export function declineCells(jurisdiction: JurisdictionName, decline: DeclineRow): string[] {
-  return [
-    jurisdiction.state,
-    jurisdiction.id,
-    jurisdiction.name,
-    decline.facility,
-    decline.citizenship ?? '',
-    decline.offenses.map((offense) => `${offense.description} (${offense.status})`).join('; '),
-    decline.issuedOn,
-    decline.declinedOn,
-    decline.learnedOn,
-    decline.ref,
-  ].map(defuseFormula);
-}
-
-/** RFC 4180 lines (CRLF), no header: blocks of a file, joined in the file's order. */
-export function csvLines(rows: readonly (readonly string[])[]): string {
-  return rows.length === 0
-    ? ''
-    : stringify(
-        rows.map((row) => [...row]),
-        { record_delimiter: 'windows' },
-      );
-}
 
 export const csvHeader = (columns: readonly string[]) => csvLines([columns]);
 

@@ -11,11 +11,11 @@ import {
   updateArchive,
 } from '#core/edition/archive-site';
 import type { Edition } from '#core/edition/model';
+import { csvLines } from '#core/render/declined-csv';
 import { dateIn } from '#core/render/format';
 import {
   ARCHIVE_DECLINES_COLUMNS,
   csvHeader,
-  csvLines,
   declineYears,
   renderDataReadme,
   renderJurisdictionCsv,

@@ -229,16 +229,16 @@ export interface DirectPreviewResult {
   readonly expiresAt: string;
 }
 
-async function publishDirect(
-  event: unknown,
-): Promise<
+/** What a direct invocation answers, by its kind. */
+type DirectResult =
   | DirectPublishResult
   | { reviewed: DirectReviewResult[] }
   | DirectPreviewResult
   | DirectAcknowledgeResult
   | RebuildResult
-  | { archive: unknown }
-> {
+  | { archive: unknown };
+
+async function publishDirect(event: unknown): Promise<DirectResult> {
   const input = directInvocation.parse(event);
   if ('review' in input) return { reviewed: await reviewDirect(input.review) };
   if ('preview' in input) return previewDirect(input.preview.week);
@@ -376,16 +376,7 @@ function countPublication(result: 'published' | 'unchanged', revision: number): 
   );
 }
 
-export const handler = middy<
-  SQSEvent | unknown,
-  | SQSBatchResponse
-  | DirectPublishResult
-  | { reviewed: DirectReviewResult[] }
-  | DirectPreviewResult
-  | DirectAcknowledgeResult
-  | RebuildResult
-  | { archive: unknown }
->()
+export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectResult>()
   .use(observed())
   .handler(async (input) => {
     if (typeof input !== 'object' || input === null || !('Records' in input)) return publishDirect(input);
