@@ -247,6 +247,14 @@ describe('jurisdiction pages and the archive data', () => {
     });
     expect(fresh.status, await fresh.clone().text()).toBe(200);
     expect(fresh.headers.get('etag')).toBe(`"${view.revision + 1}"`);
+    // The same write again, with a stale If-Match: unchanged, 200, as outcome writes (contract §2).
+    const again = await stack().api(`/jurisdictions/${alder.id}`, {
+      method: 'PUT',
+      body,
+      headers: { 'if-match': `"${view.revision}"` },
+    });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { result: string }).result).toBe('unchanged');
     const missing = await stack().api('/jurisdictions/XJNEW0009', {
       method: 'PUT',
       body: { name: 'Synthetic New Agency', state: 'OR' },

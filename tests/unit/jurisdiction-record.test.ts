@@ -81,38 +81,53 @@ describe("a jurisdiction's record", () => {
 });
 
 describe("a jurisdiction's policy versions", () => {
-  it('are every version the records hold, with repeal dates, and the weeks that listed each', () => {
+  it("are the versions the weeks' latest Section III list, with those weeks and the recorded repeal date", () => {
     const edition = fixtureEdition();
     const row = edition.sectionIII[0];
     if (!row) throw new Error('fixture changed');
     const id = row.jurisdiction.id;
-    const folded = foldWeek(undefined, id, edition);
+    const next = revisionOf(edition, 1, (e) => {
+      e.edition.week = '2017-02-04';
+    });
+    const folded = foldWeek(foldWeek(undefined, id, edition), id, next);
     if (!folded) throw new Error('not named');
-    expect(folded.policies.map((p) => [p.enactedOn, p.firstWeek, p.lastWeek])).toEqual([
-      [row.policy.enactedOn, '2017-01-28', '2017-01-28'],
+    expect(folded.policies.map((p) => [p.enactedOn, p.weeks, p.firstWeek, p.lastWeek])).toEqual([
+      [row.policy.enactedOn, ['2017-01-28', '2017-02-04'], '2017-01-28', '2017-02-04'],
     ]);
-    // A version enacted and repealed within one week was in force at no week's end.
-    const brief = {
-      ...row.policy,
-      enactedOn: '2016-02-01',
-      repealedOn: '2016-02-03',
-      type: 'Emergency order',
-    };
-    const merged = withRecordedPolicies(folded, [row.policy, brief]);
-    expect(merged.policies.map((p) => [p.enactedOn, p.repealedOn, p.firstWeek])).toEqual([
-      [row.policy.enactedOn, null, '2017-01-28'],
-      ['2016-02-01', '2016-02-03', null],
-    ]);
-    // A version the records no longer hold in that form stays as it was published.
-    const corrected = { ...row.policy, criteria: 'Corrected criteria (synthetic).' };
-    const kept = withRecordedPolicies(folded, [corrected]);
-    expect(kept.policies.map((p) => [p.criteria, p.firstWeek])).toEqual([
-      [row.policy.criteria, '2017-01-28'],
-      [corrected.criteria, null],
-    ]);
-    const page = renderJurisdictionPage(merged, {}, '2017-02-13');
-    expect(page).toContain('in no published week');
-    expect(page).toContain('Feb 3, 2016');
+    const dated = withRecordedPolicies(folded, [{ ...row.policy, repealedOn: '2017-03-01' }]);
+    expect(dated.policies[0]?.repealedOn).toBe('2017-03-01');
+    expect(renderJurisdictionPage(dated, {}, '2017-03-06')).toContain('Mar 1, 2017');
+
+    // A re-issue of the first week that no longer lists it (its policy was corrected away):
+    // that week leaves the version, and a version no week lists is gone.
+    const corrected = revisionOf(edition, 3, (e) => {
+      e.sectionIII = e.sectionIII.filter((r) => r.jurisdiction.id !== id);
+    });
+    const after = foldWeek(folded, id, corrected);
+    expect(after?.policies.map((p) => p.weeks)).toEqual([['2017-02-04']]);
+    const gone = foldWeek(
+      after,
+      id,
+      revisionOf(next, 2, (e) => {
+        e.sectionIII = e.sectionIII.filter((r) => r.jurisdiction.id !== id);
+      }),
+    );
+    expect(gone?.policies).toEqual([]);
+    expect(gone ? summaryOf(gone).hasPolicy : true).toBe(false);
+  });
+
+  it('lists a row withdrawn and then listed again as it was as listed, not corrected', () => {
+    const first = revisionOf(fixtureEdition(), 1, () => undefined);
+    const without = revisionOf(first, 2, (e) => {
+      e.sectionII = e.sectionII.filter((g) => g.jurisdiction.id !== 'ZZ0040000');
+    });
+    const back = revisionOf(first, 3, () => undefined);
+    const history = foldWeek(
+      foldWeek(foldWeek(undefined, 'ZZ0040000', first), 'ZZ0040000', without),
+      'ZZ0040000',
+      back,
+    );
+    expect(history?.declines.map((d) => [d.state, d.revision])).toEqual([['listed', 3]]);
   });
 });
 

@@ -172,9 +172,19 @@ export async function updateArchive(
     // declines) folds in seconds of S3 calls, not minutes one by one.
     const queue = [...touched].sort();
     const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) await foldOne(id);
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          await foldOne(id);
+        } catch (error) {
+          // Stop the others taking more, and let them finish, before the lease is released.
+          queue.length = 0;
+          throw error;
+        }
+      }
     };
-    await Promise.all(Array.from({ length: FOLD_CONCURRENCY }, worker));
+    const settled = await Promise.allSettled(Array.from({ length: FOLD_CONCURRENCY }, worker));
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const block: ArchiveWeek = {
       revision,
@@ -183,16 +193,16 @@ export async function updateArchive(
       declines: deps.render.weekDeclines(edition),
       weekly: deps.render.weekWeekly(edition),
     };
-    if (JSON.stringify(block) !== JSON.stringify(before)) {
-      changed = true;
-      await deps.site.putFile(weekBlockKey(week), JSON.stringify(block), 'json', 'short');
-    }
+    const blockChanged = JSON.stringify(block) !== JSON.stringify(before);
     if (!state.weeks.includes(week)) state.weeks = [...state.weeks, week].sort();
-    if (changed) {
+    // The state (its generation bumped) before the block: a crash between them leaves a block
+    // the retry still finds changed, so the next build never skips it.
+    if (changed || blockChanged) {
       state.generation += 1;
       await deps.site.putFile(ARCHIVE_STATE_KEY, JSON.stringify(state), 'json', 'short');
     }
-    return { jurisdictions: touched.size, changed };
+    if (blockChanged) await deps.site.putFile(weekBlockKey(week), JSON.stringify(block), 'json', 'short');
+    return { jurisdictions: touched.size, changed: changed || blockChanged };
   });
 }
 

@@ -24,6 +24,8 @@ export interface JurisdictionDecline {
   state: DeclineState;
   /** The row as the latest revision listing it published it (its last published form when withdrawn). */
   row: DeclineRow;
+  /** The jurisdiction as that revision named it (its name then), as /data/declines.csv has it. */
+  listedAs: JurisdictionName;
 }
 
 export interface JurisdictionWeek {
@@ -40,7 +42,9 @@ export interface JurisdictionPolicy extends PolicyView {
   /** When it stopped being in force; null while it is (or when not known). */
   repealedOn: string | null;
   aor: string | null;
-  /** The first and last weeks whose Section III listed this version; null when none did. */
+  /** Every week whose latest revision's Section III lists this version, oldest first. */
+  weeks: string[];
+  /** The first and last of them. */
   firstWeek: string | null;
   lastWeek: string | null;
 }
@@ -140,12 +144,17 @@ export function foldWeek(
   // Declines: the week's rows now, against what earlier revisions of the week listed.
   const earlier = new Map(before.declines.filter((d) => d.week === week).map((d) => [d.ref, d]));
   const declines: JurisdictionDecline[] = before.declines.filter((d) => d.week !== week);
+  const listedAs = group?.jurisdiction ?? before.jurisdiction;
   for (const row of group?.declines ?? []) {
     const was = earlier.get(row.ref);
     earlier.delete(row.ref);
-    if (was === undefined) declines.push({ ref: row.ref, week, revision, state: 'listed', row });
-    else if (was.state !== 'withdrawn' && sameRow(was.row, row)) declines.push(was);
-    else declines.push({ ref: row.ref, week, revision, state: 'corrected', row });
+    const entry = { ref: row.ref, week, revision, row, listedAs: { ...listedAs } };
+    if (was === undefined) declines.push({ ...entry, state: 'listed' });
+    else if (was.state !== 'withdrawn' && sameRow(was.row, row))
+      declines.push({ ...was, listedAs: entry.listedAs });
+    // Listed again as it was: listed (from this revision), not a correction.
+    else if (was.state === 'withdrawn' && sameRow(was.row, row)) declines.push({ ...entry, state: 'listed' });
+    else declines.push({ ...entry, state: 'corrected' });
   }
   for (const was of earlier.values()) {
     declines.push(was.state === 'withdrawn' ? was : { ...was, revision, state: 'withdrawn' });
@@ -157,8 +166,13 @@ export function foldWeek(
     weeks.push({ week, revision, issued: sectionI?.issued ?? null, declined: group?.declines.length ?? 0 });
   weeks.sort((a, b) => compareText(a.week, b.week));
 
-  // Policy versions as Section III listed them, each with the weeks it was listed.
-  const policies = new Map(before.policies.map((p) => [policyKey(p), p]));
+  // Policy versions as the weeks' latest Section III list them: this week's listing replaces
+  // what its earlier revisions listed, and a version no week lists any more is dropped.
+  const policies = new Map<string, JurisdictionPolicy>();
+  for (const p of before.policies) {
+    const weeks = (p.weeks ?? []).filter((w) => w !== week);
+    if (weeks.length > 0) policies.set(policyKey(p), { ...p, weeks });
+  }
   for (const row of edition.sectionIII) {
     if (row.jurisdiction.id !== id) continue;
     const version = { ...row.policy, aor: row.jurisdiction.aor ?? null };
@@ -167,9 +181,14 @@ export function foldWeek(
     policies.set(key, {
       ...version,
       repealedOn: known?.repealedOn ?? null,
-      firstWeek: known?.firstWeek && known.firstWeek < week ? known.firstWeek : week,
-      lastWeek: known?.lastWeek && known.lastWeek > week ? known.lastWeek : week,
+      weeks: [...(known?.weeks ?? []), week].sort(),
+      firstWeek: null,
+      lastWeek: null,
     });
+  }
+  for (const p of policies.values()) {
+    p.firstWeek = p.weeks[0] ?? null;
+    p.lastWeek = p.weeks.at(-1) ?? null;
   }
 
   // Corrections about it that this week's revisions logged (the log is cumulative per week).
@@ -203,43 +222,19 @@ function sortPolicies(policies: JurisdictionPolicy[]): JurisdictionPolicy[] {
   );
 }
 
-const sameText = (a: PolicyView, b: PolicyView) =>
-  a.enactedOn === b.enactedOn &&
-  a.type === b.type &&
-  a.summary === b.summary &&
-  a.criteria === b.criteria &&
-  a.source === b.source;
-
 /**
- * Every policy version: those the publisher's records hold now (with their repeal dates, listed
- * or not: one repealed within a week was never in force at a week's end), and those an edition
- * listed that the records no longer hold in that form (a version corrected since), as published.
+ * The repeal date of each listed version, from the publisher's records (a version is known by its
+ * enactment date there). Only dates: what a version says is what the editions published.
  */
 export function withRecordedPolicies(
   history: JurisdictionHistory,
   recorded: readonly RecordedPolicy[],
 ): JurisdictionHistory {
-  const listed = history.policies;
-  const merged: JurisdictionPolicy[] = recorded.map((version) => {
-    const seen = listed.filter((p) => sameText(p, version));
-    const weeks = seen
-      .flatMap((p) => [p.firstWeek, p.lastWeek])
-      .filter((w): w is string => w !== null)
-      .sort();
-    return {
-      enactedOn: version.enactedOn,
-      type: version.type,
-      summary: version.summary,
-      criteria: version.criteria,
-      source: version.source,
-      repealedOn: version.repealedOn ?? null,
-      aor: seen[0]?.aor ?? null,
-      firstWeek: weeks[0] ?? null,
-      lastWeek: weeks.at(-1) ?? null,
-    };
-  });
-  for (const p of listed) if (!recorded.some((version) => sameText(p, version))) merged.push(p);
-  return { ...history, policies: sortPolicies(merged) };
+  const repealed = new Map(recorded.map((version) => [version.enactedOn, version.repealedOn ?? null]));
+  return {
+    ...history,
+    policies: history.policies.map((p) => ({ ...p, repealedOn: repealed.get(p.enactedOn) ?? null })),
+  };
 }
 
 function correctionOf(week: string, entry: CorrectionEntry): JurisdictionCorrection {

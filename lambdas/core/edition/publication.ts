@@ -636,13 +636,15 @@ export async function rebuildSite(
         parts,
       );
       pages += 1 + parts.length;
+      // Every revision, oldest first: an archive without records yet (published before them)
+      // learns each row's present state; one that has them skips revisions older than its own.
+      await deps.archive?.(edition);
       latest = edition;
     }
     if (latest === undefined) continue;
     const parts = deps.render.sectionIIPages(latest, { location: 'latest' });
     await writePages(deps, latestPrefix(week), deps.render.page(latest, { location: 'latest' }), parts);
     pages += 1 + parts.length;
-    await deps.archive?.(latest);
   }
   const last = todo.at(-1);
   const done = last === undefined || last === weeks.at(-1);

@@ -156,15 +156,6 @@ export async function putJurisdiction(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const stored = await deps.jurisdictions.get(command.id);
-    if (command.ifMatch !== undefined) {
-      if (!stored)
-        throw new PreconditionFailedError(`jurisdiction ${command.id} does not exist (If-Match was given)`);
-      if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
-        throw new PreconditionFailedError(
-          `jurisdiction ${command.id} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
-        );
-      }
-    }
     if (stored && stored.state !== command.state) {
       if (command.actor.role !== 'admin' || command.reason === undefined) {
         throw new ConflictError(
@@ -200,6 +191,16 @@ export async function putJurisdiction(
     const nameChanged = stored?.name !== command.name;
     if (stored && changes.length === 0 && !nameChanged) {
       return { result: 'unchanged', jurisdiction: viewJurisdiction(stored, deps.today()) };
+    }
+    // As outcome writes (contract §2): an unchanged write is 200 whatever If-Match says.
+    if (command.ifMatch !== undefined) {
+      if (!stored)
+        throw new PreconditionFailedError(`jurisdiction ${command.id} does not exist (If-Match was given)`);
+      if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
+        throw new PreconditionFailedError(
+          `jurisdiction ${command.id} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
+        );
+      }
     }
     const revision = (stored?.revision ?? 0) + 1;
     const entry: HistoryEntry = {

@@ -311,7 +311,7 @@ export function renderJurisdictionCsv(history: JurisdictionHistory): string {
   const rows = history.declines
     .filter((d) => d.state !== 'withdrawn')
     .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : 0))
-    .map((d) => [d.week, ...declineCells(history.jurisdiction, d.row)]);
+    .map((d) => [d.week, ...declineCells(d.listedAs ?? history.jurisdiction, d.row)]);
   return csvHeader(ARCHIVE_DECLINES_COLUMNS) + csvLines(rows);
 }
 

@@ -337,6 +337,8 @@ async function reviewDirect(request: {
       results.push({ week, status: 'published', published: await directResult(result, seenAt) });
     }
   }
+  // An approval published: the index and /data/ files at once, as after npm run publish.
+  if (results.some((result) => result.status === 'published')) await deps.archiveFiles?.();
   return results;
 }
 
