@@ -99,6 +99,7 @@ function queueNames(stack: LocalStack): string {
 function printBanner(stack: LocalStack, env: NodeJS.ProcessEnv): void {
   const rows: [string, string][] = [
     ['API and site', `${stack.urls.gateway}/`],
+    ['jurisdictions', `${stack.urls.gateway}/jurisdictions/  (and the archive as data: /data/README)`],
     ['health', stack.urls.health],
     ['OpenAPI', stack.urls.openapi],
     ['mailbox', stack.urls.mailbox],
