@@ -62,6 +62,22 @@ export class PreconditionFailedError extends DomainError {
   }
 }
 
+/**
+ * A conditional write's `If-Match` (contract §2): `'*'` needs the item to exist, a revision
+ * needs it to be that one; `what` names the item ("record X", "jurisdiction Y").
+ */
+export function checkIfMatch(
+  what: string,
+  stored: number | undefined,
+  ifMatch: number | '*' | undefined,
+): void {
+  if (ifMatch === undefined) return;
+  if (stored === undefined) throw new PreconditionFailedError(`${what} does not exist (If-Match was given)`);
+  if (ifMatch !== '*' && ifMatch !== stored) {
+    throw new PreconditionFailedError(`${what} is at revision ${stored}, not ${ifMatch}: read it again`);
+  }
+}
+
 export class PayloadTooLargeError extends DomainError {
   constructor(limitBytes: number) {
     super(413, `request body is larger than ${limitBytes} bytes`);

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, PreconditionFailedError } from '#core/errors';
+import { ConflictError, checkIfMatch, NotFoundError } from '#core/errors';
 import { ALL_WEEKS } from '#core/reissue-marks';
 import { backoff } from '#core/retry';
 import type { Actor, HistoryEntry, JurisdictionItem, JurisdictionStore, PolicyVersion } from './model';
@@ -193,15 +193,7 @@ export async function putJurisdiction(
       return { result: 'unchanged', jurisdiction: viewJurisdiction(stored, deps.today()) };
     }
     // As outcome writes (contract §2): an unchanged write is 200 whatever If-Match says.
-    if (command.ifMatch !== undefined) {
-      if (!stored)
-        throw new PreconditionFailedError(`jurisdiction ${command.id} does not exist (If-Match was given)`);
-      if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
-        throw new PreconditionFailedError(
-          `jurisdiction ${command.id} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
-        );
-      }
-    }
+    checkIfMatch(`jurisdiction ${command.id}`, stored?.revision, command.ifMatch);
     const revision = (stored?.revision ?? 0) + 1;
     const entry: HistoryEntry = {
       revision,

@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ConflictError,
-  NotFoundError,
-  OutOfTimeError,
-  PreconditionFailedError,
-  ValidationError,
-} from '#core/errors';
+import { ConflictError, checkIfMatch, NotFoundError, OutOfTimeError, ValidationError } from '#core/errors';
 import { ALL_WEEKS, weeksTouched } from '#core/reissue-marks';
 import { backoff } from '#core/retry';
 import type { Actor, HistoryEntry, JurisdictionStore, OutcomeItem, OutcomeStore } from './model';
@@ -113,15 +107,7 @@ export async function putOutcome(deps: IntakeDeps, command: PutOutcomeCommand): 
     if (stored && sameRecord(stored.record, record)) {
       return { result: 'unchanged', revision: stored.revision, record: stored.record };
     }
-    if (command.ifMatch !== undefined) {
-      if (!stored)
-        throw new PreconditionFailedError(`record ${command.detainerId} does not exist (If-Match was given)`);
-      if (command.ifMatch !== '*' && command.ifMatch !== stored.revision) {
-        throw new PreconditionFailedError(
-          `record ${command.detainerId} is at revision ${stored.revision}, not ${command.ifMatch}: read it again`,
-        );
-      }
-    }
+    checkIfMatch(`record ${command.detainerId}`, stored?.revision, command.ifMatch);
     // The attempt's first write is the binding: past this point it runs to the record write.
     checkTime(command.signal);
     const renames = await bindJurisdictions(deps.jurisdictions, record, deps.now().toISOString());
