@@ -348,4 +348,25 @@ describe('jurisdiction pages and the archive data', () => {
     );
     expect((await get('/data/weekly.csv')).body).toContain(`${week},WA,${birch.id}`);
   });
+
+  it('two weeks published at once both reach a jurisdiction they share, and the data files', async () => {
+    const weeks = ['2017-02-18', '2017-02-25'];
+    for (const [i, week] of weeks.entries()) {
+      const day = `2017-02-${String(19 + 7 * i).padStart(2, '0')}`;
+      await put(
+        `JP-C${i}`,
+        syntheticRecord({ jurisdiction: cedar, issuedOn: day, declinedOn: day, learnedOn: day }),
+      );
+    }
+    const published = await Promise.all(weeks.map((week) => publish(week, false)));
+    const refs = published.flatMap((week) => refsIn(week.edition, cedar.id));
+    expect(refs).toHaveLength(2);
+    const history = JSON.parse(
+      (await get(`/jurisdictions/${cedar.id}/history.json`)).body,
+    ) as JurisdictionHistory;
+    for (const ref of refs) expect(history.declines.map((d) => d.ref)).toContain(ref);
+    expect(history.weeks.map((w) => w.week)).toEqual(expect.arrayContaining(weeks));
+    const declines = (await get('/data/declines.csv')).body;
+    for (const ref of refs) expect(declines).toContain(ref);
+  });
 });
