@@ -351,7 +351,7 @@ describe('jurisdiction pages and the archive data', () => {
 
   it('two weeks published at once both reach a jurisdiction they share, and the data files', async () => {
     const weeks = ['2017-02-18', '2017-02-25'];
-    for (const [i, week] of weeks.entries()) {
+    for (let i = 0; i < weeks.length; i++) {
       const day = `2017-02-${String(19 + 7 * i).padStart(2, '0')}`;
       await put(
         `JP-C${i}`,
