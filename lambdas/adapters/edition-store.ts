@@ -1,6 +1,14 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { EditionRecord, EditionStore, PendingWrite } from '#core/edition/ports';
+import { backoff } from '#core/retry';
 import { conditionalWrite, documents, queryAll } from './dynamodb';
 import { editionsTable } from './table-definitions';
 
@@ -186,19 +194,30 @@ export class DynamoEditionStore implements EditionStore {
     }
   }
 
+  /**
+   * Notes a write's marks, and resolves once they are stored: the caller writes its record only
+   * then. Marks asked for at about the same time (a batch's writers, 16 at once) are put together
+   * in BatchWriteItem calls of up to 25, so a backfilled record costs a fraction of a call for
+   * its marks rather than one PutItem per week.
+   */
   async markWrite(
     weeks: readonly string[],
     write: { detainerId: string; revision: number },
     at: string,
   ): Promise<void> {
-    for (const week of new Set(weeks)) {
-      await documents.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...writeKey(week, write.detainerId), revision: write.revision, at },
-        }),
-      );
-    }
+    const items = [...new Set(weeks)].map((week) => ({
+      ...writeKey(week, write.detainerId),
+      revision: write.revision,
+      at,
+    }));
+    if (items.length === 0) return;
+    await this.marks.put(items);
+  }
+
+  private markBuffer: MarkBuffer | undefined;
+  private get marks(): MarkBuffer {
+    this.markBuffer ??= new MarkBuffer(this.table);
+    return this.markBuffer;
   }
 
   async pendingWrites(week: string): Promise<PendingWrite[]> {
@@ -243,5 +262,81 @@ export class DynamoEditionStore implements EditionStore {
         }),
       ),
     );
+  }
+}
+
+type MarkItem = { week: string; rev: string; revision: number; at: string };
+
+/** BatchWriteItem's most items a call. */
+const BATCH_WRITE_MAX = 25;
+/** How long a mark waits for others to join it: a tick of the event loop and a little more. */
+const MARK_GATHER_MS = 2;
+
+/**
+ * Marks gathered for a moment and written together. Every caller's promise settles when its own
+ * items are stored (BatchWriteItem's unprocessed items are sent again until none is left) or the
+ * call failed. Two marks of one key never share a call (BatchWriteItem refuses that): the later
+ * waits for the next.
+ */
+class MarkBuffer {
+  private pending: { items: MarkItem[]; done: (error?: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly table: string) {}
+
+  put(items: MarkItem[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ items, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, MARK_GATHER_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const callers = this.pending;
+    this.pending = [];
+    // Calls of up to 25 distinct keys, each caller's items kept in one call.
+    const groups: (typeof callers)[] = [];
+    let group: typeof callers = [];
+    let keys = new Set<string>();
+    for (const caller of callers) {
+      const own = caller.items.map((item) => `${item.week}\u0000${item.rev}`);
+      if (
+        group.length > 0 &&
+        (keys.size + own.length > BATCH_WRITE_MAX || own.some((key) => keys.has(key)))
+      ) {
+        groups.push(group);
+        group = [];
+        keys = new Set();
+      }
+      group.push(caller);
+      for (const key of own) keys.add(key);
+    }
+    if (group.length > 0) groups.push(group);
+    await Promise.all(
+      groups.map(async (members) => {
+        try {
+          await this.write(members.flatMap((member) => member.items));
+          for (const member of members) member.done();
+        } catch (error) {
+          for (const member of members) member.done(error ?? new Error('the marks were not written'));
+        }
+      }),
+    );
+  }
+
+  private async write(items: MarkItem[]): Promise<void> {
+    let requests = items.map((item) => ({ PutRequest: { Item: item } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt >= 8)
+        throw new Error(`${requests.length} re-issue marks were not written: the table is throttled`);
+      if (attempt > 0) await backoff(attempt);
+      const out = await documents.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+      requests = (out.UnprocessedItems?.[this.table] ?? []).flatMap((request) =>
+        request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item as MarkItem } }] : [],
+      );
+    }
   }
 }

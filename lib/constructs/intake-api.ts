@@ -72,9 +72,10 @@ export class IntakeApi extends Construct {
       .bindTable(tables.get(disputesTable), ['GetItem', 'PutItem', 'UpdateItem', 'Query'])
       // Token lookups, creating and revoking clients; listing them is a small Scan of this table only.
       .bindTable(tables.get(clientsTable), ['GetItem', 'PutItem', 'UpdateItem', 'Scan'])
-      // Marks the weeks a change touched for re-issue (never reading or removing one), and reads
-      // and writes back the drafts under review (`_review` items, conditional on their version).
-      .bindTableAccess(tables.get(editionsTable), { table: ['GetItem', 'PutItem'] });
+      // Marks the weeks a change touched for re-issue (never reading or removing one; a batch's
+      // marks go together in BatchWriteItem calls), and reads and writes back the drafts under
+      // review (`_review` items, conditional on their version).
+      .bindTableAccess(tables.get(editionsTable), { table: ['GetItem', 'PutItem', 'BatchWriteItem'] });
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Declined Detainer Outcome Report: intake API',

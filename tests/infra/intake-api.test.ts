@@ -181,7 +181,7 @@ describe('intake API', () => {
         'Disputes/index/byStatus': ['dynamodb:Query'],
         Clients: [...item, 'dynamodb:Scan'].sort(),
         // Re-issue marks (put only), and the drafts under review: read, and written back on a decision.
-        Editions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Editions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
         'publish queue': ['sqs:SendMessage'],
         'data drafts': ['s3:GetObject'],
         // The editors' email of each dispute opened: the identity and configuration set only.

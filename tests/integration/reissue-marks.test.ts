@@ -129,4 +129,35 @@ describe('re-issue marks under load', () => {
     expect(partitions.size).toBeGreaterThanOrEqual(4);
     expect(Math.max(...partitions.values())).toBeLessThanOrEqual(weeks.length / 2);
   });
+
+  it('notes every write of a batch before it lands, the marks gathered into a few calls', async () => {
+    const weeks = ['2016-03-05', '2016-03-12', '2016-03-19'];
+    const outcomes = Array.from({ length: 60 }, (_, i) => {
+      const week = weeks[i % weeks.length] ?? '2016-03-05';
+      return {
+        detainerId: `MARK-BATCH-${i}`,
+        ...syntheticRecord({ jurisdiction: county, issuedOn: week, declinedOn: week, learnedOn: week }),
+      };
+    });
+    const before = stack().calls('dynamodb', 'intake');
+    const answer = await stack().api('/outcomes', { method: 'POST', body: { outcomes } });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    const calls = stack().calls('dynamodb', 'intake');
+    const editions = stack().tables.EDITIONS_TABLE ?? '';
+    const count = (counts: Record<string, number>, command: string) => counts[`${command} ${editions}`] ?? 0;
+    // One mark per record (its issued and declined weeks are one), each noted with its revision.
+    const store = new DynamoEditionStore();
+    for (const week of weeks) {
+      const pending = await store.pendingWrites(week);
+      expect(pending.filter((p) => p.detainerId.startsWith('MARK-BATCH-')).map((p) => p.revision)).toEqual(
+        Array.from({ length: 20 }, () => 1),
+      );
+    }
+    // BatchWriteItem names its tables inside the call: it is counted without one.
+    const batchWrites = (calls.BatchWriteItem ?? 0) - (before.BatchWriteItem ?? 0);
+    const puts = count(calls, 'PutItem') - count(before, 'PutItem');
+    expect(puts).toBe(0);
+    expect(batchWrites).toBeGreaterThan(0);
+    expect(batchWrites).toBeLessThanOrEqual(20);
+  });
 });
