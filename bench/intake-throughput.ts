@@ -49,17 +49,23 @@ function jurisdiction(sequence: number): JurisdictionRef {
   };
 }
 
-/** A new, valid, declined record: the shape of README's example, spread over jurisdictions and days. */
-function syntheticOutcome(sequence: number): Record<string, unknown> {
-  const place = jurisdiction(sequence);
-  const day = String((sequence % 28) + 1).padStart(2, '0');
+/** What every synthetic record shares: its jurisdiction, facility and person. */
+function recordBase(sequence: number, offense: 'charged' | 'convicted'): Record<string, unknown> {
   return {
-    issuedOn: `2024-03-${day}`,
-    jurisdiction: place,
+    jurisdiction: jurisdiction(sequence),
     facility: `Synthetic County ${sequence % JURISDICTIONS} Jail`,
     aor: 'Synthetic Field Office',
     citizenship: 'Freedonia',
-    offenses: [{ description: 'Synthetic offense', status: 'convicted' }],
+    offenses: [{ description: 'Synthetic offense', status: offense }],
+  };
+}
+
+/** A new, valid, declined record: the shape of README's example, spread over jurisdictions and days. */
+function syntheticOutcome(sequence: number): Record<string, unknown> {
+  const day = String((sequence % 28) + 1).padStart(2, '0');
+  return {
+    issuedOn: `2024-03-${day}`,
+    ...recordBase(sequence, 'convicted'),
     status: 'declined',
     declinedOn: `2024-04-${day}`,
     learnedOn: `2024-04-${day}`,
@@ -72,16 +78,7 @@ function syntheticOutcome(sequence: number): Record<string, unknown> {
  * most detainers so; the backfill above (two ended weeks) is the costly case.
  */
 function currentWeekOutcome(sequence: number, today: string): Record<string, unknown> {
-  const place = jurisdiction(sequence);
-  return {
-    issuedOn: today,
-    jurisdiction: place,
-    facility: `Synthetic County ${sequence % JURISDICTIONS} Jail`,
-    aor: 'Synthetic Field Office',
-    citizenship: 'Freedonia',
-    offenses: [{ description: 'Synthetic offense', status: 'charged' }],
-    status: 'pending',
-  };
+  return { issuedOn: today, ...recordBase(sequence, 'charged'), status: 'pending' };
 }
 
 /** Detainer ids unique across the whole run, so every write creates a record. */

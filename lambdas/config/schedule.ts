@@ -1,4 +1,4 @@
-import { addDays, todayIn } from '#core/reporting-week';
+import { addDays, todayIn, zonedFormat } from '#core/reporting-week';
 
 /**
  * The one definition of the weekly schedule. CDK builds the EventBridge Scheduler cron from it
@@ -37,20 +37,20 @@ export function cronerPattern(schedule: WeeklySchedule): string {
   return `${schedule.minute} ${schedule.hour} * * ${WEEKDAYS.indexOf(schedule.weekday)}`;
 }
 
-/** One formatter per time zone for the local weekday and time of day. */
-const clocks = new Map<string, Intl.DateTimeFormat>();
+/** The local weekday (Sunday = 0) and minutes since midnight in `timeZone` at `now`. */
 function localClock(timeZone: string, now: Date): { weekday: number; minutes: number } {
-  let format = clocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    clocks.set(timeZone, format);
-  }
+  const format = zonedFormat(
+    'clock',
+    timeZone,
+    (zone) =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }),
+  );
   const parts = Object.fromEntries(format.formatToParts(now).map((part) => [part.type, part.value]));
   const weekday = WEEKDAYS.indexOf(String(parts.weekday).toUpperCase() as Weekday);
   if (weekday < 0) throw new Error(`no weekday for ${now.toISOString()} in ${timeZone}`);

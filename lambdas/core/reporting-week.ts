@@ -50,21 +50,33 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   return dateFormat(timeZone).format(now);
 }
 
-/** One formatter per time zone: building one costs far more than formatting (every intake write asks). */
+/**
+ * One formatter per time zone and kind, kept: building one costs far more than formatting (every
+ * intake write asks for today, the publisher for the schedule's local clock).
+ */
 const formats = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = formats.get(timeZone);
+export function zonedFormat(
+  kind: string,
+  timeZone: string,
+  make: (timeZone: string) => Intl.DateTimeFormat,
+): Intl.DateTimeFormat {
+  const key = `${kind}\u0000${timeZone}`;
+  let format = formats.get(key);
   if (!format) {
-    // en-CA formats as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    formats.set(timeZone, format);
+    format = make(timeZone);
+    formats.set(key, format);
   }
   return format;
+}
+
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+  // en-CA formats as YYYY-MM-DD.
+  return zonedFormat(
+    'date',
+    timeZone,
+    (zone) =>
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+  );
 }
 
 /** The latest week that has fully ended in `timeZone` at `now` (its Friday is before today). */
