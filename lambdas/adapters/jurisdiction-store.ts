@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { Binding, HistoryEntry, JurisdictionItem, JurisdictionStore } from '#core/intake/model';
-import { conditionalWrite, documents } from './dynamodb';
+import { batchGetAll, conditionalWrite, documents } from './dynamodb';
 import { jurisdictionHistoryTable, jurisdictionsTable } from './table-definitions';
 
 /** The one value of the sparse `byPolicy` index key. */
@@ -93,6 +93,15 @@ export class DynamoJurisdictionStore implements JurisdictionStore {
       start = out.LastEvaluatedKey;
     } while (start !== undefined);
     return entries;
+  }
+
+  /** Several jurisdictions at once (BatchGetItem, 100 a call), by id; ids not stored are left out. */
+  async getMany(ids: readonly string[]): Promise<Map<string, JurisdictionItem>> {
+    const items = await batchGetAll<JurisdictionItem>(
+      this.table,
+      ids.map((id) => ({ id })),
+    );
+    return new Map(items.map((item) => [item.id, item]));
   }
 
   async get(id: string): Promise<JurisdictionItem | undefined> {

@@ -77,8 +77,8 @@ export interface ArchiveSiteDeps {
   disputesByRef: () => Promise<Map<string, { open: number; resolved: number }>>;
   /** The publication's date (ISO), shown as the pages' "as of". */
   today: () => string;
-  /** Every policy version the publisher's records hold for a jurisdiction (with repeal dates). */
-  recordedPolicies?: (id: string) => Promise<RecordedPolicy[] | undefined>;
+  /** The policy versions the publisher's records hold (their repeal dates), for many at once. */
+  recordedPolicies?: (ids: readonly string[]) => Promise<Map<string, RecordedPolicy[]>>;
 }
 
 /** Jurisdictions folded at once (each a read and three or more writes). */
@@ -136,6 +136,8 @@ export async function updateArchive(
     const touched = new Set([...named.keys(), ...(before?.jurisdictions ?? [])]);
     for (const entry of edition.corrections) touched.add(entry.jurisdiction.id);
     const disputes = await deps.disputesByRef();
+    // One read for every touched jurisdiction's records, not one a jurisdiction.
+    const recordedAll = await deps.recordedPolicies?.([...touched]);
     const asOf = deps.today();
     let changed = false;
     const foldOne = async (id: string) => {
@@ -143,7 +145,7 @@ export async function updateArchive(
       const history = await readJson<JurisdictionHistory>(deps, `${prefix}history.json`);
       let folded = foldWeek(history, id, edition);
       if (folded === undefined) return;
-      const recorded = await deps.recordedPolicies?.(id);
+      const recorded = recordedAll?.get(id);
       if (recorded !== undefined) folded = withRecordedPolicies(folded, recorded);
       folded.disputes = disputesOf(folded, disputes);
       for (const { year, page } of deps.render.jurisdictionYears(folded, asOf)) {

@@ -76,7 +76,8 @@ export function archiveJobs(stores: {
     site: stores.site,
     render: archiveRenderer(stores.config),
     today: () => dateIn(stores.now().toISOString(), stores.timeZone),
-    recordedPolicies: async (id) => (await stores.jurisdictions.get(id))?.policies,
+    recordedPolicies: async (ids) =>
+      new Map([...(await stores.jurisdictions.getMany(ids))].map(([id, item]) => [id, item.policies])),
     disputesByRef: async () => {
       const counts = new Map<string, { open: number; resolved: number }>();
       for (const status of ['open', 'corrected', 'rejected'] as const) {
