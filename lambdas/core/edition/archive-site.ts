@@ -221,11 +221,16 @@ export async function buildArchiveFiles(
   return deps.exclusive(async () => {
     const state = (await readJson<ArchiveState>(deps, ARCHIVE_STATE_KEY)) ?? emptyState();
     if (options.force !== true && state.built >= state.generation) return { built: false, weeks: 0 };
-    const blocks: ArchiveWeek[] = [];
-    for (const week of state.weeks) {
-      const block = await readJson<ArchiveWeek>(deps, weekBlockKey(week));
-      if (block) blocks.push(block);
-    }
+    // Every week's block, FOLD_CONCURRENCY reads at a time, kept in week order.
+    const read: (ArchiveWeek | undefined)[] = new Array(state.weeks.length);
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < state.weeks.length; i = next++) {
+        read[i] = await readJson<ArchiveWeek>(deps, weekBlockKey(state.weeks[i] ?? ''));
+      }
+    };
+    await Promise.all(Array.from({ length: FOLD_CONCURRENCY }, reader));
+    const blocks = read.filter((block): block is ArchiveWeek => block !== undefined);
     const synthetic = blocks.some((block) => block.synthetic);
     await deps.site.putFile(
       DATA_DECLINES_KEY,
