@@ -44,6 +44,8 @@ declare module 's3rver' {
     /** Creates the buckets in `configureBuckets` (existing ones and their objects are kept). */
     configureBuckets(): Promise<void>;
     callback(): (request: IncomingMessage, response: ServerResponse) => void;
+    /** Its FilesystemStore (typed where it is wrapped, in s3-atomic.ts). */
+    store: unknown;
   }
   export default S3rver;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { guardHost } from './host-guard';
+import { type FilesystemStore, makeAtomic } from './s3-atomic';
 
 /** Every local server binds to loopback only: the stack holds tokens and unpublished records. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -139,6 +140,8 @@ export async function startS3(options: S3Options): Promise<RunningEmulator> {
       typeof bucket === 'string' ? { name: bucket } : { name: bucket.name, configs: [...bucket.configs] },
     ),
   });
+  // S3 never serves a half-written object; s3rver can (see makeAtomic).
+  makeAtomic(s3.store as FilesystemStore);
   await s3.configureBuckets();
   const server = createServer(s3.callback());
   const port = await listen(server, 'S3', options.port ?? 0);
