@@ -240,14 +240,36 @@ describe('the edition page', () => {
     const edition = heavyEdition({ declines: 206, jurisdictions: 52, states: 16, policies: 118 });
     const html = renderPage(edition, { siteUrl: SITE });
     expect(html.match(/<tr>(<th[^>]*><a [^>]*>[^<]*<\/a>)?<td>R/g)?.length).toBe(206);
-    expect(sectionIIParts(edition)).toEqual([]);
+    expect(sectionIIParts(edition, { siteUrl: SITE })).toEqual([]);
     expect(Buffer.byteLength(html)).toBeLessThanOrEqual(100_000);
+  });
+
+  it('keeps a week of 200 declines spread thinly within 100,000 bytes, its rows on a page of their own', () => {
+    // One decline in each of 200 jurisdictions, 150 policies: Section II and III alone would be
+    // over the budget, so the rows move to a part, and the edition links it.
+    const edition = heavyEdition({ declines: 200, jurisdictions: 200, states: 51, policies: 150 });
+    const parts = sectionIIParts(edition, { siteUrl: SITE });
+    expect(parts.map((part) => part.rows)).toEqual([200]);
+    for (const location of ['latest', 'revision'] as const) {
+      const html = renderPage(edition, { siteUrl: SITE, location });
+      expect(Buffer.byteLength(html)).toBeLessThanOrEqual(100_000);
+      expect(html).not.toContain('<table class="data declines">');
+      expect(html).toContain('the rows are on a page of their own:');
+      expect(html).toContain('<a href="_/section-ii/1/">Part 1: Alaska – Wyoming</a> (200 declines)');
+    }
+    const part = renderSectionIIPart(edition, { siteUrl: SITE }, 1);
+    const refs = edition.sectionII.flatMap((group) => group.declines.map((row) => row.ref));
+    expect([...part.matchAll(/<td>(R[\w-]{20})\n?<td>/g)].map((m) => m[1])).toEqual(refs);
+    // A draft keeps every row on its one page: it has no part pages.
+    const draft = renderPage(edition, { siteUrl: SITE, draft: true });
+    expect(draft).toContain('<table class="data declines">');
+    expect(draft).not.toContain('section-ii/1/');
   });
 
   it('continues Section II on pages of its own for a week of 5,000 declines, none over 400,000 bytes', () => {
     const edition = heavyEdition({ declines: 5_000, jurisdictions: 1_500, states: 51, policies: 150 });
     const page = renderPage(edition, { siteUrl: SITE });
-    const parts = sectionIIParts(edition);
+    const parts = sectionIIParts(edition, { siteUrl: SITE });
     expect(parts.length).toBeGreaterThan(1);
     // Every row is on exactly one part, in Section II's order.
     const refs = edition.sectionII.flatMap((group) => group.declines.map((row) => row.ref));
@@ -271,7 +293,7 @@ describe('the edition page', () => {
 
   it('cuts a part at a jurisdiction boundary, and carries on a jurisdiction too long for one part', () => {
     const edition = heavyEdition({ declines: 2_500, jurisdictions: 1, states: 1, policies: 0 });
-    const parts = sectionIIParts(edition);
+    const parts = sectionIIParts(edition, { siteUrl: SITE });
     expect(parts.map((part) => part.rows)).toEqual([834, 834, 832]);
     const second = renderSectionIIPart(edition, { siteUrl: SITE }, 2);
     expect(second).toContain('Synthetic County 1 Sheriff’s Office (continued)');

@@ -14,7 +14,12 @@ import {
 import { dateIn, formatDate, plural } from './format';
 import { absoluteUrl, siteRootUrl } from './links';
 import { renderMessagePage } from './message-page';
-import { type SectionIIPart, sectionIIPlan } from './section-ii-parts';
+import {
+  EDITION_PAGE_BUDGET,
+  SECTION_II_INLINE_ROWS,
+  type SectionIIPart,
+  sectionIIPlan,
+} from './section-ii-parts';
 import { renderTemplate } from './template-engine';
 
 /** What the edition page needs besides the edition. */
@@ -121,11 +126,17 @@ function sectionIITable(
 interface SectionIIPageView {
   index: { name: string; declines: number; href: string }[];
   parts: { position: number; label: string; rows: number; href: string }[] | null;
+  onePart: boolean;
   table: SectionIITableView | null;
 }
 
-function sectionIIPageView(states: StateGroupView[], year: string, siteRoot: string): SectionIIPageView {
-  const plan = sectionIIPlan(states);
+function sectionIIPageView(
+  states: StateGroupView[],
+  year: string,
+  siteRoot: string,
+  inline: boolean,
+): SectionIIPageView {
+  const plan = sectionIIPlan(states, inline);
   if (plan.inline) {
     return {
       index: states.map((state) => ({
@@ -134,6 +145,7 @@ function sectionIIPageView(states: StateGroupView[], year: string, siteRoot: str
         href: `#${state.anchor}`,
       })),
       parts: null,
+      onePart: false,
       table: sectionIITable(
         states,
         'Declines recorded in the week, by state and jurisdiction',
@@ -159,11 +171,47 @@ function sectionIIPageView(states: StateGroupView[], year: string, siteRoot: str
       rows: part.rows,
       href: sectionIIPartPath(part.number),
     })),
+    onePart: plan.parts.length === 1,
     table: null,
   };
 }
 
-function pageModel(edition: Edition, view: PageView): PageModel {
+const inlineDecisions = new WeakMap<Edition, Map<string, boolean>>();
+
+/**
+ * Whether Section II's rows are on the edition page: weighed as the heaviest page of the edition
+ * the publisher serves (a revision's folder, its links one `../` longer, with a superseded
+ * notice), so its latest and revision pages, now and once superseded, and the parts written beside
+ * them, always agree. Weighed once per edition and site (one extra render of a small page).
+ */
+function sectionIIInline(edition: Edition, view: PageView): boolean {
+  const key = JSON.stringify([view.siteUrl, view.apiUrl ?? null, view.contactLine ?? null]);
+  const decisions = inlineDecisions.get(edition) ?? new Map<string, boolean>();
+  inlineDecisions.set(edition, decisions);
+  let inline = decisions.get(key);
+  if (inline === undefined) {
+    const rows = edition.sectionII.reduce((sum, group) => sum + group.declines.length, 0);
+    const heaviest: PageView = {
+      siteUrl: view.siteUrl,
+      ...(view.apiUrl === undefined ? {} : { apiUrl: view.apiUrl }),
+      ...(view.contactLine === undefined ? {} : { contactLine: view.contactLine }),
+      location: 'revision',
+      supersededBy: { revision: 999, publishedAt: edition.edition.publishedAt },
+    };
+    inline =
+      rows <= SECTION_II_INLINE_ROWS &&
+      Buffer.byteLength(renderTemplate(pageTemplate, pageModel(edition, heaviest, true)), 'utf8') <=
+        EDITION_PAGE_BUDGET;
+    decisions.set(key, inline);
+  }
+  return inline;
+}
+
+/**
+ * `inline` is decided by `sectionIIInline`, except for a draft: its editors read every row on
+ * the one page (the draft has no part pages) up to the row limit.
+ */
+function pageModel(edition: Edition, view: PageView, weighing = false): PageModel {
   const shared = editionView(edition, view.siteUrl);
   const { week, revision, timeZone } = edition.edition;
   const atRevision = view.location === 'revision';
@@ -192,7 +240,12 @@ function pageModel(edition: Edition, view: PageView): PageModel {
         }
       : null,
     correctionsNotice: correctionsNotice(edition, shared.release.publishedOn),
-    sectionIIPage: sectionIIPageView(shared.sectionII.states, edition.edition.weekEnd.slice(0, 4), siteRoot),
+    sectionIIPage: sectionIIPageView(
+      shared.sectionII.states,
+      edition.edition.weekEnd.slice(0, 4),
+      siteRoot,
+      weighing || (draft ? shared.sectionII.total <= SECTION_II_INLINE_ROWS : sectionIIInline(edition, view)),
+    ),
     correctionsLogHref: '#corrections-log',
     revisions: Array.from({ length: revision }, (_, i) => ({
       revision: i + 1,
@@ -224,8 +277,11 @@ export function renderPage(edition: Edition, view: PageView): string {
 }
 
 /** The pages Section II continues on, in order (none for a usual week). */
-export function sectionIIParts(edition: Edition): SectionIIPart[] {
-  const plan = sectionIIPlan(stateGroups(edition.sectionII, edition.edition.weekEnd));
+export function sectionIIParts(edition: Edition, view: PageView): SectionIIPart[] {
+  const plan = sectionIIPlan(
+    stateGroups(edition.sectionII, edition.edition.weekEnd),
+    sectionIIInline(edition, view),
+  );
   return plan.inline ? [] : plan.parts;
 }
 
@@ -235,7 +291,7 @@ export function sectionIIParts(edition: Edition): SectionIIPart[] {
  */
 export function renderSectionIIPart(edition: Edition, view: PageView, partNumber: number): string {
   const model = pageModel(edition, view);
-  const parts = sectionIIPlan(model.sectionII.states);
+  const parts = sectionIIPlan(model.sectionII.states, sectionIIInline(edition, view));
   const all = parts.inline ? [] : parts.parts;
   const part = all.find((candidate) => candidate.number === partNumber);
   if (part === undefined) throw new RangeError(`Section II has no part ${partNumber} (it has ${all.length})`);

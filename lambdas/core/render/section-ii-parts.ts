@@ -1,15 +1,21 @@
 /**
- * Where Section II's rows are shown: on the edition page for a usual week, on pages of their own
- * (`/reports/{week}/_/section-ii/{n}/`, CONTRACT.md section 4) for a very large one, so that no
- * page of the site is over 400,000 bytes and the edition page stays light on a phone.
+ * Where Section II's rows are shown: on the edition page when it has room for them, on pages of
+ * their own (`/reports/{week}/_/section-ii/{n}/`, CONTRACT.md section 4) otherwise, so that the
+ * edition page stays within its weight on a phone and no page of the site is over 400,000 bytes.
  */
 import type { JurisdictionGroupView, StateGroupView } from './edition-view';
 
 /**
- * Up to this many rows, Section II is on the edition page. A row is about 170 bytes of HTML, so
- * 300 rows and their group rows stay near 70 KB beside the rest of the page.
+ * Past this many rows, Section II is never on the edition page (a row is about 170 bytes of HTML:
+ * 300 rows alone are half the page's budget). Up to it, the page's weight decides.
  */
 export const SECTION_II_INLINE_ROWS = 300;
+
+/**
+ * The edition page's weight (contract section 4: 100,000 bytes of HTML for a week of 200
+ * declines). Section II stays on the page only if the page with it is within this.
+ */
+export const EDITION_PAGE_BUDGET = 100_000;
 
 /** Rows per page of its own: about 250 KB at the heaviest rows we have measured, under 400,000 bytes. */
 export const SECTION_II_PART_ROWS = 1_000;
@@ -25,9 +31,9 @@ export interface SectionIIPart {
 
 export type SectionIIPlan = { inline: true } | { inline: false; parts: SectionIIPart[] };
 
-export function sectionIIPlan(states: readonly StateGroupView[]): SectionIIPlan {
-  const total = states.reduce((sum, state) => sum + state.declines, 0);
-  if (total <= SECTION_II_INLINE_ROWS) return { inline: true };
+/** `inline`: whether the page has room for the rows (the caller measures; see `page.ts`). */
+export function sectionIIPlan(states: readonly StateGroupView[], inline: boolean): SectionIIPlan {
+  if (inline) return { inline: true };
   return { inline: false, parts: splitIntoParts(states, SECTION_II_PART_ROWS) };
 }
 

@@ -101,7 +101,9 @@ export function editionRenderer(config: PublisherConfig, timeZone: string): Edit
   return {
     page: (edition, options) => renderPage(edition, view(options)),
     sectionIIPages: (edition, options) =>
-      sectionIIParts(edition).map((part) => renderSectionIIPart(edition, view(options), part.number)),
+      sectionIIParts(edition, view(options)).map((part) =>
+        renderSectionIIPart(edition, view(options), part.number),
+      ),
     retiredPart: (edition, part) => renderRetiredPart(edition, common, part),
     csv: renderCsv,
     json: (edition) => `${JSON.stringify(edition, null, 2)}\n`,
