@@ -12,6 +12,7 @@ import { S3RVER_CREDENTIALS } from '#local/emulators';
 import { generateToken, type LocalStack, startLocalStack } from '#local/stack';
 import type { Benchmark, BenchmarkReport, BenchOptions, Measurement } from './support/benchmark';
 import { closedLoop, type LoadResult } from './support/closed-loop';
+import { demoLoadRounds } from './support/demo-load';
 import { type CallCounter, type CallCounts, difference, total } from './support/dynamodb-calls';
 import { type KeepAliveClient, keepAliveClient } from './support/http-client';
 
@@ -29,10 +30,13 @@ interface Plan {
   readonly phaseMs: number;
   /** Batch phases are longer: at 1 client a batch of 100 takes a good part of a second. */
   readonly batchPhaseMs: number;
+  /** The demo's load: rounds, and the demo's records loaded in each. */
+  readonly demoRounds: number;
+  readonly demoRecords: number;
 }
 
-const FULL: Plan = { repetitions: 5, phaseMs: 1_500, batchPhaseMs: 2_500 };
-const QUICK: Plan = { repetitions: 2, phaseMs: 400, batchPhaseMs: 800 };
+const FULL: Plan = { repetitions: 5, phaseMs: 1_500, batchPhaseMs: 2_500, demoRounds: 3, demoRecords: 3_000 };
+const QUICK: Plan = { repetitions: 2, phaseMs: 400, batchPhaseMs: 800, demoRounds: 1, demoRecords: 600 };
 
 interface JurisdictionRef {
   readonly id: string;
@@ -317,6 +321,20 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
       });
     }
   }
+  log(`  the demo's load: ${plan.demoRounds} rounds of ${plan.demoRecords} records`);
+  const demo = await demoLoadRounds(phases.stack, phases.raw, phases.outcomesTable, {
+    rounds: plan.demoRounds,
+    records: plan.demoRecords,
+  });
+  measurements.push({
+    name: `demo load (npm run demo's path: POST /outcomes, 100 a call, 4 in flight), ${plan.demoRecords} records`,
+    unit: 'records/s',
+    samples: demo.rounds.map((round) => round.demo),
+    baseline: {
+      name: 'raw BatchWriteItem of the same stored items (25 a call, 4 in flight)',
+      samples: demo.rounds.map((round) => round.raw),
+    },
+  });
   const onePerRecord = (count: number) => Array.from({ length: count }, () => 1);
   measurements.push(
     {
@@ -358,6 +376,10 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
       'core at once, as each Lambda environment has its own CPU); its calls and the raw baseline both ' +
       'go through the IAM gate in front of dynalite, which is single-threaded, so more clients mostly ' +
       'add queueing: the ratios say how much of the store the API path leaves on the table.',
+    `The demo's load: the first ${plan.demoRecords} records of \`npm run demo\`'s own data set (scripts/demo-data.ts, ` +
+      `2 weeks; ${demo.policies} policy versions written first, untimed), under fresh detainer ids each round, ` +
+      `loaded as the demo loads them; its baseline reads back the ${demo.rounds[0]?.items ?? 0} items they stored ` +
+      '(untimed) and writes them again under new keys with BatchWriteItem into the same table, after the demo.',
     `Plan: ${plan.repetitions} repetitions; each ${plan.phaseMs} ms phase (batches ${plan.batchPhaseMs} ms) ` +
       'runs the subject and its baseline back to back, alternating which goes first.',
   ];

@@ -116,7 +116,7 @@ function weekMeasurements(week: WeekFigures): Measurement[] {
           },
         ]),
     {
-      name: `${label}: peak memory of a publication's work (read, assemble, render every file)`,
+      name: `${label}: peak memory of a publication's work (read, assemble, render every file), in a fresh process`,
       unit: 'MiB',
       samples: [week.render.publicationPeakRss / 1024 ** 2],
       baseline: {

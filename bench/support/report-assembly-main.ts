@@ -17,8 +17,9 @@ import { EMAIL_ROW_LIMIT } from '#core/render';
 import { addDays, weeksEndingWith } from '#core/reporting-week';
 import { ensureTables } from '#local/tables';
 import { batchWrite } from './batch-write';
-import { childLog, runAsChild } from './child-process';
+import { childLog, runAsChild, startChild } from './child-process';
 import { startDynaliteProcess } from './dynalite-main';
+import { publicationTools } from './publication-tools';
 import {
   isPolicyJurisdiction,
   jurisdictionId,
@@ -246,33 +247,7 @@ async function measure(
   );
 
   // Imported only now: the adapters' clients read the environment when first used.
-  const [{ DynamoWeekReader }, { assembleEdition }, { reportTimeZone }, schedule, publisher, links] =
-    await Promise.all([
-      import('#adapters/week-reader'),
-      import('#core/edition/assembly'),
-      import('#config/env'),
-      import('#config/schedule'),
-      import('#lambdas/edition/publish/publisher'),
-      import('#core/subscriptions/links'),
-    ]);
-  const reader = new DynamoWeekReader();
-  const timeZone = reportTimeZone();
-  const config = publisher.publisherConfigFromEnv();
-  const renderer = publisher.editionRenderer(config, timeZone);
-  const assemble = (data: Parameters<typeof assembleEdition>[0]) => {
-    const now = new Date();
-    return assembleEdition(data, {
-      revision: 1,
-      publishedAt: now.toISOString(),
-      timeZone,
-      synthetic: true,
-      nextEditionOn: schedule.nextEditionOn(schedule.scheduleFor(timeZone), now),
-      openDisputes: { count: 0 },
-      corrections: [],
-      earlierCorrections: [],
-      correctionsSinceLastEdition: 0,
-    });
-  };
+  const { reader, config, renderer, assemble, publisher, links } = await publicationTools();
   const policies = Array.from({ length: plan.jurisdictions }, (_, n) => n).filter((n) =>
     isPolicyJurisdiction(n, plan.policyEvery),
   );
@@ -364,19 +339,12 @@ async function measure(
       }
     }
     const parts = renderer.sectionIIPages(edition, { location: 'latest' });
-    const publication = await publicationMemory(async () => {
-      const { data } = await reader.read(target.week);
-      const built = assemble(data);
-      const files = [
-        renderer.page(built, { location: 'revision' }),
-        renderer.page(built, { location: 'latest' }),
-        ...renderer.sectionIIPages(built, { location: 'latest' }),
-        renderer.csv(built),
-        renderer.json(built),
-        publisher.renderStoredEmail(built, config).html,
-      ];
-      return files.reduce((sum, file) => sum + file.length, 0);
-    });
+    // In a process of its own, as a publisher environment runs it (this one holds the table's writes).
+    const publication = await startChild<{ peakRss: number; baseRss: number }>(MEMORY_CHILD, {
+      args: [JSON.stringify({ env: definedEnvironment(), week: target.week })],
+      nodeFlags: ['--expose-gc'],
+      log: childLog,
+    }).result;
     const link = links.unsubscribeUrl(plan.siteUrl, randomBytes(32), {
       mailbox: 'reader-000001@example.org',
       id: randomBytes(16).toString('base64url'),
@@ -417,20 +385,13 @@ async function measure(
   return { outcomeItems, jurisdictionItems, outcomeJsonBytes, writeSeconds, weeks };
 }
 
-/** Peak RSS while `work` runs, sampled every 10 ms, after a collection (run with --expose-gc when it can). */
-async function publicationMemory(work: () => Promise<number>): Promise<{ peakRss: number; baseRss: number }> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const baseRss = process.memoryUsage().rss;
-  let peakRss = baseRss;
-  const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 10);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  return { peakRss: Math.max(peakRss, process.memoryUsage().rss), baseRss };
+const MEMORY_CHILD = 'bench/support/publication-memory-main.ts';
+
+/** This process's environment as the child needs it: the endpoint and tables set above included. */
+function definedEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The week reader must read exactly the week's own items: anything else is a bug, not a figure. */
