@@ -325,7 +325,10 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
   const demo = await demoLoadRounds(phases.stack, phases.raw, phases.outcomesTable, {
     rounds: plan.demoRounds,
     records: plan.demoRecords,
+    calls: counter.snapshot,
   });
+  const demoCalls = demo.rounds.reduce<CallCounts>((all, round) => sum(all, round.calls), {});
+  const demoRecords = demo.rounds.reduce((all, round) => all + round.records, 0);
   measurements.push({
     name: `demo load (npm run demo's path: POST /outcomes, 100 a call, 4 in flight), ${plan.demoRecords} records`,
     unit: 'records/s',
@@ -379,7 +382,8 @@ async function measure(phases: Phases, plan: Plan, log: BenchOptions['log']): Pr
     `The demo's load: the first ${plan.demoRecords} records of \`npm run demo\`'s own data set (scripts/demo-data.ts, ` +
       `2 weeks; ${demo.policies} policy versions written first, untimed), under fresh detainer ids each round, ` +
       `loaded as the demo loads them; its baseline reads back the ${demo.rounds[0]?.items ?? 0} items they stored ` +
-      '(untimed) and writes them again under new keys with BatchWriteItem into the same table, after the demo.',
+      '(untimed) and writes them again under new keys with BatchWriteItem into the same table, after the demo. ' +
+      `The demo's calls per record: ${perCommand(demoCalls, demoRecords)} (the first round binds the data set's jurisdictions).`,
     `Plan: ${plan.repetitions} repetitions; each ${plan.phaseMs} ms phase (batches ${plan.batchPhaseMs} ms) ` +
       'runs the subject and its baseline back to back, alternating which goes first.',
   ];

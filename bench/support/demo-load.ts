@@ -18,6 +18,8 @@ export interface DemoLoadRound {
   readonly raw: number;
   readonly records: number;
   readonly items: number;
+  /** The intake function's DynamoDB calls during the demo's load, by command and table. */
+  readonly calls: Record<string, number>;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function demoLoadRounds(
   stack: LocalStack,
   raw: DynamoDBClient,
   outcomesTable: string,
-  options: { rounds: number; records: number },
+  options: { rounds: number; records: number; calls: () => Record<string, number> },
 ): Promise<{ rounds: DemoLoadRound[]; policies: number }> {
   const timeZone = stack.environment.REPORT_TIME_ZONE ?? 'America/New_York';
   const data = demoDataSet({ seed: SEED, endWeek: latestCompleteWeek(timeZone), weeks: 2 });
@@ -62,8 +64,16 @@ export async function demoLoadRounds(
       let demo = 0;
       let rawRate = 0;
       let items = 0;
+      let calls: Record<string, number> = {};
       const runDemo = async () => {
+        const before = options.calls();
         demo = await demoLoad(api, renamed);
+        const after = options.calls();
+        calls = Object.fromEntries(
+          Object.entries(after)
+            .map(([call, count]) => [call, count - (before[call] ?? 0)] as const)
+            .filter(([, count]) => count > 0),
+        );
       };
       const runRaw = async () => {
         // The items the demo's writes stored (the last write of each id), read untimed, then written
@@ -85,7 +95,7 @@ export async function demoLoadRounds(
       // The raw writes are of what the demo's stored, so the demo always goes first.
       await runDemo();
       await runRaw();
-      rounds.push({ demo, raw: rawRate, records: renamed.length, items });
+      rounds.push({ demo, raw: rawRate, records: renamed.length, items, calls });
     }
     return { rounds, policies: writes.length };
   } finally {
