@@ -239,6 +239,12 @@ export const reportAssembly: Benchmark = {
         'them, each with half its declines issued in the week and half issued 2–21 weeks before. All data ' +
         'is fictional (`ZZS…` ids, "Synthetic County n" names, countries from fiction).',
       ...result.weeks.map(weekNotes),
+      "Peak memory: a publication's work (the week read, assembled, and both pages, the Section II parts, " +
+        'the CSV, the JSON and the email rendered, all held at once) in a fresh Node process that imports ' +
+        "the publisher's modules as a publisher environment does, its resident memory sampled every 10 ms. " +
+        "Lambda's memory setting caps the whole process, so the figure includes Node and the modules " +
+        "(about 100 MiB before any work, under the tsx loader); the benchmark's own process, which " +
+        'wrote the table, is not counted.',
       `Gmail clipping: Gmail hides the part of a message past about 102 KB of HTML (the unsubscribe footer ` +
         'with it); the figure is the HTML part as the sender passes it to SES, after the per-reader link ' +
         'replaces the placeholder. SES then encodes it (quoted-printable or base64), which grows the ' +
