@@ -187,7 +187,8 @@ function weekNotes(week: WeekFigures): string {
     `the Scan: ${scan.requests} pages, ${n(scan.scannedCount)} items evaluated to return ${n(scan.count)} ` +
     `(a record issued and declined in the week is one item to the Scan, one entry in each index), ` +
     `${n(Math.round(scan.capacityUnits))} read capacity units. Headline: ${n(week.headline.issued)} issued, ` +
-    `${n(week.headline.declined)} declined in ${n(week.sectionIIGroups)} jurisdictions. The email ` +
+    `${n(week.headline.declined)} declined in ${n(week.sectionIIGroups)} jurisdictions. The publication's ` +
+    `process held ${formatValue(week.render.publicationBaseRss / 1024 ** 2, 'MiB')} before its work. The email ` +
     `${week.render.emailListsDeclines ? 'lists every decline' : 'gives counts per state and links to the page (more than 25 declines)'}: ` +
     `HTML ${formatValue(week.render.emailHtmlBytes, 'bytes')} as stored with the placeholder, ` +
     `${formatValue(week.render.sentHtmlBytes, 'bytes')} with a reader's unsubscribe link, text part ` +
