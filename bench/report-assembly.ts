@@ -244,7 +244,7 @@ export const reportAssembly: Benchmark = {
         'the CSV, the JSON and the email rendered, all held at once) in a fresh Node process that imports ' +
         "the publisher's modules as a publisher environment does, its resident memory sampled every 10 ms. " +
         "Lambda's memory setting caps the whole process, so the figure includes Node and the modules " +
-        "(about 100 MiB before any work, under the tsx loader); the benchmark's own process, which " +
+        "(each week's note says how much, under the tsx loader); the benchmark's own process, which " +
         'wrote the table, is not counted.',
       `Gmail clipping: Gmail hides the part of a message past about 102 KB of HTML (the unsubscribe footer ` +
         'with it); the figure is the HTML part as the sender passes it to SES, after the per-reader link ' +
