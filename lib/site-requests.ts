@@ -20,10 +20,10 @@ export const VIEWER_REQUEST_FUNCTION_CODE = `function handler(event) {
   }
   var last = uri.substring(uri.lastIndexOf('/') + 1);
   var folder = uri.indexOf('/reports/') === 0 && last.indexOf('.') === -1;
-  // A jurisdiction's folder whatever its id holds (an id may contain dots): /jurisdictions/{id}.
-  // (The index's own file is the one name of that form that is not an id's folder.)
+  // A jurisdiction's folder whatever its id holds (an id may contain dots, even be "index.html"):
+  // /jurisdictions/{id}. The index is reached as /jurisdictions/, never by its file's name.
   if (uri.indexOf('/jurisdictions/') === 0) {
-    folder = (uri.split('/').length === 3 && last !== 'index.html') || last.indexOf('.') === -1;
+    folder = uri.split('/').length === 3 || last.indexOf('.') === -1;
   }
   if (uri === '/jurisdictions') folder = true;
   if (folder) {

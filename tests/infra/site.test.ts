@@ -293,6 +293,10 @@ describe('site', () => {
       ['/reports/2017-01-28/r2/declined.csv', '/reports/2017-01-28/r2/declined.csv'],
       ['/feed.xml', '/feed.xml'],
       ['/assets/site.css', '/assets/site.css'],
+      ['/jurisdictions/', '/jurisdictions/index.html'],
+      ['/jurisdictions/XJ.CA.3/', '/jurisdictions/XJ.CA.3/index.html'],
+      ['/jurisdictions/XJ.CA.3/history.json', '/jurisdictions/XJ.CA.3/history.json'],
+      ['/jurisdictions/index.html/', '/jurisdictions/index.html/index.html'],
     ])('serves %s from %s', (uri, key) => {
       expect(runViewerRequest(uri)).toMatchObject({ uri: key });
     });
@@ -300,6 +304,11 @@ describe('site', () => {
     it.each([
       ['/reports/2017-01-28', '/reports/2017-01-28/'],
       ['/reports/2017-01-28/r2', '/reports/2017-01-28/r2/'],
+      ['/jurisdictions', '/jurisdictions/'],
+      // A jurisdiction's folder whatever its id holds (contract section 1): dots, or the index's name.
+      ['/jurisdictions/XJ.CA.3', '/jurisdictions/XJ.CA.3/'],
+      ['/jurisdictions/index.html', '/jurisdictions/index.html/'],
+      ['/jurisdictions/XJ.CA.3/_/declines/2017', '/jurisdictions/XJ.CA.3/_/declines/2017/'],
     ])('redirects %s to %s, so relative links resolve', (uri, location) => {
       expect(runViewerRequest(uri)).toEqual({
         statusCode: 301,
