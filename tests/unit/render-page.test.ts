@@ -291,6 +291,21 @@ describe('the edition page', () => {
     expect(second).toContain('aria-current="page">Part 2: ');
   });
 
+  it('keeps a draft within what it can show: every row up to 5,000, never a link to a part page it has not', () => {
+    // A draft is served by the intake API, which has no part pages.
+    const large = heavyEdition({ declines: 2_500, jurisdictions: 400, states: 20, policies: 0 });
+    const inline = renderPage(large, { siteUrl: SITE, draft: true });
+    expect(inline.match(/<tr>(<th[^>]*><a [^>]*>[^<]*<\/a>)?<td>R/g)?.length).toBe(2_500);
+    expect(inline).not.toContain('section-ii/');
+    const huge = heavyEdition({ declines: 5_001, jurisdictions: 1_500, states: 51, policies: 0 });
+    const page = renderPage(huge, { siteUrl: SITE, draft: true });
+    expect(page).not.toContain('<table class="data declines">');
+    expect(page).not.toContain('section-ii/');
+    expect(page).toContain('they are in its <code>draft.json</code>');
+    expect(page).toMatch(/<li>Part 1: Alaska – [A-Z][a-z ]+ \(\d[\d,]* declines\)<\/li>/);
+    expect(page).toMatch(/<li>Alabama \(\d+\)<\/li>/);
+  });
+
   it('cuts a part at a jurisdiction boundary, and carries on a jurisdiction too long for one part', () => {
     const edition = heavyEdition({ declines: 2_500, jurisdictions: 1, states: 1, policies: 0 });
     const parts = sectionIIParts(edition, { siteUrl: SITE });

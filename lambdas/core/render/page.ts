@@ -124,9 +124,12 @@ function sectionIITable(
 
 /** Section II on the edition page: its state index, and its table or the list of its own pages. */
 interface SectionIIPageView {
-  index: { name: string; declines: number; href: string }[];
-  parts: { position: number; label: string; rows: number; href: string }[] | null;
+  /** `href` null on a draft too large to hold its rows: it has no part pages to link. */
+  index: { name: string; declines: number; href: string | null }[];
+  parts: { position: number; label: string; rows: number; href: string | null }[] | null;
   onePart: boolean;
+  /** A draft's rows beyond its page: they are in its draft.json. */
+  inDraftJson: boolean;
   table: SectionIITableView | null;
 }
 
@@ -135,6 +138,7 @@ function sectionIIPageView(
   year: string,
   siteRoot: string,
   inline: boolean,
+  draft: boolean,
 ): SectionIIPageView {
   const plan = sectionIIPlan(states, inline);
   if (plan.inline) {
@@ -146,6 +150,7 @@ function sectionIIPageView(
       })),
       parts: null,
       onePart: false,
+      inDraftJson: false,
       table: sectionIITable(
         states,
         'Declines recorded in the week, by state and jurisdiction',
@@ -163,15 +168,16 @@ function sectionIIPageView(
     index: states.map((state) => ({
       name: state.name,
       declines: state.declines,
-      href: `${sectionIIPartPath(firstPart.get(state.code) ?? 1)}#${state.anchor}`,
+      href: draft ? null : `${sectionIIPartPath(firstPart.get(state.code) ?? 1)}#${state.anchor}`,
     })),
     parts: plan.parts.map((part) => ({
       position: part.number,
       label: part.label,
       rows: part.rows,
-      href: sectionIIPartPath(part.number),
+      href: draft ? null : sectionIIPartPath(part.number),
     })),
     onePart: plan.parts.length === 1,
+    inDraftJson: draft,
     table: null,
   };
 }
@@ -208,9 +214,13 @@ function sectionIIInline(edition: Edition, view: PageView): boolean {
 }
 
 /**
- * `inline` is decided by `sectionIIInline`, except for a draft: its editors read every row on
- * the one page (the draft has no part pages) up to the row limit.
+ * A draft has no part pages: its editors read every row on its one page, up to this many (about
+ * 1 MB of HTML, well within what the intake API may answer); past it, the rows are in its
+ * draft.json and the page lists the parts the edition will have, unlinked.
  */
+export const DRAFT_INLINE_ROWS = 5_000;
+
+/** `inline` is decided by `sectionIIInline`, except for a draft (see `DRAFT_INLINE_ROWS`). */
 function pageModel(edition: Edition, view: PageView, weighing = false): PageModel {
   const shared = editionView(edition, view.siteUrl);
   const { week, revision, timeZone } = edition.edition;
@@ -244,7 +254,8 @@ function pageModel(edition: Edition, view: PageView, weighing = false): PageMode
       shared.sectionII.states,
       edition.edition.weekEnd.slice(0, 4),
       siteRoot,
-      weighing || (draft ? shared.sectionII.total <= SECTION_II_INLINE_ROWS : sectionIIInline(edition, view)),
+      weighing || (draft ? shared.sectionII.total <= DRAFT_INLINE_ROWS : sectionIIInline(edition, view)),
+      draft,
     ),
     correctionsLogHref: '#corrections-log',
     revisions: Array.from({ length: revision }, (_, i) => ({
