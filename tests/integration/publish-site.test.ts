@@ -434,7 +434,8 @@ describe('publishing a week to the site', () => {
       ]),
     );
     for (const key of keys) {
-      const { status, body } = await get(`/${key}`);
+      // A page as readers reach it: by its folder (`/jurisdictions/index.html` is a jurisdiction's).
+      const { status, body } = await get(`/${key.replace(/(^|\/)index\.html$/, '$1')}`);
       expect(status, key).toBe(200);
       for (const id of [...Object.values(IDS), LATE_ID]) {
         expect(body.includes(id), `${id} in ${key}`).toBe(false);
