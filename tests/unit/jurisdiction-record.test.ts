@@ -34,7 +34,16 @@ describe("a jurisdiction's record", () => {
     // The transfer's row is under Dunmore (which released the person), not Elmstead.
     expect(foldWeek(undefined, 'ZZ0040000', first)?.declines.map((d) => d.ref)).toEqual(['R2BC7D5E']);
     expect(foldWeek(undefined, 'ZZ0050000', first)).toBeUndefined();
-    expect(amber?.weeks).toEqual([{ week: '2017-01-28', revision: 1, issued: 51, declined: 2 }]);
+    expect(amber?.weeks).toEqual([
+      {
+        week: '2017-01-28',
+        revision: 1,
+        issued: 51,
+        declined: 2,
+        name: 'Amberfield County Sheriff',
+        state: 'CA',
+      },
+    ]);
   });
 
   it('marks a corrected row and a withdrawn one from the next revision, and changes nothing on a repeat', () => {
@@ -67,6 +76,35 @@ describe("a jurisdiction's record", () => {
     expect(page).toContain('Corrected in revision 2');
     expect(page).toContain('Withdrawn in revision 2');
     expect(page).toContain('href="../../reports/2017-01-28/r2/#corrections-log"');
+  });
+
+  it('takes its name from the newest week that names it, also after a re-issue drops it from that week', () => {
+    const id = 'ZZ0010000';
+    const later = revisionOf(first, 1, (e) => {
+      e.edition.week = '2017-02-04';
+      e.edition.weekEnd = '2017-02-10';
+      for (const named of [...e.sectionI, ...e.sectionII, ...e.sectionIII])
+        if (named.jurisdiction.id === id) named.jurisdiction.name = 'Amberfield County Sheriff’s Office';
+    });
+    const both = foldWeek(foldWeek(undefined, id, first), id, later);
+    expect(both?.jurisdiction.name).toBe('Amberfield County Sheriff’s Office');
+    // Folding the older week again (a re-issue of it) keeps the newer week's name.
+    expect(
+      foldWeek(
+        both,
+        id,
+        revisionOf(first, 2, () => undefined),
+      )?.jurisdiction.name,
+    ).toBe('Amberfield County Sheriff’s Office');
+    // The newer week re-issued without it: the name is the one the week before gave it.
+    const dropped = revisionOf(later, 2, (e) => {
+      e.sectionI = e.sectionI.filter((row) => row.jurisdiction.id !== id);
+      e.sectionII = e.sectionII.filter((group) => group.jurisdiction.id !== id);
+      e.sectionIII = e.sectionIII.filter((row) => row.jurisdiction.id !== id);
+    });
+    const after = foldWeek(both, id, dropped);
+    expect(after?.weeks.map((w) => w.week)).toEqual(['2017-01-28']);
+    expect(after?.jurisdiction).toMatchObject({ id, name: 'Amberfield County Sheriff', state: 'CA' });
   });
 
   it('is touched by the jurisdictions a revision names and those its predecessor named', () => {

@@ -36,6 +36,12 @@ export interface JurisdictionWeek {
   issued: number | null;
   /** Declines recorded in the week: its rows in Section II (0 when it had none). */
   declined: number;
+  /**
+   * The name and state the week's latest revision gave it, so that the record's own name is the
+   * newest week's that still names it (absent in records folded before it was kept).
+   */
+  name?: string;
+  state?: string;
 }
 
 export interface JurisdictionPolicy extends PolicyView {
@@ -163,7 +169,14 @@ export function foldWeek(
 
   const weeks = before.weeks.filter((w) => w.week !== week);
   if (named)
-    weeks.push({ week, revision, issued: sectionI?.issued ?? null, declined: group?.declines.length ?? 0 });
+    weeks.push({
+      week,
+      revision,
+      issued: sectionI?.issued ?? null,
+      declined: group?.declines.length ?? 0,
+      name: named.name,
+      state: named.state,
+    });
   weeks.sort((a, b) => compareText(a.week, b.week));
 
   // Policy versions as the weeks' latest Section III list them: this week's listing replaces
@@ -200,9 +213,15 @@ export function foldWeek(
     (a, b) => compareText(b.date, a.date) || compareText(b.week, a.week) || b.revision - a.revision,
   );
 
-  // The name and state shown are the newest week's that names it.
+  // The name and state shown are the newest week's that names it: this week's if it is the
+  // newest, else the newest's as it recorded them (a re-issue that drops it gives it back).
   const newest = weeks.at(-1);
-  const jurisdiction = named && (newest === undefined || newest.week <= week) ? named : before.jurisdiction;
+  const jurisdiction =
+    named && (newest === undefined || newest.week <= week)
+      ? named
+      : newest?.name !== undefined && newest.state !== undefined
+        ? { ...before.jurisdiction, name: newest.name, state: newest.state }
+        : before.jurisdiction;
   return {
     schemaVersion: JURISDICTION_SCHEMA_VERSION,
     jurisdiction,
