@@ -59,8 +59,39 @@ export async function scanAll<T>(input: ScanCommandInput): Promise<T[]> {
 
 /** BatchGetItem takes at most 100 keys a call. */
 const BATCH_GET_KEYS = 100;
-const BATCH_GET_ATTEMPTS = 8;
-const BATCH_GET_BACKOFF_MS = 25;
+/** Calls of a batch before what DynamoDB still leaves unprocessed is an error. */
+const BATCH_ATTEMPTS = 8;
+/**
+ * Unprocessed items mean a throttled partition: wait, exponentially and with full jitter (as the
+ * SDK's own retries do), 25 ms the first time and at most a second, about 2.6 s in all.
+ */
+const BATCH_BACKOFF_MS = 25;
+const BATCH_BACKOFF_CAP_MS = 1_000;
+
+/**
+ * A batch call (BatchGetItem, BatchWriteItem) repeated, with backoff, for what DynamoDB left
+ * unprocessed (a throttled partition) until nothing is: `call` sends `left` and returns what is
+ * left after it. `what` names the items in the error when they never get through.
+ */
+export async function untilProcessed<T>(
+  what: string,
+  items: readonly T[],
+  call: (left: readonly T[]) => Promise<readonly T[]>,
+): Promise<void> {
+  let left = items;
+  for (let attempt = 0; left.length > 0; attempt++) {
+    if (attempt >= BATCH_ATTEMPTS) {
+      throw new Error(
+        `${left.length} ${what} still unprocessed after ${BATCH_ATTEMPTS} attempts: the table is throttled`,
+      );
+    }
+    if (attempt > 0) {
+      const ceiling = Math.min(BATCH_BACKOFF_CAP_MS, BATCH_BACKOFF_MS * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+    }
+    left = await call(left);
+  }
+}
 
 /**
  * The stored items of `keys` in one table, strongly consistent, 100 keys a call; unprocessed keys
@@ -69,22 +100,13 @@ const BATCH_GET_BACKOFF_MS = 25;
 export async function batchGetAll<T>(table: string, keys: readonly Record<string, unknown>[]): Promise<T[]> {
   const items: T[] = [];
   for (let offset = 0; offset < keys.length; offset += BATCH_GET_KEYS) {
-    let left: Record<string, unknown>[] = keys.slice(offset, offset + BATCH_GET_KEYS);
-    for (let attempt = 0; left.length > 0; attempt++) {
-      if (attempt >= BATCH_GET_ATTEMPTS) {
-        throw new Error(
-          `${table}: ${left.length} keys still unprocessed after ${BATCH_GET_ATTEMPTS} attempts`,
-        );
-      }
-      if (attempt > 0) {
-        await new Promise((resolve) => setTimeout(resolve, BATCH_GET_BACKOFF_MS * 2 ** (attempt - 1)));
-      }
+    await untilProcessed(`${table} keys`, keys.slice(offset, offset + BATCH_GET_KEYS), async (left) => {
       const out = await documents.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: left, ConsistentRead: true } } }),
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: [...left], ConsistentRead: true } } }),
       );
       for (const item of out.Responses?.[table] ?? []) items.push(item as T);
-      left = out.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
+      return out.UnprocessedKeys?.[table]?.Keys ?? [];
+    });
   }
   return items;
 }

@@ -8,8 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '#config/env';
 import type { EditionRecord, EditionStore, PendingWrite } from '#core/edition/ports';
-import { backoff } from '#core/retry';
-import { conditionalWrite, documents, queryAll } from './dynamodb';
+import { conditionalWrite, documents, queryAll, untilProcessed } from './dynamodb';
 import { editionsTable } from './table-definitions';
 
 const revKey = (revision: number) => `r${String(revision).padStart(10, '0')}`;
@@ -328,15 +327,17 @@ class MarkBuffer {
   }
 
   private async write(items: MarkItem[]): Promise<void> {
-    let requests = items.map((item) => ({ PutRequest: { Item: item } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt >= 8)
-        throw new Error(`${requests.length} re-issue marks were not written: the table is throttled`);
-      if (attempt > 0) await backoff(attempt);
-      const out = await documents.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-      requests = (out.UnprocessedItems?.[this.table] ?? []).flatMap((request) =>
-        request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item as MarkItem } }] : [],
-      );
-    }
+    await untilProcessed(
+      're-issue marks',
+      items.map((item) => ({ PutRequest: { Item: item } })),
+      async (left) => {
+        const out = await documents.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: [...left] } }),
+        );
+        return (out.UnprocessedItems?.[this.table] ?? []).flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item as MarkItem } }] : [],
+        );
+      },
+    );
   }
 }
