@@ -1,4 +1,5 @@
 import { FUNCTIONS } from '#config/runtime';
+import { SECTION_II_INLINE_ROWS } from '#core/render/section-ii-parts';
 import { editionRenderer } from '#lambdas/edition/publish/publisher';
 import { heavyEdition } from '../tests/fixtures/edition';
 import type { Benchmark, Measurement } from './support/benchmark';
@@ -106,7 +107,7 @@ function weekMeasurements(week: WeekFigures): Measurement[] {
       unit: 'bytes',
       samples: [week.render.pageBytes],
       // The contract's page weight is for a week of about 200 declines, wherever its rows are.
-      ...(week.headline.declined <= 300
+      ...(week.headline.declined <= SECTION_II_INLINE_ROWS
         ? { baseline: { name: 'contract: 100,000 for 200 declines', samples: [100_000] } }
         : {}),
     },

@@ -48,8 +48,6 @@ export function makeAtomic(store: FilesystemStore): void {
   // reads getMetadata) do not take the key's turn a second time.
   const raw: FilesystemStore = Object.create(store);
   raw.getMetadata = proto.getMetadata;
-  raw.getObject = proto.getObject;
-  raw.putMetadata = proto.putMetadata;
 
   const turns = new Map<string, Promise<unknown>>();
   const inTurn = <T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> => {
@@ -82,14 +80,15 @@ export function makeAtomic(store: FilesystemStore): void {
       // Beside the object (so the rename is atomic), under a name s3rver's listing skips.
       const temporary = `${path}.${randomUUID()}.partial`;
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(temporary, bytes);
-      await proto.putMetadata.call(raw, object.bucket, object.key, object.metadata, md5);
       try {
+        await writeFile(temporary, bytes);
+        // The bytes first, then their MD5 and metadata: readers wait for the turn either way, and
+        // a write that fails before the rename changes nothing at all.
         await rename(temporary, path);
-      } catch (error) {
+      } finally {
         await rm(temporary, { force: true });
-        throw error;
       }
+      await proto.putMetadata.call(raw, object.bucket, object.key, object.metadata, md5);
       return { size: bytes.length, md5 };
     });
   store.copyObject = (...args) => {

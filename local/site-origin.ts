@@ -93,7 +93,7 @@ export async function seedEmptySite(bucket: string): Promise<void> {
     );
   for (const asset of siteAssets) await put(asset.path, asset.body, asset.contentType);
   await put('index.html', renderIndex([], undefined), CONTENT_TYPES.html);
-  // The site's header links no index of jurisdictions, but its URL is public: not a 404 on day one.
+  // The site's header links the index of jurisdictions: not a 404 before the first edition.
   const { renderJurisdictionIndex } = await import('#core/render/jurisdiction-pages');
   await put(
     'jurisdictions/index.html',

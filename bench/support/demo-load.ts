@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { untilProcessed } from '#adapters/dynamodb';
 import { latestCompleteWeek } from '#core/reporting-week';
 import type { LocalStack } from '#local/stack';
 import { type DemoOutcome, demoDataSet, policyWrites } from '../../scripts/demo-data';
@@ -136,13 +137,14 @@ async function readBack(
   const ids = [...new Set(outcomes.map((outcome) => outcome.detainerId))];
   const items: Record<string, unknown>[] = [];
   for (let start = 0; start < ids.length; start += 100) {
-    let keys: Record<string, unknown>[] = ids.slice(start, start + 100).map((detainerId) => ({ detainerId }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt >= 10) throw new Error(`${table}: ${keys.length} keys still unprocessed`);
-      const out = await documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
+    const keys = ids.slice(start, start + 100).map((detainerId) => ({ detainerId }));
+    await untilProcessed(`${table} keys`, keys, async (left) => {
+      const out = await documents.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: [...left] } } }),
+      );
       items.push(...(out.Responses?.[table] ?? []));
-      keys = out.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
+      return (out.UnprocessedKeys?.[table]?.Keys ?? []) as { detainerId: string }[];
+    });
   }
   if (items.length !== ids.length) throw new Error(`read back ${items.length} of ${ids.length} demo records`);
   return items;

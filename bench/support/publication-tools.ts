@@ -31,12 +31,13 @@ export async function publicationTools() {
       correctionsSinceLastEdition: 0,
     });
   };
-  /** Everything a publication of `week` renders and writes: both pages, the parts, CSV, JSON, the email. */
+  /** Everything a publication of `week` renders and writes: both pages and their parts, CSV, JSON, the email. */
   const publish = async (week: string): Promise<number> => {
     const { data } = await reader.read(week);
     const built = assemble(data);
     const files = [
       renderer.page(built, { location: 'revision' }),
+      ...renderer.sectionIIPages(built, { location: 'revision' }),
       renderer.page(built, { location: 'latest' }),
       ...renderer.sectionIIPages(built, { location: 'latest' }),
       renderer.csv(built),

@@ -341,7 +341,8 @@ async function measure(
     const parts = renderer.sectionIIPages(edition, { location: 'latest' });
     // In a process of its own, as a publisher environment runs it (this one holds the table's writes).
     const publication = await startChild<{ peakRss: number; baseRss: number }>(MEMORY_CHILD, {
-      args: [JSON.stringify({ env: definedEnvironment(), week: target.week })],
+      args: [target.week],
+      env: definedEnvironment(),
       nodeFlags: ['--expose-gc'],
       log: childLog,
     }).result;

@@ -260,10 +260,14 @@ describe('the edition page', () => {
     const part = renderSectionIIPart(edition, { siteUrl: SITE }, 1);
     const refs = edition.sectionII.flatMap((group) => group.declines.map((row) => row.ref));
     expect([...part.matchAll(/<td>(R[\w-]{20})\n?<td>/g)].map((m) => m[1])).toEqual(refs);
-    // A draft keeps every row on its one page: it has no part pages.
+    // A draft keeps every row on its one page (it has no part pages), and says where they will be.
     const draft = renderPage(edition, { siteUrl: SITE, draft: true });
     expect(draft).toContain('<table class="data declines">');
     expect(draft).not.toContain('section-ii/1/');
+    expect(draft).toContain('Published, these rows will be on 1 page of their own');
+    expect(renderPage(fixtureEdition(), { siteUrl: SITE, draft: true })).not.toContain(
+      'Published, these rows',
+    );
   });
 
   it('continues Section II on pages of its own for a week of 5,000 declines, none over 400,000 bytes', () => {
@@ -297,6 +301,9 @@ describe('the edition page', () => {
     const inline = renderPage(large, { siteUrl: SITE, draft: true });
     expect(inline.match(/<tr>(<th[^>]*><a [^>]*>[^<]*<\/a>)?<td>R/g)?.length).toBe(2_500);
     expect(inline).not.toContain('section-ii/');
+    // It says what the published edition will do with them (as published: four parts).
+    expect(sectionIIParts(large, { siteUrl: SITE })).toHaveLength(4);
+    expect(inline).toContain('Published, these rows will be on 4 pages of their own');
     const huge = heavyEdition({ declines: 5_001, jurisdictions: 1_500, states: 51, policies: 0 });
     const page = renderPage(huge, { siteUrl: SITE, draft: true });
     expect(page).not.toContain('<table class="data declines">');

@@ -130,6 +130,8 @@ interface SectionIIPageView {
   onePart: boolean;
   /** A draft's rows beyond its page: they are in its draft.json. */
   inDraftJson: boolean;
+  /** A draft showing rows that its published edition will put on this many pages of their own. */
+  publishedParts: number | null;
   table: SectionIITableView | null;
 }
 
@@ -139,6 +141,7 @@ function sectionIIPageView(
   siteRoot: string,
   inline: boolean,
   draft: boolean,
+  publishedInline: boolean,
 ): SectionIIPageView {
   const plan = sectionIIPlan(states, inline);
   if (plan.inline) {
@@ -151,6 +154,7 @@ function sectionIIPageView(
       parts: null,
       onePart: false,
       inDraftJson: false,
+      publishedParts: draft && !publishedInline ? splitCount(states) : null,
       table: sectionIITable(
         states,
         'Declines recorded in the week, by state and jurisdiction',
@@ -178,8 +182,15 @@ function sectionIIPageView(
     })),
     onePart: plan.parts.length === 1,
     inDraftJson: draft,
+    publishedParts: null,
     table: null,
   };
+}
+
+/** How many pages of their own the rows take when they are not on the edition page. */
+function splitCount(states: StateGroupView[]): number {
+  const plan = sectionIIPlan(states, false);
+  return plan.inline ? 0 : plan.parts.length;
 }
 
 const inlineDecisions = new WeakMap<Edition, Map<string, boolean>>();
@@ -202,7 +213,8 @@ function sectionIIInline(edition: Edition, view: PageView): boolean {
       ...(view.apiUrl === undefined ? {} : { apiUrl: view.apiUrl }),
       ...(view.contactLine === undefined ? {} : { contactLine: view.contactLine }),
       location: 'revision',
-      supersededBy: { revision: 999, publishedAt: edition.edition.publishedAt },
+      // The longest notice there can be: a three-digit revision on the longest date.
+      supersededBy: { revision: 999, publishedAt: '2099-09-30T12:00:00.000Z' },
     };
     inline =
       rows <= SECTION_II_INLINE_ROWS &&
@@ -256,6 +268,8 @@ function pageModel(edition: Edition, view: PageView, weighing = false): PageMode
       siteRoot,
       weighing || (draft ? shared.sectionII.total <= DRAFT_INLINE_ROWS : sectionIIInline(edition, view)),
       draft,
+      // What the published edition will do, for a draft to say (its own decision, as published).
+      weighing || !draft || sectionIIInline(edition, view),
     ),
     correctionsLogHref: '#corrections-log',
     revisions: Array.from({ length: revision }, (_, i) => ({
