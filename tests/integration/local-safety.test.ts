@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '#local/stack';
+import { fixedPorts } from '../support/ports';
 
 /**
  * The local stack on a developer's machine (issue 12; contract §1): every page the developer has
@@ -52,24 +53,13 @@ function raw(
   });
 }
 
-/** Kept from the first start: this process's SDK clients keep the endpoints they were made with. */
-let ports: { dynamodbPort: number; s3Port: number; sesPort: number; sqsPort: number } | undefined;
+/** The same on every start: this process's SDK clients keep the endpoints they were made with. */
+let ports: Record<'dynamodbPort' | 's3Port' | 'sesPort' | 'sqsPort', number> | undefined;
 
 async function start(dataDir: string, token = TOKEN): Promise<LocalStack> {
-  const started = await startLocalStack({
-    dataDir,
-    inMemory: false,
-    quiet: true,
-    intakeToken: token,
-    ...ports,
-  });
-  ports ??= {
-    dynamodbPort: started.ports.dynamodb,
-    s3Port: started.ports.s3,
-    sesPort: started.ports.ses,
-    sqsPort: started.ports.sqs,
-  };
-  return started;
+  // Fixed from the first start, outside the range a parallel test's listen(0) could take in between.
+  ports ??= await fixedPorts(['dynamodbPort', 's3Port', 'sesPort', 'sqsPort']);
+  return startLocalStack({ dataDir, inMemory: false, quiet: true, intakeToken: token, ...ports });
 }
 
 describe('the local stack on a developer’s machine', () => {

@@ -14,6 +14,7 @@ import { type LocalStack, StackAlreadyRunningError, startLocalStack } from '#loc
 import { NoLocalStackError, readStackFile, stackFilePath } from '#local/stack-file';
 import { createTableInput, definitionDrift } from '#local/tables';
 import { startTestStack, TEST_TOKEN } from '../support/local-stack';
+import { fixedPorts } from '../support/ports';
 
 /** A stand-in function that records what it was called with and answers 200. */
 function recorder(name: string) {
@@ -363,7 +364,9 @@ describe('local stack', () => {
     delete process.env.INTAKE_TOKEN;
     let second: LocalStack | undefined;
     try {
-      const first = await startLocalStack({ ...standIns, dataDir, quiet: true });
+      // Fixed ports from the start, outside the range a parallel test's listen(0) could take in between.
+      const ports = await fixedPorts(['port', 'dynamodbPort', 's3Port', 'sesPort']);
+      const first = await startLocalStack({ ...standIns, dataDir, quiet: true, ...ports });
       expect(first.tokenSource).toBe('generated');
       expect(first.token).toMatch(/^ddor_[A-Za-z0-9_-]{43}$/);
       expect((await stat(join(dataDir, 'intake-token'))).mode & 0o777).toBe(0o600);
@@ -390,15 +393,13 @@ describe('local stack', () => {
       await first.stop();
 
       // The same ports, so clients created by the first run still reach the second.
-      second = await startLocalStack({
-        ...standIns,
-        dataDir,
-        quiet: true,
-        port: first.ports.gateway,
-        dynamodbPort: first.ports.dynamodb,
-        s3Port: first.ports.s3,
-        sesPort: first.ports.ses,
+      expect(first.ports).toMatchObject({
+        gateway: ports.port,
+        dynamodb: ports.dynamodbPort,
+        s3: ports.s3Port,
+        ses: ports.sesPort,
       });
+      second = await startLocalStack({ ...standIns, dataDir, quiet: true, ...ports });
       expect(second.token).toBe(first.token);
       expect(second.tokenSource).toBe('kept');
       expect((await readFile(join(dataDir, 'intake-token'), 'utf8')).trim()).toBe(first.token);
