@@ -1,4 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { s3 } from './s3';
 
 /** A published or stored file. */
@@ -45,5 +51,19 @@ export class ObjectStore {
       if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey')) return false;
       throw error;
     }
+  }
+
+  /** Every key under `prefix`, page by page (ListObjectsV2: the caller needs ListBucket). */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys;
   }
 }

@@ -34,6 +34,10 @@ export class S3SiteWriter implements SiteWriter {
     return this.store.getText(key);
   }
 
+  listKeys(prefix: string): Promise<string[]> {
+    return this.store.listKeys(prefix);
+  }
+
   async getText(key: string): Promise<string | undefined> {
     return this.store.getText(key);
   }

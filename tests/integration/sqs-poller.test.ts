@@ -324,19 +324,20 @@ describe('SQS poller: failures', () => {
     let calls = 0;
     const poller = await poll({
       queueUrl: queue.url,
-      timeoutMs: 100,
+      // Room enough that a busy machine never stalls the prompt second call past it (CI's 2 cores).
+      timeoutMs: 500,
       logError: (message) => logged.push(message),
       handler: async () => {
         calls += 1;
         // The first call answers "success" too late; the second in time.
-        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 1_500));
         return { batchItemFailures: [] };
       },
     });
-    await waitFor(isEmpty(queue.url));
+    await waitFor(isEmpty(queue.url), 15_000);
     await poller.stop();
 
     expect(calls).toBe(2);
-    expect(logged.some((message) => message.includes('timed out after 0.1 s'))).toBe(true);
+    expect(logged.some((message) => message.includes('timed out after 0.5 s'))).toBe(true);
   });
 });

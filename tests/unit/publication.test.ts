@@ -43,6 +43,7 @@ function fakeDeps() {
         files.set(key, body);
       },
       readText: async (key) => files.get(key),
+      listKeys: async (prefix) => [...files.keys()].filter((key) => key.startsWith(prefix)),
       readEdition: async (week, revision) => {
         const text = files.get(`reports/${week}/r${revision}/report.json`);
         return text === undefined ? undefined : (JSON.parse(text) as Edition);
@@ -166,7 +167,8 @@ describe('publishWeek', () => {
         (_, i) =>
           `part ${i + 1} of r${edition.edition.revision} (${options.location}${options.superseded ? ', superseded' : ''})`,
       );
-    deps.render.retiredPart = (edition, part) => `part ${part} retired by r${edition.edition.revision}`;
+    deps.render.retiredPart = (edition, options, part) =>
+      `part ${part} retired by r${edition.edition.revision} (${options.location})`;
     await publishWeek(deps, { date: '2017-01-28', email: false });
     expect(files.get('reports/2017-01-28/r1/_/section-ii/3/index.html')).toBe('part 3 of r1 (revision)');
     expect(files.get('reports/2017-01-28/_/section-ii/3/index.html')).toBe('part 3 of r1 (latest)');
@@ -196,8 +198,8 @@ describe('publishWeek', () => {
     const second = await publishWeek(deps, { date: '2017-01-28', email: false });
     expect(second).toMatchObject({ result: 'published', revision: 2 });
     expect(files.get('reports/2017-01-28/_/section-ii/1/index.html')).toBe('part 1 of r2 (latest)');
-    expect(files.get('reports/2017-01-28/_/section-ii/2/index.html')).toBe('part 2 retired by r2');
-    expect(files.get('reports/2017-01-28/_/section-ii/3/index.html')).toBe('part 3 retired by r2');
+    expect(files.get('reports/2017-01-28/_/section-ii/2/index.html')).toBe('part 2 retired by r2 (latest)');
+    expect(files.get('reports/2017-01-28/_/section-ii/3/index.html')).toBe('part 3 retired by r2 (latest)');
     // Revision 1 keeps its parts, which gain the notice as its page does.
     expect(files.get('reports/2017-01-28/r1/_/section-ii/3/index.html')).toBe(
       'part 3 of r1 (revision, superseded)',
@@ -206,6 +208,58 @@ describe('publishWeek', () => {
       expect.arrayContaining([
         '/reports/2017-01-28/_/section-ii/3/',
         '/reports/2017-01-28/r1/_/section-ii/3/',
+      ]),
+    );
+  });
+
+  it('retires the parts a page no longer has when it is rendered again under other rules', async () => {
+    const { deps, files, invalidations } = fakeDeps();
+    const weeks = deps.weeks;
+    // Revision 1 is published with two parts; by the time revision 2 supersedes it, the renderer
+    // keeps revision 1's rows on its page (another site URL, contact line or template).
+    let rule: 'old' | 'new' = 'old';
+    deps.render.sectionIIPages = (edition, options) =>
+      Array.from(
+        { length: rule === 'old' ? 2 : 0 },
+        (_, i) => `part ${i + 1} of r${edition.edition.revision} (${options.location})`,
+      );
+    deps.render.retiredPart = (edition, options, part) =>
+      `part ${part} retired by r${edition.edition.revision} (${options.location})`;
+    await publishWeek(deps, { date: '2017-01-28', email: false });
+    expect(files.get('reports/2017-01-28/r1/_/section-ii/2/index.html')).toBe('part 2 of r1 (revision)');
+    rule = 'new';
+    const issued = {
+      detainerId: 'D2',
+      revision: 1,
+      voided: false,
+      ref: 'R2',
+      record: {
+        kind: 'detainer',
+        issuedOn: '2017-01-30',
+        jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
+        facility: 'Synthetic County Jail',
+        status: 'honored',
+      },
+      createdAt: '2017-02-06T14:00:00Z',
+      updatedAt: '2017-02-06T14:00:00Z',
+    } as unknown as WeekData['issued'][number];
+    deps.weeks = { readWeek: async (week) => ({ ...(await weeks.readWeek(week)), issued: [issued] }) };
+    expect(await publishWeek(deps, { date: '2017-01-28', email: false })).toMatchObject({ revision: 2 });
+    // Found on the site, not recomputed: both folders' old parts now say where the rows are.
+    for (const part of [1, 2]) {
+      expect(files.get(`reports/2017-01-28/r1/_/section-ii/${part}/index.html`)).toBe(
+        `part ${part} retired by r1 (revision)`,
+      );
+      expect(files.get(`reports/2017-01-28/_/section-ii/${part}/index.html`)).toBe(
+        `part ${part} retired by r2 (latest)`,
+      );
+    }
+    // Revision 2's own folder never had parts: nothing is written there.
+    expect([...files.keys()].some((key) => key.startsWith('reports/2017-01-28/r2/_/'))).toBe(false);
+    expect(invalidations[1]).toEqual(
+      expect.arrayContaining([
+        '/reports/2017-01-28/_/section-ii/2/index.html',
+        '/reports/2017-01-28/r1/_/section-ii/2/index.html',
       ]),
     );
   });

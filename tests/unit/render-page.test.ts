@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPage, renderSectionIIPart, sectionIIParts } from '#core/render/page';
+import { renderPage, renderRetiredPart, renderSectionIIPart, sectionIIParts } from '#core/render/page';
 import { siteAssets } from '#core/render/site-assets';
 import { fixtureEdition, heavyEdition } from '../fixtures/edition';
 import { activeContent, attributeValues, startTags } from '../fixtures/markup';
@@ -320,6 +320,22 @@ describe('the edition page', () => {
     const second = renderSectionIIPart(edition, { siteUrl: SITE }, 2);
     expect(second).toContain('Synthetic County 1 Sheriff’s Office (continued)');
     expect(() => renderSectionIIPart(edition, { siteUrl: SITE }, 4)).toThrow(/no part 4/);
+  });
+
+  it('says where a retired part went, its links resolving from the part path of either folder', () => {
+    const edition = fixtureEdition();
+    const { week, revision } = edition.edition;
+    for (const location of ['latest', 'revision'] as const) {
+      const folder = location === 'latest' ? `reports/${week}/` : `reports/${week}/r${revision}/`;
+      const html = renderRetiredPart(edition, { siteUrl: SITE, location }, 3);
+      const at = new URL(`${folder}_/section-ii/3/`, SITE);
+      const stylesheet = startTags(html)
+        .find((tag) => tag.attributes.some((a) => a.name === 'rel' && a.value === 'stylesheet'))
+        ?.attributes.find((a) => a.name === 'href');
+      expect(new URL(stylesheet?.value ?? '', at).href).toBe(`${SITE}assets/site.css`);
+      expect(html).toContain('Section II, part 3: no longer a page of its own');
+      expect(html).toContain(`${SITE}${folder}`);
+    }
   });
 
   it('gives the same bytes for the same edition', () => {

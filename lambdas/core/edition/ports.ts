@@ -81,4 +81,6 @@ export interface SiteWriter {
   readEdition(week: string, revision: number): Promise<Edition | undefined>;
   /** A published file's text, or undefined when there is none. */
   readText(key: string): Promise<string | undefined>;
+  /** The keys of the published files under `prefix`, in any order. */
+  listKeys(prefix: string): Promise<string[]>;
 }

@@ -18,6 +18,7 @@ import {
   latestPrefix,
   revisionPath,
   revisionPrefix,
+  SECTION_II_FOLDER,
   sectionIIPartKey,
   sectionIIPartPath,
   siteLink,
@@ -25,23 +26,26 @@ import {
 } from './site-layout';
 import type { WeekData, WeekSource } from './week-data';
 
+/** Where an edition's page is served, and the revision that supersedes it, if any. */
+export interface PageOptions {
+  location: 'latest' | 'revision';
+  superseded?: { revision: number; publishedAt: string };
+}
+
 /** Turns an edition into the site's files: the page, its data, the archive and the feed. */
 export interface EditionRenderer {
   /** `location`: served at the week's latest path or at its revision path (relative links differ). */
-  page(
-    edition: Edition,
-    options: { location: 'latest' | 'revision'; superseded?: { revision: number; publishedAt: string } },
-  ): string;
+  page(edition: Edition, options: PageOptions): string;
   /**
    * Section II's pages of its own, in order (part n at `_/section-ii/{n}/` below the page's folder);
    * none for a usual week. Same options as `page`.
    */
-  sectionIIPages(
-    edition: Edition,
-    options: { location: 'latest' | 'revision'; superseded?: { revision: number; publishedAt: string } },
-  ): string[];
-  /** The page left at a latest part's path when a later revision of the week has fewer parts. */
-  retiredPart(edition: Edition, part: number): string;
+  sectionIIPages(edition: Edition, options: PageOptions): string[];
+  /**
+   * The page left at a part's path when its folder's page now has fewer parts (a later revision
+   * with fewer rows, or a page rendered again under other rules). Same options as `page`.
+   */
+  retiredPart(edition: Edition, options: PageOptions, part: number): string;
   csv(edition: Edition): string;
   json(edition: Edition): string;
   index(records: readonly EditionRecord[], latest: Edition | undefined): string;
@@ -265,8 +269,7 @@ export async function publishWeek(
       ) {
         await settlePublished(deps.reviews, week, latest.contentHash, latest.publishedAt, request.operator);
       }
-      await markSuperseded(deps, week, latest);
-      await writeShared(deps, previous, previous);
+      await writeShared(deps, previous, await markSuperseded(deps, week, latest));
       await completeEmail(deps, week, all, { latest, edition: previous }, request.resumeEmail === true);
       return {
         week,
@@ -373,8 +376,7 @@ export async function publishWeek(
     await deps.revisionRecords.put(week, revision, ids);
     await writeRevision(deps, edition);
     if (email.decision === 'send') await deps.editions.markEmailed(week);
-    await markSuperseded(deps, week, record);
-    await writeShared(deps, edition, previous);
+    await writeShared(deps, edition, await markSuperseded(deps, week, record));
     if (reviewed !== undefined && deps.reviews !== undefined) {
       await settlePublished(deps.reviews, week, record.contentHash, reviewAt, request.operator);
     }
@@ -402,30 +404,58 @@ function pageUrl(deps: PublishDeps, week: string): string {
   return siteLink(deps.siteUrl, weekPath(week));
 }
 
-/** The page of the revision before `record` gains a notice that `record` supersedes it; its data stays. */
-async function markSuperseded(deps: PublishDeps, week: string, record: EditionRecord): Promise<void> {
-  if (record.revision < 2) return;
+/**
+ * The page of the revision before `record` gains a notice that `record` supersedes it; its data
+ * stays. Answers how many part paths its folder has (0 when there is no older revision).
+ */
+async function markSuperseded(deps: PublishDeps, week: string, record: EditionRecord): Promise<number> {
+  if (record.revision < 2) return 0;
   const older = await deps.site.readEdition(week, record.revision - 1);
-  if (!older) return;
+  if (!older) return 0;
   const options = {
     location: 'revision',
     superseded: { revision: record.revision, publishedAt: record.publishedAt },
   } as const;
-  const prefix = revisionPrefix(week, record.revision - 1);
-  await writePages(
-    deps,
-    prefix,
-    deps.render.page(older, options),
-    deps.render.sectionIIPages(older, options),
-  );
+  return (await writePages(deps, revisionPrefix(week, record.revision - 1), older, options)).paths;
 }
 
-/** An edition page and Section II's own pages, if it has any, below one folder. */
-async function writePages(deps: PublishDeps, prefix: string, page: string, parts: readonly string[]) {
+/** Part numbers with a page below `prefix`, as the site holds them now. */
+async function partsOnSite(deps: PublishDeps, prefix: string): Promise<number[]> {
+  const below = `${prefix}${SECTION_II_FOLDER}`;
+  const parts: number[] = [];
+  for (const key of await deps.site.listKeys(below)) {
+    // `{n}/index.html` below the folder; anything else there is not a part's page.
+    const part = Number(key.slice(below.length).split('/')[0]);
+    if (Number.isSafeInteger(part) && part > 0 && key === `${prefix}${sectionIIPartKey(part)}`)
+      parts.push(part);
+  }
+  return parts;
+}
+
+/**
+ * An edition page and Section II's own pages, if it has any, below one folder. A part the folder
+ * had beyond the new count is retired: found on the site, not recomputed, since a page rendered
+ * again (another revision, `rebuild-site`'s templates, another site URL or contact line) may keep
+ * its rows on fewer pages than it did. `paths`: how many part paths the folder has now.
+ */
+async function writePages(
+  deps: PublishDeps,
+  prefix: string,
+  edition: Edition,
+  options: PageOptions,
+): Promise<{ parts: number; retired: number; paths: number }> {
+  const parts = deps.render.sectionIIPages(edition, options);
+  const before = await partsOnSite(deps, prefix);
   for (const [i, part] of parts.entries()) {
     await deps.site.putFile(`${prefix}${sectionIIPartKey(i + 1)}`, part, 'html', 'short');
   }
-  await deps.site.putFile(`${prefix}index.html`, page, 'html', 'short');
+  const extra = before.filter((part) => part > parts.length).sort((a, b) => a - b);
+  for (const part of extra) {
+    const page = deps.render.retiredPart(edition, options, part);
+    await deps.site.putFile(`${prefix}${sectionIIPartKey(part)}`, page, 'html', 'short');
+  }
+  await deps.site.putFile(`${prefix}index.html`, deps.render.page(edition, options), 'html', 'short');
+  return { parts: parts.length, retired: extra.length, paths: Math.max(parts.length, ...extra) };
 }
 
 /** Revision 1 is emailed once, unless asked not to or a later week was already emailed. */
@@ -453,13 +483,7 @@ export function emailDecision(
 async function writeRevision(deps: PublishDeps, edition: Edition): Promise<void> {
   const prefix = revisionPrefix(edition.edition.week, edition.edition.revision);
   await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(edition), 'csv', 'immutable');
-  const options = { location: 'revision' } as const;
-  await writePages(
-    deps,
-    prefix,
-    deps.render.page(edition, options),
-    deps.render.sectionIIPages(edition, options),
-  );
+  await writePages(deps, prefix, edition, { location: 'revision' });
   await deps.site.putFile(`${prefix}report.json`, deps.render.json(edition), 'json', 'immutable');
 }
 
@@ -511,11 +535,9 @@ const archiveState = (records: readonly EditionRecord[]) =>
  * week and the archive as it stands, then looks again, and writes again if a newer revision or
  * week was committed meanwhile (a slower publication finishing last still leaves the newest).
  */
-async function writeShared(deps: PublishDeps, edition: Edition, replaced?: Edition): Promise<void> {
+async function writeShared(deps: PublishDeps, edition: Edition, supersededParts: number): Promise<void> {
   const { week } = edition.edition;
   let showing = edition;
-  // Latest parts the replaced revision had: those past the new count get a page that says so.
-  const partsBefore = replaced ? deps.render.sectionIIPages(replaced, { location: 'latest' }).length : 0;
   let parts = 0;
   for (let round = 0; round < 5; round++) {
     const newest = await deps.editions.latest(week);
@@ -525,17 +547,8 @@ async function writeShared(deps: PublishDeps, edition: Edition, replaced?: Editi
     const prefix = latestPrefix(week);
     await deps.site.putFile(`${prefix}report.json`, deps.render.json(showing), 'json', 'short');
     await deps.site.putFile(`${prefix}declined.csv`, deps.render.csv(showing), 'csv', 'short');
-    const pages = deps.render.sectionIIPages(showing, { location: 'latest' });
-    parts = pages.length;
-    await writePages(deps, prefix, deps.render.page(showing, { location: 'latest' }), pages);
-    for (let part = parts + 1; part <= partsBefore; part++) {
-      await deps.site.putFile(
-        `${prefix}${sectionIIPartKey(part)}`,
-        deps.render.retiredPart(showing, part),
-        'html',
-        'short',
-      );
-    }
+    // Parts the replaced revision had past the new count get a page that says so.
+    parts = Math.max(parts, (await writePages(deps, prefix, showing, { location: 'latest' })).paths);
     await deps.uploadAssets?.();
     const all = await deps.editions.listAll();
     const head = all[0];
@@ -557,7 +570,7 @@ async function writeShared(deps: PublishDeps, edition: Edition, replaced?: Editi
   await deps.archive?.(showing);
   const { revision } = showing.edition;
   await deps.invalidate?.(
-    changedPaths(week, revision, Math.max(parts, partsBefore)),
+    changedPaths(week, revision, { latest: parts, superseded: supersededParts }),
     `${week}-r${revision}-${deps.now().getTime()}`,
   );
 }
@@ -568,18 +581,23 @@ async function writeShared(deps: PublishDeps, edition: Edition, replaced?: Editi
  * 15 wildcard invalidations in progress (3,000 paths), and a re-issue run may publish many weeks.
  * A new revision's own files were never cached, and its data files never change.
  */
-export function changedPaths(week: string, revision: number, sectionIIParts = 0): string[] {
+export function changedPaths(
+  week: string,
+  revision: number,
+  /** How many Section II part paths the latest folder and the superseded revision's folder have. */
+  sectionIIParts: { latest?: number; superseded?: number } = {},
+): string[] {
   const latest = weekPath(week);
   const paths = ['/', '/index.html', '/feed.xml', latest, `${latest}index.html`, `${latest}report.json`];
   paths.push(`${latest}declined.csv`);
-  for (let part = 1; part <= sectionIIParts; part++) {
+  for (let part = 1; part <= (sectionIIParts.latest ?? 0); part++) {
     const folder = `${latest}${sectionIIPartPath(part)}`;
     paths.push(folder, `${folder}index.html`);
   }
   if (revision > 1) {
     const superseded = revisionPath(week, revision - 1);
     paths.push(superseded, `${superseded}index.html`);
-    for (let part = 1; part <= sectionIIParts; part++) {
+    for (let part = 1; part <= (sectionIIParts.superseded ?? 0); part++) {
       const folder = `${superseded}${sectionIIPartPath(part)}`;
       paths.push(folder, `${folder}index.html`);
     }
@@ -628,23 +646,16 @@ export async function rebuildSite(
         location: 'revision',
         ...(newer ? { superseded: { revision: newer.revision, publishedAt: newer.publishedAt } } : {}),
       } as const;
-      const parts = deps.render.sectionIIPages(edition, options);
-      await writePages(
-        deps,
-        revisionPrefix(week, record.revision),
-        deps.render.page(edition, options),
-        parts,
-      );
-      pages += 1 + parts.length;
+      const written = await writePages(deps, revisionPrefix(week, record.revision), edition, options);
+      pages += 1 + written.parts + written.retired;
       // Every revision, oldest first: an archive without records yet (published before them)
       // learns each row's present state; one that has them skips revisions older than its own.
       await deps.archive?.(edition);
       latest = edition;
     }
     if (latest === undefined) continue;
-    const parts = deps.render.sectionIIPages(latest, { location: 'latest' });
-    await writePages(deps, latestPrefix(week), deps.render.page(latest, { location: 'latest' }), parts);
-    pages += 1 + parts.length;
+    const written = await writePages(deps, latestPrefix(week), latest, { location: 'latest' });
+    pages += 1 + written.parts + written.retired;
   }
   const last = todo.at(-1);
   const done = last === undefined || last === weeks.at(-1);

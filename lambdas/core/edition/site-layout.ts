@@ -26,7 +26,9 @@ export const revisionPath = (week: string, revision: number) => `/reports/${week
  * Section II's own pages for a very large week (CONTRACT.md section 4), below the week's folder
  * or a revision's: `_/section-ii/{n}/`. A `_` segment is the site's own; no id starts with one.
  */
-export const sectionIIPartPath = (part: number) => `_/section-ii/${part}/`;
+/** The folder below an edition page's folder that holds Section II's own pages. */
+export const SECTION_II_FOLDER = '_/section-ii/';
+export const sectionIIPartPath = (part: number) => `${SECTION_II_FOLDER}${part}/`;
 export const sectionIIPartKey = (part: number) => `${sectionIIPartPath(part)}index.html`;
 
 export const INDEX_KEY = 'index.html';

@@ -348,19 +348,24 @@ export function renderSectionIIPart(edition: Edition, view: PageView, partNumber
 }
 
 /**
- * What a latest part's path says once a later revision of the week has fewer parts: the old
- * page would otherwise stay reachable with rows the week no longer has.
+ * What a part's path says once its folder's page has fewer parts than it had: a later revision
+ * with fewer rows (at the latest path), or a page rendered again under other rules that now keeps
+ * its rows itself (`rebuild-site`, or another site URL or contact line). The old page would
+ * otherwise stay reachable with rows, links and notices the edition no longer shows.
  */
 export function renderRetiredPart(edition: Edition, view: PageView, partNumber: number): string {
   const { week, revision } = edition.edition;
+  const atRevision = view.location === 'revision';
+  const folder = atRevision ? revisionPrefix(week, revision) : weekPath(week).slice(1);
   return renderMessagePage({
-    title: `Section II, part ${partNumber}: not in the latest revision`,
-    message:
-      `Revision ${revision} of the week of ${formatDate(week)} has fewer pages of Section II, so this part is not in it. ` +
-      `Its rows are on the edition's own pages, from ${absoluteUrl(view.siteUrl, weekPath(week).slice(1))}; ` +
-      'earlier revisions keep their parts unchanged.',
-    // From /reports/{week}/_/section-ii/{n}/ to the root.
-    siteRoot: '../../../../../',
+    title: `Section II, part ${partNumber}: no longer a page of its own`,
+    message: atRevision
+      ? `Revision ${revision} of the week of ${formatDate(week)} now shows Section II on fewer pages, so this part is not among them. ` +
+        `Its rows, unchanged, are on the revision's own pages, from ${absoluteUrl(view.siteUrl, folder)}.`
+      : `Revision ${revision}, the latest of the week of ${formatDate(week)}, has fewer pages of Section II, so this part is not among them. ` +
+        `Its rows are on the edition's own pages, from ${absoluteUrl(view.siteUrl, folder)}; earlier revisions are listed there.`,
+    // From /reports/{week}/[r{n}/]_/section-ii/{n}/ to the root.
+    siteRoot: '../'.repeat(atRevision ? 6 : 5),
     ...(view.contactLine === undefined ? {} : { contactLine: view.contactLine }),
   });
 }

@@ -104,7 +104,7 @@ export function editionRenderer(config: PublisherConfig, timeZone: string): Edit
       sectionIIParts(edition, view(options)).map((part) =>
         renderSectionIIPart(edition, view(options), part.number),
       ),
-    retiredPart: (edition, part) => renderRetiredPart(edition, common, part),
+    retiredPart: (edition, options, part) => renderRetiredPart(edition, view(options), part),
     csv: renderCsv,
     json: (edition) => `${JSON.stringify(edition, null, 2)}\n`,
     index: (records, latest) =>
