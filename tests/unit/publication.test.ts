@@ -81,6 +81,31 @@ function fakeDeps() {
   };
   return { deps, records, files, invalidations };
 }
+/** One record issued in the week after 2017-01-28's: added to a read, it makes a re-issue. */
+function issuedRecord(detainerId: string): WeekData['issued'][number] {
+  return {
+    detainerId,
+    revision: 1,
+    voided: false,
+    ref: `R${detainerId}`,
+    record: {
+      kind: 'detainer',
+      issuedOn: '2017-01-30',
+      jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
+      facility: 'Synthetic County Jail',
+      status: 'honored',
+    },
+    createdAt: '2017-02-06T14:00:00Z',
+    updatedAt: '2017-02-06T14:00:00Z',
+  } as unknown as WeekData['issued'][number];
+}
+
+/** The week as `weeks` reads it, plus one issued record: a re-issue (its content hash differs). */
+function withIssued(weeks: PublishDeps['weeks'], detainerId: string): PublishDeps['weeks'] {
+  return {
+    readWeek: async (week) => ({ ...(await weeks.readWeek(week)), issued: [issuedRecord(detainerId)] }),
+  };
+}
 
 describe('publishWeek', () => {
   it('commits revision 1 after its files, then invalidates the changed paths; a rerun makes nothing new', async () => {
@@ -125,22 +150,13 @@ describe('publishWeek', () => {
     deps.weeks = {
       readWeek: async (week) => {
         reads += 1;
-        const issued = {
-          detainerId: 'D1',
-          revision: 1,
-          voided: false,
-          ref: 'R1',
-          record: {
-            kind: 'detainer',
-            issuedOn: '2017-01-30',
-            jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
-            facility: 'Synthetic County Jail',
-            status: 'honored',
-          },
-          createdAt: '2017-02-06T14:00:00Z',
-          updatedAt: '2017-02-06T14:00:00Z',
-        } as unknown as WeekData['issued'][number];
-        return { week, issued: reads > 1 ? [issued] : [], declined: [], jurisdictions: new Map(), trend: [] };
+        return {
+          week,
+          issued: reads > 1 ? [issuedRecord('D1')] : [],
+          declined: [],
+          jurisdictions: new Map(),
+          trend: [],
+        };
       },
     };
     const seen: string[] = [];
@@ -179,22 +195,7 @@ describe('publishWeek', () => {
       ]),
     );
     // A re-issue: the content hash must differ, so give the second read a record.
-    const issued = {
-      detainerId: 'D1',
-      revision: 1,
-      voided: false,
-      ref: 'R1',
-      record: {
-        kind: 'detainer',
-        issuedOn: '2017-01-30',
-        jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
-        facility: 'Synthetic County Jail',
-        status: 'honored',
-      },
-      createdAt: '2017-02-06T14:00:00Z',
-      updatedAt: '2017-02-06T14:00:00Z',
-    } as unknown as WeekData['issued'][number];
-    deps.weeks = { readWeek: async (week) => ({ ...(await weeks.readWeek(week)), issued: [issued] }) };
+    deps.weeks = withIssued(weeks, 'D1');
     const second = await publishWeek(deps, { date: '2017-01-28', email: false });
     expect(second).toMatchObject({ result: 'published', revision: 2 });
     expect(files.get('reports/2017-01-28/_/section-ii/1/index.html')).toBe('part 1 of r2 (latest)');
@@ -228,22 +229,7 @@ describe('publishWeek', () => {
     await publishWeek(deps, { date: '2017-01-28', email: false });
     expect(files.get('reports/2017-01-28/r1/_/section-ii/2/index.html')).toBe('part 2 of r1 (revision)');
     rule = 'new';
-    const issued = {
-      detainerId: 'D2',
-      revision: 1,
-      voided: false,
-      ref: 'R2',
-      record: {
-        kind: 'detainer',
-        issuedOn: '2017-01-30',
-        jurisdiction: { id: 'ZZ0010000', name: 'Synthetic County Sheriff’s Office', state: 'CA' },
-        facility: 'Synthetic County Jail',
-        status: 'honored',
-      },
-      createdAt: '2017-02-06T14:00:00Z',
-      updatedAt: '2017-02-06T14:00:00Z',
-    } as unknown as WeekData['issued'][number];
-    deps.weeks = { readWeek: async (week) => ({ ...(await weeks.readWeek(week)), issued: [issued] }) };
+    deps.weeks = withIssued(weeks, 'D2');
     expect(await publishWeek(deps, { date: '2017-01-28', email: false })).toMatchObject({ revision: 2 });
     // Found on the site, not recomputed: both folders' old parts now say where the rows are.
     for (const part of [1, 2]) {
