@@ -21,7 +21,8 @@ afterAll(async () => {
   await Promise.all(temporaryDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+// Generous: a deadline only bounds how long a failing test takes, and CI's 2 cores are shared.
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
