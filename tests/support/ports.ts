@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { LOCAL_HOST } from '#local/emulators';
+import { listen } from '#local/emulators';
 
 /**
  * Below Linux's ephemeral range (32768–60999 by default). A port the system hands out for
@@ -9,12 +9,16 @@ import { LOCAL_HOST } from '#local/emulators';
  */
 const FIXED_RANGE = { from: 20_000, to: 32_000 } as const;
 
+/** Whether `port` can be listened on now, tried with the local stack's own `listen`. */
 async function isFree(port: number): Promise<boolean> {
   const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, LOCAL_HOST, () => server.close(() => resolve(true)));
-  });
+  try {
+    await listen(server, 'a test port', port);
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return true;
 }
 
 /** A distinct free port outside the ephemeral range for each name, for a stack that must restart on them. */
