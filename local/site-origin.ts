@@ -1,10 +1,4 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { viewerRequest } from '#lib/site-requests';
 import type { HttpFunction, RouteRequest } from './gateway';
@@ -66,42 +60,20 @@ export function siteOrigin(bucket: string): HttpFunction {
 }
 
 /**
- * A new site has no edition yet: put the empty home page (with the subscribe form) and the
- * stylesheet in place, as a first publication would, so the printed URL shows the product and
- * not a 404. An existing home page is left alone.
+ * True once the site has a home page (any publication, `rebuild-site`, or a stack started on
+ * this DATA_DIR before). A new site has none: the stack then has the publisher put the empty
+ * site in place, as `npm run rebuild-site` does on a new deployment.
  */
-export async function seedEmptySite(bucket: string): Promise<void> {
-  const { renderFeed, renderIndex, siteAssets } = await import('#core/render');
-  const { CACHE_SHORT, CONTENT_TYPES } = await import('#core/edition/site-layout');
+export async function hasHomePage(bucket: string): Promise<boolean> {
   // A client of its own, made now: a restarted stack in the same process has other ports.
   const s3 = new S3Client({});
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'index.html' }));
-    return;
+    return true;
   } catch (error) {
-    if (!(error instanceof Error) || (error.name !== 'NotFound' && error.name !== 'NoSuchKey')) throw error;
+    if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey')) return false;
+    throw error;
+  } finally {
+    s3.destroy();
   }
-  const put = (key: string, body: string, contentType: string) =>
-    s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType,
-        CacheControl: CACHE_SHORT,
-      }),
-    );
-  for (const asset of siteAssets) await put(asset.path, asset.body, asset.contentType);
-  await put('index.html', renderIndex([], undefined), CONTENT_TYPES.html);
-  // The site's header links the index of jurisdictions: not a 404 before the first edition.
-  const { renderJurisdictionIndex } = await import('#core/render/jurisdiction-pages');
-  await put(
-    'jurisdictions/index.html',
-    renderJurisdictionIndex([], { synthetic: false }).index,
-    CONTENT_TYPES.html,
-  );
-  // The home page links the feed: an empty one until the first edition.
-  const siteUrl = process.env.SITE_URL;
-  if (siteUrl) await put('feed.xml', renderFeed([], siteUrl), CONTENT_TYPES.atom);
-  s3.destroy();
 }

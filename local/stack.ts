@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
 import { deadLetterEnvVar, FUNCTIONS } from '#config/runtime';
+import type { RebuildResult } from '#core/edition/publication';
 import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { securityHeaderMap } from '#lib/security-headers';
 import { ensureAssembly } from './assembly';
@@ -37,7 +38,7 @@ import { type FunctionKey, type LocalAssembly, readAssembly, type Statement } fr
 import { productQueues, startSweepSchedule, startWeeklySchedule } from './product';
 import { startSecretsStandIn } from './secrets';
 import { type SesSimulator, startSesSimulator } from './ses-simulator';
-import { isSitePath, seedEmptySite, siteOrigin } from './site-origin';
+import { hasHomePage, isSitePath, siteOrigin } from './site-origin';
 import { type Poller, type SqsFunction, startPoller } from './sqs/poller';
 import { ACCOUNT_ID, queueArn } from './sqs/queues';
 import { type SqsServer, startSqsServer } from './sqs/server';
@@ -629,7 +630,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `weekly schedule: ${run.pattern} (${reportTimeZone()}), next run ${run.next?.toISOString() ?? 'none'}`,
       );
     }
-    await seedEmptySite(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site');
+    // A new site has no edition yet: the publisher renders the empty site (home page with the
+    // subscribe form, feed, stylesheet, the index of jurisdictions, header-only /data/ files and
+    // their README) by the path `npm run rebuild-site` takes, so the printed URL shows the product
+    // and no link of it is a 404. Its own code and role: nothing here renders a page of its own.
+    if (!(await hasHomePage(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site'))) {
+      const rebuild = invoker<unknown, RebuildResult>(fn('publish'));
+      let after: string | undefined;
+      for (;;) {
+        const result = await rebuild({ rebuild: { ...(after === undefined ? {} : { after }), limit: 8 } });
+        if (result.next === null) break;
+        after = result.next;
+      }
+    }
     // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
     simulator = startSesSimulator({
       storeUrl: urls.mailStore,

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   }
   console.log(
     weeks === 0
-      ? 'no edition is published yet: the home page and feed were written again, nothing else to render'
+      ? 'no edition is published yet: wrote the empty site (home page, feed, stylesheet, index of jurisdictions, /data/ files with their header rows)'
       : `rebuilt the site: ${weeks} weeks, ${pages} edition pages, their jurisdiction pages, the home page and the feed`,
   );
 }

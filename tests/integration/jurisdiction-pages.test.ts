@@ -50,6 +50,25 @@ function csvRows(text: string): string[][] {
 describe('jurisdiction pages and the archive data', () => {
   const editions: Edition[] = [];
 
+  it('serves the empty archive before the first edition: index, header-only data files, README', async () => {
+    const index = await get('/jurisdictions/');
+    expect(index.status).toBe(200);
+    expect(index.type).toMatch(/^text\/html/);
+    const declines = await get('/data/declines.csv');
+    expect(declines.status).toBe(200);
+    expect(declines.type).toMatch(/^text\/csv/);
+    expect(declines.body).toBe(
+      'week,state,jurisdiction_id,jurisdiction,facility,citizenship,offenses,issued_on,declined_on,recorded_on,ref\r\n',
+    );
+    const weekly = await get('/data/weekly.csv');
+    expect(weekly.status).toBe(200);
+    expect(weekly.body).toBe('week,state,jurisdiction_id,jurisdiction,issued,declined\r\n');
+    const readme = await get('/data/README');
+    expect(readme.status).toBe(200);
+    expect(readme.body).toContain('declines.csv');
+    for (const path of ['/', '/feed.xml', '/assets/site.css']) expect((await get(path)).status).toBe(200);
+  });
+
   it('publishes two weeks that name three jurisdictions (one after a transfer)', async () => {
     const policy = {
       enactedOn: '2016-03-01',
