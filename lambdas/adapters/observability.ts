@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
+import type { MetricName } from '#core/operations/metrics';
 
 /**
  * The product's one logger and one metrics buffer (Powertools for AWS Lambda): JSON log lines with
@@ -18,7 +19,7 @@ export const logger = new Logger({ serviceName: SERVICE });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
 
 /** Adds `value` to the count `name` of this invocation (published when it ends). */
-export function count(name: string, value = 1): void {
+export function count(name: MetricName, value = 1): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 

@@ -2,6 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { count, logger } from '#adapters/observability';
 import { DomainError } from '#core/errors';
+import { METRICS } from '#core/operations/metrics';
 import { withoutAddresses } from '#core/redact';
 import { json } from './responses';
 
@@ -44,7 +45,7 @@ export function errorHandler(): MiddlewareObj<APIGatewayProxyEventV2, APIGateway
           ? { stack: withoutAddresses(error.stack) }
           : {}),
       });
-      count('UnhandledErrors');
+      count(METRICS.unhandledErrors);
       request.response = json(500, { error: 'internal error', issues: [] });
     },
   };

@@ -13,6 +13,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { HEALTH_METRICS } from '#core/operations/health';
+import { METRICS, RECORD_METRICS } from '#core/operations/metrics';
 import { REPUTATION_ALARMS } from './mailer';
 import { productMetric } from './monitor';
 import type { WorkQueue } from './queues';
@@ -66,13 +67,13 @@ export class WeeklyCycleDashboard extends Construct {
       graph(
         'Weekly run and publications',
         [
-          sum('WeeksQueued', 'weeks queued'),
-          sum('EditionsPublished', 'published'),
-          sum('EditionsReissued', 're-issued'),
-          sum('EditionsUnchanged', 'unchanged'),
+          sum(METRICS.weeksQueued, 'weeks queued'),
+          sum(METRICS.editionsPublished, 'published'),
+          sum(METRICS.editionsReissued, 're-issued'),
+          sum(METRICS.editionsUnchanged, 'unchanged'),
         ],
         [
-          sum('PublicationFailures', 'publication failures'),
+          sum(METRICS.publicationFailures, 'publication failures'),
           props.report.metricErrors({ label: 'run errors' }),
         ],
       ),
@@ -94,21 +95,21 @@ export class WeeklyCycleDashboard extends Construct {
       graph(
         'Email sent',
         [
-          sum('EmailsSent', 'sent'),
-          sum('EmailsSkipped', 'skipped'),
-          sum('EmailsRejected', 'refused by SES'),
-          sum('EmailsUnknown', 'answer lost (reconciled)'),
+          sum(METRICS.emailsSent, 'sent'),
+          sum(METRICS.emailsSkipped, 'skipped'),
+          sum(METRICS.emailsRejected, 'refused by SES'),
+          sum(METRICS.emailsUnknown, 'answer lost (reconciled)'),
         ],
         [
-          sum('EmailsThrottled', 'throttled batches'),
-          sum('DailyQuotaReached', 'at the daily quota'),
-          sum('SendingPaused', 'sending paused'),
-          sum('SendBatchFailures', 'batch failures'),
+          sum(METRICS.emailsThrottled, 'throttled batches'),
+          sum(METRICS.dailyQuotaReached, 'at the daily quota'),
+          sum(METRICS.sendingPaused, 'sending paused'),
+          sum(METRICS.sendBatchFailures, 'batch failures'),
         ],
       ),
       graph(
         'What SES says back',
-        [sum('Bounces', 'bounces'), sum('Complaints', 'complaints')],
+        [sum(METRICS.bounces, 'bounces'), sum(METRICS.complaints, 'complaints')],
         Object.values(REPUTATION_ALARMS).map(
           ({ metric }) =>
             new Metric({ namespace: 'AWS/SES', metricName: metric, statistic: 'Maximum', period: HOUR }),
@@ -118,9 +119,7 @@ export class WeeklyCycleDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Intake: records written',
-        ['Created', 'Updated', 'Unchanged', 'Invalid', 'Conflict'].map((result) =>
-          sum(`Records${result}`, result.toLowerCase()),
-        ),
+        Object.entries(RECORD_METRICS).map(([result, metric]) => sum(metric, result)),
         [
           props.intake.api.metricServerError({ period: HOUR, statistic: 'Sum', label: 'API 5xx' }),
           props.intake.api.metricClientError({ period: HOUR, statistic: 'Sum', label: 'API 4xx' }),
@@ -129,9 +128,9 @@ export class WeeklyCycleDashboard extends Construct {
       graph(
         'Subscriptions',
         [
-          sum('SubscriptionRequests', 'requests'),
-          sum('SubscriptionRequestsLimited', 'answered 429'),
-          sum('ConfirmationFailures', 'confirmation failures'),
+          sum(METRICS.subscriptionRequests, 'requests'),
+          sum(METRICS.subscriptionRequestsLimited, 'answered 429'),
+          sum(METRICS.confirmationFailures, 'confirmation failures'),
         ],
         [props.subscriptions.api.metricServerError({ period: HOUR, statistic: 'Sum', label: 'API 5xx' })],
       ),

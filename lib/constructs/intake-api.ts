@@ -18,6 +18,7 @@ import {
   outcomesTable,
 } from '#adapters/table-definitions';
 import { FUNCTIONS } from '#config/runtime';
+import { METRICS } from '#core/operations/metrics';
 import type { DataTables } from '#lib/stateful-stack';
 import { ACCESS_LOG_FORMAT, ACCESS_LOG_RETENTION } from './access-log-format';
 import { AppFunction } from './function';
@@ -128,7 +129,7 @@ export class IntakeApi extends Construct {
     alarmAtLeast(
       this,
       'DisputeNoticeFailures',
-      productMetric('DisputeNoticeFailures', 'Sum', Duration.minutes(5)),
+      productMetric(METRICS.disputeNoticeFailures, 'Sum', Duration.minutes(5)),
       'The editors were not emailed about a dispute that was opened (SES refused or timed out): read GET /disputes; the intake function’s logs name the dispute.',
     );
   }

@@ -8,6 +8,7 @@ import { METRICS_NAMESPACE, SERVICE } from '#adapters/observability';
 import { disputesTable, editionsTable } from '#adapters/table-definitions';
 import { FUNCTIONS } from '#config/runtime';
 import { HEALTH_METRICS, PUBLISH_GRACE_HOURS, REVIEW_WINDOW_HOURS } from '#core/operations/health';
+import { METRICS } from '#core/operations/metrics';
 import type { DataTables } from '#lib/stateful-stack';
 import { schedulerRoleFor } from './acknowledgements';
 import { AppFunction } from './function';
@@ -97,17 +98,26 @@ export class Monitor extends Construct {
       // Failures a handler catches and reports as batch item failures never raise Lambda's Errors.
       ...(
         [
-          ['PublicationFailures', 'A week failed to publish (the publisher caught it; SQS retries it).'],
-          ['SendBatchFailures', 'A batch of edition mail failed (the sender caught it; SQS retries it).'],
-          ['ConfirmationFailures', 'A confirmation failed to send (the worker caught it; SQS retries it).'],
+          [
+            METRICS.publicationFailures,
+            'A week failed to publish (the publisher caught it; SQS retries it).',
+          ],
+          [
+            METRICS.sendBatchFailures,
+            'A batch of edition mail failed (the sender caught it; SQS retries it).',
+          ],
+          [
+            METRICS.confirmationFailures,
+            'A confirmation failed to send (the worker caught it; SQS retries it).',
+          ],
         ] as const
       ).map(([metric, description]) =>
         alarmAtLeast(this, metric, productMetric(metric, 'Sum', Duration.minutes(5)), description),
       ),
       alarmAtLeast(
         this,
-        'SendingPaused',
-        productMetric('SendingPaused', 'Sum', Duration.minutes(15)),
+        METRICS.sendingPaused,
+        productMetric(METRICS.sendingPaused, 'Sum', Duration.minutes(15)),
         'SES says sending is paused for the account: edition mail waits, every reader keeps their place. Look at the account’s reputation in the SES console and ask AWS to resume sending.',
       ),
     ];

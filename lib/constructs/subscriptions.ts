@@ -15,8 +15,10 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '#adapters/observability';
 import { limitsTable, subscribersTable } from '#adapters/table-definitions';
 import { FUNCTIONS, QUEUES } from '#config/runtime';
+import { METRICS } from '#core/operations/metrics';
 import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { DEPLOYED_TIMING } from '#core/subscriptions/timing';
 import type { DataTables } from '#lib/stateful-stack';
@@ -55,7 +57,10 @@ const THROTTLE = { rateLimit: 5, burstLimit: 20 } as const;
 const UNSUBSCRIBE_THROTTLE = { rateLimit: 50, burstLimit: 200 } as const;
 
 /** The metric the confirmation worker's `dropped` log field feeds (a request waited over 24 hours). */
-export const CONFIRMATIONS_DROPPED_METRIC = { namespace: 'ddor', name: 'ConfirmationsDropped' } as const;
+export const CONFIRMATIONS_DROPPED_METRIC = {
+  namespace: METRICS_NAMESPACE,
+  name: METRICS.confirmationsDropped,
+} as const;
 
 /**
  * The subscription flow (contract §5). The subscribe and confirm endpoints share one function

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { METRICS } from '#core/operations/metrics';
 import '#core/zod-messages';
 import { count, logger, observed } from '#adapters/observability';
 import { DynamoOutcomeStore } from '#adapters/outcome-store';
@@ -125,13 +126,13 @@ async function tellEditors(message: PublishMessage, result: PublishResult | Draf
   if (notices === undefined) return;
   // Not only when this call changed it: a retry after a failed send must send it still.
   if (result.result === 'drafted' && result.stored.draft.runId === message.runAt) {
-    if (await noticeChanged(notices, result.stored)) count('EditorEmailsSent');
+    if (await noticeChanged(notices, result.stored)) count(METRICS.editorEmailsSent);
   }
   if (message.run === undefined) return;
   const sent = await settleRunWeek(notices, message.runAt, result.week, message.run);
   if (sent === 'sent') {
     logger.info('editors emailed', { run: message.runAt, weeks: message.run });
-    count('EditorEmailsSent');
+    count(METRICS.editorEmailsSent);
   }
 }
 
@@ -149,7 +150,7 @@ async function awaitReview(message: PublishMessage, result: DraftedResult): Prom
     ...(draft.publishAt === undefined ? {} : { publishAt: draft.publishAt }),
     checks: result.stored.checks.map((check) => check.id),
   });
-  if (result.changed) count('DraftsAssembled');
+  if (result.changed) count(METRICS.draftsAssembled);
   if (queueUrl === undefined || review?.mode !== 'window' || draft.status === 'held') return;
   if (draft.publishAt === undefined) return;
   const remainingMs = Math.max(0, Date.parse(draft.publishAt) - Date.now());
@@ -327,7 +328,8 @@ async function reviewDirect(request: {
     if (result.result === 'drafted') {
       const { draft } = result.stored;
       // The approval lapsed: the content changed since it was read, and the editors are told.
-      if (notices !== undefined && (await noticeChanged(notices, result.stored))) count('EditorEmailsSent');
+      if (notices !== undefined && (await noticeChanged(notices, result.stored)))
+        count(METRICS.editorEmailsSent);
       results.push({
         week,
         status: draft.status,
@@ -374,7 +376,11 @@ async function previewDirect(week: string): Promise<DirectPreviewResult> {
 /** Editions published (revision 1), re-issued (a later revision) or found unchanged. */
 function countPublication(result: 'published' | 'unchanged', revision: number): void {
   count(
-    result === 'unchanged' ? 'EditionsUnchanged' : revision === 1 ? 'EditionsPublished' : 'EditionsReissued',
+    result === 'unchanged'
+      ? METRICS.editionsUnchanged
+      : revision === 1
+        ? METRICS.editionsPublished
+        : METRICS.editionsReissued,
   );
 }
 
@@ -392,7 +398,7 @@ export const handler = middy<SQSEvent | unknown, SQSBatchResponse | DirectResult
           messageId: record.messageId,
           error: withoutAddresses(error instanceof Error ? error.message : String(error)),
         });
-        count('PublicationFailures');
+        count(METRICS.publicationFailures);
         failures.push({ itemIdentifier: record.messageId });
       }
     }

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import { METRICS } from '#core/operations/metrics';
 import '#core/zod-messages';
 import { DynamoEditionStore } from '#adapters/edition-store';
 import { count, logger, observed } from '#adapters/observability';
@@ -37,6 +38,6 @@ export const handler = middy<unknown, { weeks: string[] }>()
     }
     await enqueue(env.PUBLISH_QUEUE_URL, publishMessageSchema, runMessages(plan, scheduledTime));
     logger.info('weekly run queued', { scheduledTime, weeks: plan.weeks });
-    count('WeeksQueued', plan.weeks.length);
+    count(METRICS.weeksQueued, plan.weeks.length);
     return { weeks: plan.weeks.map((w) => w.week) };
   });

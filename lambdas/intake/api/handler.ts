@@ -16,6 +16,7 @@ import { publishMessageSchema } from '#core/edition/publish-message';
 import { UnauthorizedError } from '#core/errors';
 import { disputeOpenedEmail } from '#core/intake/dispute-notice';
 import type { DisputeItem } from '#core/intake/model';
+import { METRICS } from '#core/operations/metrics';
 import { withoutAddresses } from '#core/redact';
 import { todayIn } from '#core/reporting-week';
 import { type AuthContext, bearerAuth } from '#http/auth';
@@ -42,7 +43,7 @@ async function notifyEditors(dispute: DisputeItem): Promise<void> {
   const email = disputeOpenedEmail(dispute);
   const failed = (reason: string) => {
     logger.error('dispute notice failed', { dispute: dispute.id, error: withoutAddresses(reason) });
-    count('DisputeNoticeFailures');
+    count(METRICS.disputeNoticeFailures);
   };
   const sends = editors.map((to) =>
     sendEmail({ to, ...email, tags: { kind: 'dispute' } }).then(

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { RECORD_METRICS } from '#core/operations/metrics';
 import '#core/zod-messages';
 import { count } from '#adapters/observability';
 import { NotFoundError, ValidationError } from '#core/errors';
@@ -120,10 +121,10 @@ const disputeQuerySchema = z.strictObject({
 });
 
 /** Records written, by result (`RecordsCreated`, `RecordsUpdated`, `RecordsUnchanged`, `RecordsConflict`, …). */
-function countWrites(results: readonly string[]): void {
-  const byResult = new Map<string, number>();
+function countWrites(results: readonly (keyof typeof RECORD_METRICS)[]): void {
+  const byResult = new Map<keyof typeof RECORD_METRICS, number>();
   for (const result of results) byResult.set(result, (byResult.get(result) ?? 0) + 1);
-  for (const [result, n] of byResult) count(`Records${result.charAt(0).toUpperCase()}${result.slice(1)}`, n);
+  for (const [result, n] of byResult) count(RECORD_METRICS[result], n);
 }
 
 function desk(services: IntakeServices): DeskDeps {

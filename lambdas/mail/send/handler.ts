@@ -7,6 +7,7 @@ import { readEnvironment } from '#config/env';
 import { senderEnvironment } from '#config/functions';
 import { sendJobSchema } from '#core/mail/send-job';
 import { DEFER_SECONDS, sendBatch } from '#core/mail/send-ledger';
+import { METRICS } from '#core/operations/metrics';
 import { senderDeps } from './sender';
 
 const deps = senderDeps();
@@ -29,10 +30,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         // Each delivery of a batch holds its leases under a name of its own.
         const owner = `${record.messageId}:${randomUUID()}`;
         const outcome = await sendBatch({ ...deps, owner }, job);
-        count('EmailsSent', outcome.sent);
-        count('EmailsSkipped', outcome.skipped);
-        count('EmailsRejected', outcome.rejected ?? 0);
-        count('EmailsUnknown', outcome.unknown);
+        count(METRICS.emailsSent, outcome.sent);
+        count(METRICS.emailsSkipped, outcome.skipped);
+        count(METRICS.emailsRejected, outcome.rejected ?? 0);
+        count(METRICS.emailsUnknown, outcome.unknown);
         if (outcome.unknownCauses !== undefined) {
           // Each waits for its send event (or an hour) before it is tried again: say why.
           logger.warn('sends with no answer from SES, recorded unknown', { causes: outcome.unknownCauses });
@@ -49,10 +50,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
           else logger.warn('send batch deferred', fields);
           count(
             reason === 'throttled'
-              ? 'EmailsThrottled'
+              ? METRICS.emailsThrottled
               : reason === 'paused'
-                ? 'SendingPaused'
-                : 'DailyQuotaReached',
+                ? METRICS.sendingPaused
+                : METRICS.dailyQuotaReached,
           );
         } else if (outcome.deferred !== undefined) {
           failures.push({ itemIdentifier: record.messageId });
@@ -63,7 +64,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
           messageId: record.messageId,
           error: error instanceof Error ? error.name : String(error),
         });
-        count('SendBatchFailures');
+        count(METRICS.sendBatchFailures);
         failures.push({ itemIdentifier: record.messageId });
       }
     }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { count, logger } from '#adapters/observability';
 import { DomainError, TooManyRequestsError, ValidationError } from '#core/errors';
+import { METRICS } from '#core/operations/metrics';
 import type { ConfirmationRequest } from '#core/subscriptions/confirmation-request';
 import { CONFIRM_PATH, SUBSCRIBE_PATH, UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { type Admission, sourceKey, viewerIp } from '#core/subscriptions/source-limit';
@@ -86,7 +87,7 @@ async function countSource(deps: SubscriptionApiDeps, event: APIGatewayProxyEven
   const admission = await deps.admit(sourceOf(event));
   if (!admission.ok) {
     log('source limit', { retryAfterSeconds: admission.retryAfterSeconds });
-    count('SubscriptionRequestsLimited');
+    count(METRICS.subscriptionRequestsLimited);
     throw new TooManyRequestsError(
       `too many subscription requests from your network: try again in ${admission.retryAfterSeconds} seconds`,
       admission.retryAfterSeconds,
@@ -117,7 +118,7 @@ export function subscriptionRoutes(deps: SubscriptionApiDeps): Route<null>[] {
         const address = requestedAddress(event);
         await countSource(deps, event);
         await deps.queue({ address, requestedAt: deps.now().toISOString() });
-        count('SubscriptionRequests');
+        count(METRICS.subscriptionRequests);
         if (isFormPost(event)) return html(202, checkInboxPage(address));
         return json(202, {
           result: 'accepted',

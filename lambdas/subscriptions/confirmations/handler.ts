@@ -8,6 +8,7 @@ import { enqueue } from '#adapters/sqs';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { readEnvironment } from '#config/env';
 import { confirmationsEnvironment } from '#config/functions';
+import { METRICS, type MetricName } from '#core/operations/metrics';
 import { confirmationRequestSchema } from '#core/subscriptions/confirmation-request';
 import {
   type ConfirmationDeps,
@@ -34,13 +35,13 @@ const deps: ConfirmationDeps = {
 };
 
 /** The count each outcome adds to (EMF, namespace ddor). */
-const CONFIRMATION_METRIC: Record<ConfirmationOutcome, string> = {
-  'confirmation-sent': 'ConfirmationsSent',
-  'rate-limited': 'ConfirmationsRateLimited',
-  'already-confirmed': 'ConfirmationsAlreadyConfirmed',
-  suppressed: 'ConfirmationsSuppressed',
-  'over-budget': 'ConfirmationsDeferred',
-  dropped: 'ConfirmationsDropped',
+const CONFIRMATION_METRIC: Record<ConfirmationOutcome, MetricName> = {
+  'confirmation-sent': METRICS.confirmationsSent,
+  'rate-limited': METRICS.confirmationsRateLimited,
+  'already-confirmed': METRICS.confirmationsAlreadyConfirmed,
+  suppressed: METRICS.confirmationsSuppressed,
+  'over-budget': METRICS.confirmationsDeferred,
+  dropped: METRICS.confirmationsDropped,
 };
 
 /** Time one request needs at most: the SES client's 10-second request timeout, and a margin. */
@@ -107,7 +108,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
           messageId: record.messageId,
           error: error instanceof Error ? error.name : String(error),
         });
-        count('ConfirmationFailures');
+        count(METRICS.confirmationFailures);
         failures.push({ itemIdentifier: record.messageId });
         continue;
       }

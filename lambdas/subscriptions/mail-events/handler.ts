@@ -4,6 +4,7 @@ import { DynamoLedgerStore } from '#adapters/ledger-store';
 import { count, logger, observed } from '#adapters/observability';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
 import { reconcileSend } from '#core/mail/reconcile';
+import { METRICS } from '#core/operations/metrics';
 import { parseMailEvent } from '#core/subscriptions/mail-events';
 import { type SuppressionDeps, suppress } from '#core/subscriptions/subscriber-lifecycle';
 
@@ -40,7 +41,7 @@ export const handler = middy<SNSEvent, void>()
       }
       for (const suppression of parsed.suppressions) {
         const result = await suppress(services, suppression.address, suppression.reason);
-        count(suppression.reason === 'bounce' ? 'Bounces' : 'Complaints');
+        count(suppression.reason === 'bounce' ? METRICS.bounces : METRICS.complaints);
         log('INFO', 'suppression', { eventType: parsed.type, reason: suppression.reason, result });
       }
     }

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { count, logger, observed } from '#adapters/observability';
 import { DynamoSubscriberStore } from '#adapters/subscriber-store';
+import { METRICS } from '#core/operations/metrics';
 import { sweepForgotten } from '#core/subscriptions/subscriber-lifecycle';
 
 const subscribers = new DynamoSubscriberStore();
@@ -23,6 +24,6 @@ export const handler = middy<unknown, { deleted: number }>()
       if (removed < PAGE) break;
     }
     logger.info('forgotten subscribers deleted', { deleted });
-    count('ForgottenSubscribersDeleted', deleted);
+    count(METRICS.forgottenSubscribersDeleted, deleted);
     return { deleted };
   });
