@@ -19,6 +19,7 @@ import { apiClient } from '../support/api';
 import type { SentMail } from '../support/local-stack';
 import { CHROMIUM_ARGS, chromiumPath, ensureChromium } from './ensure-chromium';
 import { EXPECTED_WEEK_1, EXPECTED_WEEK_2, JURISDICTIONS, OUTCOMES, WEEK_1, WEEK_2 } from './fixture';
+import { describeMessage, nuCheck } from './nu-checker';
 import { PROJECT_ROOT, runCommand, type StackProcess, startStackProcess } from './stack-process';
 
 const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
@@ -30,6 +31,8 @@ const READER = 'synthetic-reader@example.org';
 const OTHER_READER = 'synthetic-colleague@example.org';
 
 let running: StackProcess | undefined;
+/** Every page the browser tests opened (its URL, without query), for the Nu HTML Checker at the end. */
+const visited = new Set<string>();
 let browser: Browser | undefined;
 let intakeToken: string;
 
@@ -72,6 +75,7 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; problems
   );
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    if (response.request().isNavigationRequest() && response.status() === 200) visited.add(response.url());
   });
   return { page, problems };
 }
@@ -632,4 +636,41 @@ describe('a draft, as its editors see it', () => {
       await context.close();
     }
   }, 150_000);
+});
+
+describe('the markup, as the W3C Nu HTML Checker reads it', () => {
+  it('every page the browser opened has no error or warning; the emails none but what email clients need', async () => {
+    const documents = new Map<string, string>();
+    for (const url of visited) {
+      // The bytes as served (the browser's DOM would be its own serialisation).
+      const response = await fetch(url);
+      expect(response.status, url).toBe(200);
+      documents.set(new URL(url).pathname, await response.text());
+    }
+    // One page of each kind at least: edition, archive, jurisdiction, index, part, draft preview.
+    expect(documents.size).toBeGreaterThanOrEqual(6);
+    const mail = await sentMail();
+    const emails = new Map<string, string>();
+    for (const [name, found] of [
+      ['edition email', mail.find((m) => m.subject.includes('week of'))],
+      ['confirmation email', mail.find((m) => m.subject.startsWith('Confirm'))],
+      ["editors' email", mail.find((m) => m.destination.to.includes('editors@example.org'))],
+    ] as const) {
+      expect(found?.body.html, name).toBeDefined();
+      emails.set(name, found?.body.html ?? '');
+    }
+    const messages = await nuCheck(new Map([...documents, ...emails]));
+    const pageProblems = messages.filter((m) => !emails.has(m.document) && m.type !== 'info');
+    expect(pageProblems.map(describeMessage)).toEqual([]);
+    // Email clients need what the checker calls obsolete: table layout attributes (Outlook
+    // ignores CSS widths and alignment) and Outlook's own mso- properties (the hidden preheader).
+    const emailProblems = messages.filter(
+      (m) =>
+        emails.has(m.document) &&
+        m.type !== 'info' &&
+        !(m.type === 'warning' && / is obsolete\./.test(m.message)) &&
+        !(m.type === 'error' && m.message.startsWith('CSS: “mso-')),
+    );
+    expect(emailProblems.map(describeMessage)).toEqual([]);
+  }, 120_000);
 });
