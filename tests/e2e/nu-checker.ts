@@ -2,15 +2,15 @@
  * The W3C Nu HTML Checker (vnu.jar from the `vnu-jar` package, run by the machine's Java), as a
  * reader's tools see our markup: every document given is checked in one JVM run, and each
  * message comes back with the document's name. The package's own install script (a Java
- * download) never runs: the jar ships in the package, and Java is Debian's (installed here, as
- * root, when missing, as ensure-chromium does for the browser).
+ * download) never runs: the jar ships in the package, and Java is Debian's (debian-package.ts).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { ensureDebianPackage, runs } from './debian-package';
 
 const run = promisify(execFile);
 
@@ -41,22 +41,8 @@ function jarPath(): string {
 }
 
 /** Why Java cannot run the checker, or undefined when it can (installing Debian's first if need be). */
-export function ensureJava(log: (line: string) => void = (line) => console.log(line)): string | undefined {
-  if (spawnSync('java', ['-version']).status === 0) return undefined;
-  if (process.platform !== 'linux' || typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    return 'java is missing: install a Java runtime (Debian: apt-get install -y default-jre-headless)';
-  }
-  log("java is missing: installing Debian's default-jre-headless…");
-  const install = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y default-jre-headless'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (install.status !== 0 || spawnSync('java', ['-version']).status !== 0) {
-    const output = `${install.stdout ?? ''}${install.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    return `installing Java failed (exit ${install.status}):\n${output}`;
-  }
-  return undefined;
+export function ensureJava(log?: (line: string) => void): string | undefined {
+  return ensureDebianPackage('default-jre-headless', () => runs('java', ['-version']), log);
 }
 
 /** Checks every document (name → HTML) in one run of the checker; every message it gives. */

@@ -20,6 +20,7 @@ import type { SentMail } from '../support/local-stack';
 import { CHROMIUM_ARGS, chromiumPath, ensureChromium } from './ensure-chromium';
 import { EXPECTED_WEEK_1, EXPECTED_WEEK_2, JURISDICTIONS, OUTCOMES, WEEK_1, WEEK_2 } from './fixture';
 import { describeMessage, nuCheck } from './nu-checker';
+import { spamVerdict } from './spam-check';
 import { PROJECT_ROOT, runCommand, type StackProcess, startStackProcess } from './stack-process';
 
 const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
@@ -638,7 +639,7 @@ describe('a draft, as its editors see it', () => {
   }, 150_000);
 });
 
-describe('the markup, as the W3C Nu HTML Checker reads it', () => {
+describe('as third-party tools read it', () => {
   it('every page the browser opened has no error or warning; the emails none but what email clients need', async () => {
     const documents = new Map<string, string>();
     for (const url of visited) {
@@ -673,4 +674,26 @@ describe('the markup, as the W3C Nu HTML Checker reads it', () => {
     );
     expect(emailProblems.map(describeMessage)).toEqual([]);
   }, 120_000);
+
+  it('SpamAssassin scores the edition, confirmation and editors’ emails at almost nothing (its threshold is 5)', async () => {
+    const mail = await sentMail();
+    for (const [name, found] of [
+      ['edition email', mail.find((m) => m.subject.includes('week of'))],
+      ['confirmation email', mail.find((m) => m.subject.startsWith('Confirm'))],
+      ["editors' email", mail.find((m) => m.destination.to.includes('editors@example.org'))],
+    ] as const) {
+      expect(found, name).toBeDefined();
+      if (found === undefined) continue;
+      const verdict = await spamVerdict({
+        from: found.from,
+        to: found.destination.to[0] ?? '',
+        subject: found.subject,
+        text: found.body.text ?? '',
+        html: found.body.html ?? '',
+        headers: Object.fromEntries((found.headers ?? []).map((h) => [h.name, h.value])),
+      });
+      // Below half a point: a single body rule (white-on-white text scored 0.7) fails it.
+      expect(verdict.score, `${name}: ${verdict.rules.join(', ')}`).toBeLessThan(0.5);
+    }
+  }, 180_000);
 });
