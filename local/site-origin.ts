@@ -9,7 +9,7 @@ import type { HttpFunction, RouteRequest } from './gateway';
  * slash to a folder, and the same security headers (applied by the route).
  */
 const SITE_PREFIXES = ['/reports/', '/assets/', '/jurisdictions/', '/data/'];
-const SITE_FILES = new Set(['/', '/index.html', '/feed.xml', '/jurisdictions']);
+const SITE_FILES = new Set(['/', '/index.html', '/feed.xml', '/robots.txt', '/jurisdictions']);
 
 export function isSitePath(request: RouteRequest): boolean {
   // With an Authorization header it is the API's (`GET /jurisdictions/{id}`), whatever its path.

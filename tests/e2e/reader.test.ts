@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import AxeBuilder from '@axe-core/playwright';
+import { parseFeed } from '@rowanmanning/feed-parser';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editionRenderer } from '#lambdas/edition/publish/publisher';
@@ -19,6 +20,7 @@ import { apiClient } from '../support/api';
 import type { SentMail } from '../support/local-stack';
 import { CHROMIUM_ARGS, chromiumPath, ensureChromium } from './ensure-chromium';
 import { EXPECTED_WEEK_1, EXPECTED_WEEK_2, JURISDICTIONS, OUTCOMES, WEEK_1, WEEK_2 } from './fixture';
+import { lighthouseAudit } from './lighthouse-audit';
 import { describeMessage, nuCheck } from './nu-checker';
 import { spamVerdict } from './spam-check';
 import { PROJECT_ROOT, runCommand, type StackProcess, startStackProcess } from './stack-process';
@@ -696,4 +698,42 @@ describe('as third-party tools read it', () => {
       expect(verdict.score, `${name}: ${verdict.rules.join(', ')}`).toBeLessThan(0.5);
     }
   }, 180_000);
+
+  it('a feed reader’s parser reads every edition from the feed, each entry linking a page that answers', async () => {
+    const response = await fetch(`${gateway()}/feed.xml`);
+    expect(response.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
+    // @rowanmanning/feed-parser: the parser of a feed reader, resilient as readers are, so what
+    // it reads is what a subscriber's reader shows.
+    const feed = parseFeed(await response.text());
+    expect(feed.meta.type).toBe('atom');
+    expect(feed.title).toBe('Declined Detainer Outcome Report');
+    expect(feed.self).toBe(`${gateway()}/feed.xml`);
+    const items = feed.items;
+    // Both weeks published so far (the third is still a draft, and drafts are not in the feed).
+    expect(items.map((item) => item.url)).toEqual([
+      `${gateway()}/reports/${WEEK_2}/r1/`,
+      `${gateway()}/reports/${WEEK_1}/r1/`,
+    ]);
+    expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
+    for (const item of items) {
+      expect(item.title, item.url ?? '').toMatch(/^Week of /);
+      expect(item.description, item.url ?? '').toMatch(/declines? recorded/);
+      expect(item.updated?.getTime(), item.url ?? '').not.toBeNaN();
+      expect((await fetch(item.url ?? '')).status, item.url ?? '').toBe(200);
+    }
+  }, 60_000);
+
+  it('Lighthouse finds nothing to fix on the edition page (accessibility, best practices, SEO), and robots.txt reads as a crawler expects', async () => {
+    // robots.txt as a crawler reads it (Lighthouse cannot fetch it under the site's CSP): every
+    // line a known directive, the published pages allowed, the subscription endpoints not.
+    const robots = await fetch(`${gateway()}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(robots.headers.get('content-type')).toMatch(/^text\/plain/);
+    const lines = (await robots.text()).split('\n').filter((line) => line.trim() !== '');
+    for (const line of lines) expect(line).toMatch(/^(User-agent|Disallow|Allow|Sitemap): ?\S*$/);
+    expect(lines).toEqual(['User-agent: *', 'Disallow: /subscriptions']);
+    const verdict = await lighthouseAudit(`${gateway()}/reports/${WEEK_1}/`);
+    expect(verdict.failed).toEqual([]);
+    expect(verdict.scores).toEqual({ accessibility: 1, 'best-practices': 1, seo: 1 });
+  }, 120_000);
 });

@@ -34,6 +34,7 @@ export const sectionIIPartKey = (part: number) => `${sectionIIPartPath(part)}ind
 export const INDEX_KEY = 'index.html';
 export const FEED_KEY = 'feed.xml';
 export const STYLESHEET_KEY = 'assets/site.css';
+export const ROBOTS_KEY = 'robots.txt';
 
 /** Joins a site URL (with or without a trailing slash) and a path that starts with `/`. */
 export function siteLink(siteUrl: string, path: string): string {

@@ -185,7 +185,7 @@ export function publisherDeps(): PublishDeps & { config: PublisherConfig; editio
     archive: archive.fold,
     archiveFiles: archive.files,
     uploadAssets: async () => {
-      for (const asset of siteAssets) await site.putFile(asset.path, asset.body, 'css', 'short');
+      for (const asset of siteAssets) await site.putFile(asset.path, asset.body, asset.kind, 'short');
     },
     reviews,
     previews: {
