@@ -11,9 +11,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    // Installs Debian's chromium for the browser tests (tests/e2e/) when it is missing, and
-    // synthesizes the CDK app the local stacks run (once per change of its sources).
-    globalSetup: ['tests/e2e/ensure-chromium.ts', 'tests/setup/assembly.ts'],
+    // Installs the Debian tools the browser tests run (Chromium, Java, SpamAssassin) when missing,
+    // while it synthesizes the CDK app the local stacks run (once per change of its sources).
+    globalSetup: ['tests/setup/global.ts'],
     reporters: ['default', './tests/setup/durations.ts'],
   },
 });

@@ -1,15 +1,15 @@
 /**
- * Chromium for the browser tests: Debian's package, never a browser download. A vitest
- * globalSetup (vitest.config.ts), so that `npm ci && npm test` on a fresh machine installs it:
- * when `/usr/bin/chromium` is missing it installs Debian's package (debian-package.ts; about
- * 30 s, as root). When it is present this is one `stat`.
+ * Chromium for the browser tests: Debian's package, never a browser download. The suite's global
+ * setup (tests/setup/global.ts) installs it when `/usr/bin/chromium` is missing, so that
+ * `npm ci && npm test` on a fresh machine has it (debian-package.ts, as root). When it is present
+ * this is one `stat`.
  *
  * CHROMIUM_PATH points at another Chromium (then nothing is installed). Where it cannot be
  * installed (not root, no apt-get) it warns and returns: the tests that need a browser then
  * fail with the reason, and the others still run.
  */
 import { accessSync, constants } from 'node:fs';
-import { ensureDebianPackage } from './debian-package';
+import { type DebianTool, ensureDebianPackage } from './debian-package';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -47,11 +47,8 @@ export function ensureChromium(
   const path = chromiumPath();
   if (executable(path)) return undefined;
   if (path !== DEFAULT_CHROMIUM) return `CHROMIUM_PATH=${path} is not an executable file`;
-  return ensureDebianPackage('chromium', () => executable(path), log);
+  return ensureDebianPackage(CHROMIUM_TOOL, log);
 }
 
-/** vitest globalSetup. */
-export default function setup(): void {
-  const problem = ensureChromium();
-  if (problem !== undefined) console.warn(`[ensure-chromium] ${problem}\nThe browser tests will fail.`);
-}
+/** Debian's Chromium, at its own path (nothing is installed for a CHROMIUM_PATH of another). */
+export const CHROMIUM_TOOL: DebianTool = { pkg: 'chromium', present: () => executable(DEFAULT_CHROMIUM) };

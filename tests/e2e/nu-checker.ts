@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { ensureDebianPackage, runs } from './debian-package';
+import { type DebianTool, ensureDebianPackage, runs } from './debian-package';
 
 const run = promisify(execFile);
 
@@ -42,8 +42,13 @@ function jarPath(): string {
 
 /** Why Java cannot run the checker, or undefined when it can (installing Debian's first if need be). */
 export function ensureJava(log?: (line: string) => void): string | undefined {
-  return ensureDebianPackage('default-jre-headless', () => runs('java', ['-version']), log);
+  return ensureDebianPackage(JAVA_TOOL, log);
 }
+
+export const JAVA_TOOL: DebianTool = {
+  pkg: 'default-jre-headless',
+  present: () => runs('java', ['-version']),
+};
 
 /** Checks every document (name → HTML) in one run of the checker; every message it gives. */
 export async function nuCheck(documents: ReadonlyMap<string, string>): Promise<NuMessage[]> {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { ensureDebianPackage, runs } from './debian-package';
+import { type DebianTool, ensureDebianPackage, runs } from './debian-package';
 
 export interface SpamVerdict {
   readonly score: number;
@@ -27,8 +27,13 @@ export interface MailToScore {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+export const SPAMASSASSIN_TOOL: DebianTool = {
+  pkg: 'spamassassin',
+  present: () => runs('spamassassin', ['-V']),
+};
+
 export function ensureSpamAssassin(log?: (line: string) => void): string | undefined {
-  return ensureDebianPackage('spamassassin', () => runs('spamassassin', ['-V']), log);
+  return ensureDebianPackage(SPAMASSASSIN_TOOL, log);
 }
 
 /** SpamAssassin's score for `mail` and the rules it hit. */
