@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { reportTimeZone } from '#config/env';
 import { deadLetterEnvVar, FUNCTIONS } from '#config/runtime';
-import type { RebuildResult } from '#core/edition/publication';
+import { type RebuildInvocation, type RebuildResult, rebuildInCalls } from '#core/edition/publication';
 import { UNSUBSCRIBE_PATH } from '#core/subscriptions/links';
 import { securityHeaderMap } from '#lib/security-headers';
 import { ensureAssembly } from './assembly';
@@ -631,17 +631,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
     }
     // A new site has no edition yet: the publisher renders the empty site (home page with the
-    // subscribe form, feed, stylesheet, the index of jurisdictions, header-only /data/ files and
-    // their README) by the path `npm run rebuild-site` takes, so the printed URL shows the product
+    // subscribe form, feed, stylesheet, robots.txt, the index of jurisdictions, header-only /data/
+    // files and their README) by the path `npm run rebuild-site` takes, so the printed URL shows the product
     // and no link of it is a 404. Its own code and role: nothing here renders a page of its own.
     if (!(await hasHomePage(LOCAL_BUCKETS.SITE_BUCKET ?? 'ddor-site'))) {
-      const rebuild = invoker<unknown, RebuildResult>(fn('publish'));
-      let after: string | undefined;
-      for (;;) {
-        const result = await rebuild({ rebuild: { ...(after === undefined ? {} : { after }), limit: 8 } });
-        if (result.next === null) break;
-        after = result.next;
-      }
+      await rebuildInCalls(invoker<RebuildInvocation, RebuildResult>(fn('publish')));
     }
     // Mail to the SES mailbox simulator bounces or complains, through the mail-events function.
     simulator = startSesSimulator({

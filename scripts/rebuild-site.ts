@@ -6,7 +6,7 @@
  * written. The publisher does the work (it holds the site's write grant), a few weeks a call, so
  * no call comes near its timeout however long the archive; this command calls it until done.
  */
-import type { RebuildResult } from '#core/edition/publication';
+import { type RebuildResult, rebuildInCalls } from '#core/edition/publication';
 import {
   commandOptions,
   connect,
@@ -16,9 +16,6 @@ import {
   TARGET_USAGE,
   targetOf,
 } from './stack-connection';
-
-/** Weeks per call: each week is a few pages and its jurisdictions' records (seconds at most). */
-const WEEKS_PER_CALL = 8;
 
 const USAGE = `usage:
   npm run rebuild-site [-- --deployed --stage NAME]
@@ -30,26 +27,23 @@ async function main(): Promise<void> {
   const values = commandOptions(options, USAGE);
   if (values === undefined) return;
   const connection = await connect(targetOf(values, USAGE));
-  let after: string | undefined;
   let weeks = 0;
   let pages = 0;
-  for (;;) {
-    const result = await invokeFunction<RebuildResult>(connection, 'publish', {
-      rebuild: { ...(after === undefined ? {} : { after }), limit: WEEKS_PER_CALL },
-    });
-    weeks += result.weeks.length;
-    pages += result.pages;
-    if (result.weeks.length > 0) {
-      console.log(
-        `rendered ${result.weeks[0]} to ${result.weeks.at(-1)} (${weeks} weeks, ${pages} pages so far)`,
-      );
-    }
-    if (result.next === null) break;
-    after = result.next;
-  }
+  await rebuildInCalls(
+    (input) => invokeFunction<RebuildResult>(connection, 'publish', input),
+    (result) => {
+      weeks += result.weeks.length;
+      pages += result.pages;
+      if (result.weeks.length > 0) {
+        console.log(
+          `rendered ${result.weeks[0]} to ${result.weeks.at(-1)} (${weeks} weeks, ${pages} pages so far)`,
+        );
+      }
+    },
+  );
   console.log(
     weeks === 0
-      ? 'no edition is published yet: wrote the empty site (home page, feed, stylesheet, index of jurisdictions, /data/ files with their header rows)'
+      ? 'no edition is published yet: wrote the empty site (home page, feed, stylesheet, robots.txt, index of jurisdictions, /data/ files with their header rows)'
       : `rebuilt the site: ${weeks} weeks, ${pages} edition pages, their jurisdiction pages, the home page and the feed`,
   );
 }

@@ -6,7 +6,7 @@
  * Never a browser or runtime downloaded by a tool itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,8 +62,9 @@ export async function installMissing(
   const started = Date.now();
   // Its output to a file, not a pipe: the setup may keep the event loop busy meanwhile, and a
   // full pipe would stall apt-get.
-  const logFile = join(tmpdir(), `ddor-apt-${process.pid}.log`);
-  const fd = openSync(logFile, 'w');
+  const logDir = mkdtempSync(join(tmpdir(), 'ddor-apt-'));
+  const logFile = join(logDir, 'apt.log');
+  const fd = openSync(logFile, 'wx');
   const status = await new Promise<number | null>((resolve) => {
     const child = spawn('sh', ['-c', installCommand(packages)], {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
@@ -74,7 +75,7 @@ export async function installMissing(
   });
   closeSync(fd);
   const output = readFileSync(logFile, 'utf8');
-  rmSync(logFile, { force: true });
+  rmSync(logDir, { recursive: true, force: true });
   const problem = failure(missing, status === 0 ? 'still missing afterwards' : `exit ${status}`, output);
   if (problem === undefined)
     log(`installed ${packages.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -2,7 +2,8 @@
  * The W3C Nu HTML Checker (vnu.jar from the `vnu-jar` package, run by the machine's Java), as a
  * reader's tools see our markup: every document given is checked in one JVM run, and each
  * message comes back with the document's name. The package's own install script (a Java
- * download) never runs: the jar ships in the package, and Java is Debian's (debian-package.ts).
+ * download) is denied in package.json (`allowScripts`): the jar ships in the package, and Java is
+ * Debian's (debian-package.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

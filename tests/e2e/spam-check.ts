@@ -27,9 +27,10 @@ export interface MailToScore {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+// `command -v`, not a run: starting SpamAssassin's Perl takes a second, and the setup checks every run.
 export const SPAMASSASSIN_TOOL: DebianTool = {
   pkg: 'spamassassin',
-  present: () => runs('spamassassin', ['-V']),
+  present: () => runs('sh', ['-c', 'command -v spamassassin']),
 };
 
 export function ensureSpamAssassin(log?: (line: string) => void): string | undefined {

@@ -67,6 +67,10 @@ describe('jurisdiction pages and the archive data', () => {
     expect(readme.status).toBe(200);
     expect(readme.body).toContain('declines.csv');
     for (const path of ['/', '/feed.xml', '/assets/site.css']) expect((await get(path)).status).toBe(200);
+    const robots = await get('/robots.txt');
+    expect(robots.status).toBe(200);
+    expect(robots.type).toMatch(/^text\/plain/);
+    expect(robots.body).toBe('User-agent: *\nDisallow: /subscriptions\n');
   });
 
   it('publishes two weeks that name three jurisdictions (one after a transfer)', async () => {

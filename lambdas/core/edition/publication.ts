@@ -615,6 +615,35 @@ export interface RebuildResult {
   next: string | null;
 }
 
+/** Weeks the publisher renders per `rebuild` call: each is a few pages and its jurisdictions' records (seconds at most). */
+export const REBUILD_WEEKS_PER_CALL = 8;
+
+/** The publisher's direct invocation that renders the next weeks of the archive. */
+export interface RebuildInvocation {
+  rebuild: { after?: string; limit: number };
+}
+
+/**
+ * The whole archive rendered again, `REBUILD_WEEKS_PER_CALL` weeks a call of `invoke` (the
+ * publisher, which holds the site's write grant), so no call comes near its timeout however long
+ * the archive: `npm run rebuild-site`, and the local stack's empty site. Each call's result goes
+ * to `progress`.
+ */
+export async function rebuildInCalls(
+  invoke: (input: RebuildInvocation) => Promise<RebuildResult>,
+  progress: (result: RebuildResult) => void = () => {},
+): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const result = await invoke({
+      rebuild: { ...(after === undefined ? {} : { after }), limit: REBUILD_WEEKS_PER_CALL },
+    });
+    progress(result);
+    if (result.next === null) return;
+    after = result.next;
+  }
+}
+
 /**
  * Renders the published archive again with the current templates (contract §3, §6): each week's
  * revision pages (a superseded one with its notice), its latest page and Section II parts, and
