@@ -79,7 +79,7 @@ function depsFor(site: ArchiveSiteDeps['site']): ArchiveSiteDeps {
     site,
     render: archiveRenderer({ siteUrl: 'https://ddor.example.org/', contactLine: 'Synthetic publisher' }),
     exclusive: (work) => work(),
-    disputesByRef: async () => new Map(),
+    disputes: async () => [],
     today: () => '2024-01-08',
   };
 }

@@ -372,6 +372,53 @@ describe('jurisdiction pages and the archive data', () => {
     expect((await get('/data/weekly.csv')).body).toContain(`${week},WA,${birch.id}`);
   });
 
+  it("counts a dispute about a row on its jurisdiction's page at the next run, opened and then resolved, with no publication between", async () => {
+    const { enqueue } = await import('#adapters/sqs');
+    const { archiveMessageSchema } = await import('#core/edition/publish-message');
+    const { QUEUES } = await import('#config/runtime');
+    const queueUrl = process.env[QUEUES.publish.envVar] ?? '';
+    const history = async () =>
+      JSON.parse((await get(`/jurisdictions/${alder.id}/history.json`)).body) as JurisdictionHistory;
+    const first = await history();
+    const ref = first.declines.find((d) => d.state !== 'withdrawn')?.ref ?? 'none';
+    const before = first.disputes;
+    // What the run does after its last week: the archive's build, from the publish queue.
+    const runBuild = () => enqueue(queueUrl, archiveMessageSchema, [{ archive: true }]);
+
+    const opened = await stack().api('/disputes', {
+      method: 'POST',
+      body: { ref, reason: 'synthetic dispute' },
+    });
+    expect(opened.status, await opened.clone().text()).toBe(201);
+    const { id } = (await opened.json()) as { id: string };
+    await runBuild();
+    const open = { open: before.open + 1, resolved: before.resolved };
+    await eventually(
+      history,
+      (h) => JSON.stringify(h.disputes) === JSON.stringify(open),
+      'the open dispute counted',
+    );
+    expect((await get(`/jurisdictions/${alder.id}/`)).body).toContain(
+      `Disputes about its rows: ${open.open} open, ${open.resolved} resolved`,
+    );
+
+    const resolved = await stack().api(`/disputes/${id}/resolution`, {
+      method: 'POST',
+      body: { outcome: 'rejected', reason: 'synthetic: the records stand' },
+    });
+    expect(resolved.status, await resolved.clone().text()).toBe(200);
+    await runBuild();
+    const closed = { open: before.open, resolved: before.resolved + 1 };
+    await eventually(
+      history,
+      (h) => JSON.stringify(h.disputes) === JSON.stringify(closed),
+      'the resolution counted',
+    );
+    expect((await get(`/jurisdictions/${alder.id}/`)).body).toContain(
+      `Disputes about its rows: ${closed.open} open, ${closed.resolved} resolved`,
+    );
+  });
+
   it('two weeks published at once both reach a jurisdiction they share, and the data files', async () => {
     const weeks = ['2017-02-18', '2017-02-25'];
     for (let i = 0; i < weeks.length; i++) {

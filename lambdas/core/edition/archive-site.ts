@@ -51,6 +51,21 @@ export interface ArchiveState {
   built: number;
   weeks: string[];
   jurisdictions: Record<string, JurisdictionSummary>;
+  /**
+   * Per jurisdiction, the disputes naming it (ids and open or resolved) when its page last
+   * counted them: a run's build refreshes the pages whose disputes changed since. Absent in a
+   * state written before it, which then refreshes every jurisdiction a dispute names once.
+   */
+  disputes?: Record<string, string>;
+}
+
+/** A dispute as the archive counts it: about one published row (its ref), open or resolved. */
+export interface ArchiveDispute {
+  id: string;
+  ref: string;
+  open: boolean;
+  /** The jurisdictions its record names: the pages that may count it. */
+  jurisdictionIds: readonly string[];
 }
 
 export interface ArchiveRenderer {
@@ -73,8 +88,8 @@ export interface ArchiveSiteDeps {
   render: ArchiveRenderer;
   /** Runs `work` while no other publication updates the archive (two may run at once). */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Disputes by the ref of the row they are about: how many open, how many resolved. */
-  disputesByRef: () => Promise<Map<string, { open: number; resolved: number }>>;
+  /** Every dispute, open and resolved (a page counts those about the rows it lists). */
+  disputes: () => Promise<readonly ArchiveDispute[]>;
   /** The publication's date (ISO), shown as the pages' "as of". */
   today: () => string;
   /** The policy versions the publisher's records hold (their repeal dates), for many at once. */
@@ -99,11 +114,59 @@ async function readJson<T>(deps: ArchiveSiteDeps, key: string): Promise<T | unde
   return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
+type DisputeCounts = Map<string, { open: number; resolved: number }>;
+
+/** Disputes by the ref of the row they are about: how many open, how many resolved. */
+function countsByRef(disputes: readonly ArchiveDispute[]): DisputeCounts {
+  const counts: DisputeCounts = new Map();
+  for (const dispute of disputes) {
+    const entry = counts.get(dispute.ref) ?? { open: 0, resolved: 0 };
+    if (dispute.open) entry.open += 1;
+    else entry.resolved += 1;
+    counts.set(dispute.ref, entry);
+  }
+  return counts;
+}
+
+/** Per jurisdiction, the disputes naming it as one string (ids and states, sorted). */
+function disputePrints(disputes: readonly ArchiveDispute[]): Map<string, string> {
+  const byJurisdiction = new Map<string, string[]>();
+  for (const dispute of disputes) {
+    for (const id of new Set(dispute.jurisdictionIds)) {
+      const list = byJurisdiction.get(id) ?? [];
+      list.push(`${dispute.id}:${dispute.open ? 'open' : 'resolved'}`);
+      byJurisdiction.set(id, list);
+    }
+  }
+  return new Map([...byJurisdiction].map(([id, list]) => [id, list.sort().join(' ')]));
+}
+
+/** A record with its keys in order, so two of the same content serialise the same. */
+function inKeyOrder(entries: [string, string][]): Record<string, string> {
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Runs `work` on each of `items`, FOLD_CONCURRENCY at a time; the first failure stops the rest. */
+async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      try {
+        await work(item);
+      } catch (error) {
+        // Stop the others taking more, and let them finish, before the lease is released.
+        queue.length = 0;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: FOLD_CONCURRENCY }, worker));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Disputes about the rows a record lists (any state: a withdrawn row was disputed too). */
-function disputesOf(
-  history: JurisdictionHistory,
-  byRef: Map<string, { open: number; resolved: number }>,
-): { open: number; resolved: number } {
+function disputesOf(history: JurisdictionHistory, byRef: DisputeCounts): { open: number; resolved: number } {
   const counts = { open: 0, resolved: 0 };
   for (const decline of new Set(history.declines.map((d) => d.ref))) {
     const found = byRef.get(decline);
@@ -135,7 +198,8 @@ export async function updateArchive(
     const named = namedJurisdictions(edition);
     const touched = new Set([...named.keys(), ...(before?.jurisdictions ?? [])]);
     for (const entry of edition.corrections) touched.add(entry.jurisdiction.id);
-    const disputes = await deps.disputesByRef();
+    const allDisputes = await deps.disputes();
+    const disputes = countsByRef(allDisputes);
     // One read for every touched jurisdiction's records, not one a jurisdiction.
     const recordedAll = await deps.recordedPolicies?.([...touched]);
     const asOf = deps.today();
@@ -172,21 +236,16 @@ export async function updateArchive(
     };
     // Jurisdictions are independent: a few at a time, so a week of thousands of them (5,000
     // declines) folds in seconds of S3 calls, not minutes one by one.
-    const queue = [...touched].sort();
-    const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        try {
-          await foldOne(id);
-        } catch (error) {
-          // Stop the others taking more, and let them finish, before the lease is released.
-          queue.length = 0;
-          throw error;
-        }
-      }
-    };
-    const settled = await Promise.allSettled(Array.from({ length: FOLD_CONCURRENCY }, worker));
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    await eachAtOnce([...touched].sort(), foldOne);
+    // The folded pages counted today's disputes: the run's refresh need not read them again.
+    const prints = disputePrints(allDisputes);
+    const seen = { ...state.disputes };
+    for (const id of touched) {
+      const print = prints.get(id);
+      if (print === undefined) delete seen[id];
+      else seen[id] = print;
+    }
+    state.disputes = inKeyOrder(Object.entries(seen));
 
     const block: ArchiveWeek = {
       revision,
@@ -209,18 +268,71 @@ export async function updateArchive(
 }
 
 /**
+ * The dispute counts of the jurisdiction pages whose disputes changed since their page last
+ * counted them (a dispute opened or resolved about a row the page lists): their history.json and
+ * page written again with the counts of now. A dispute is no row change, so no publication may
+ * fold its jurisdiction for weeks; each run's build does this instead. Reads every dispute (three
+ * Queries) and only the records of the jurisdictions they name whose disputes changed. Updates
+ * `state.disputes`; the number of pages written again.
+ */
+async function refreshDisputeCounts(deps: ArchiveSiteDeps, state: ArchiveState): Promise<number> {
+  const all = await deps.disputes();
+  const byRef = countsByRef(all);
+  const prints = disputePrints(all);
+  const seen = state.disputes ?? {};
+  const changed = [...new Set([...prints.keys(), ...Object.keys(seen)])]
+    .filter((id) => prints.get(id) !== seen[id])
+    .sort();
+  const asOf = deps.today();
+  let pages = 0;
+  await eachAtOnce(changed, async (id) => {
+    const prefix = jurisdictionPrefix(id);
+    const history = await readJson<JurisdictionHistory>(deps, `${prefix}history.json`);
+    // No record yet (its rows are not published): its first fold counts them.
+    if (history !== undefined) {
+      const counts = disputesOf(history, byRef);
+      if (counts.open !== history.disputes.open || counts.resolved !== history.disputes.resolved) {
+        const updated = { ...history, disputes: counts };
+        await deps.site.putFile(
+          `${prefix}history.json`,
+          `${JSON.stringify(updated, null, 2)}\n`,
+          'json',
+          'short',
+        );
+        await deps.site.putFile(
+          `${prefix}index.html`,
+          deps.render.jurisdictionPage(updated, asOf),
+          'html',
+          'short',
+        );
+        pages += 1;
+      }
+    }
+  });
+  state.disputes = inKeyOrder([...prints]);
+  return pages;
+}
+
+/**
  * The index of jurisdictions (and its state pages) and the whole-archive data files, built from
  * every week's block: once per weekly run, after each `npm run publish`, and by `rebuild-site`
  * (contract §4, freshness). Does nothing when no fold changed anything since the last build,
- * unless `force`.
+ * unless `force`; the dispute counts of the jurisdiction pages are refreshed either way.
  */
 export async function buildArchiveFiles(
   deps: ArchiveSiteDeps,
   options: { force?: boolean } = {},
-): Promise<{ built: boolean; weeks: number }> {
+): Promise<{ built: boolean; weeks: number; disputePages: number }> {
   return deps.exclusive(async () => {
     const state = (await readJson<ArchiveState>(deps, ARCHIVE_STATE_KEY)) ?? emptyState();
-    if (options.force !== true && state.built >= state.generation) return { built: false, weeks: 0 };
+    const before = JSON.stringify(state.disputes ?? {});
+    const disputePages = await refreshDisputeCounts(deps, state);
+    if (options.force !== true && state.built >= state.generation) {
+      if (JSON.stringify(state.disputes) !== before) {
+        await deps.site.putFile(ARCHIVE_STATE_KEY, JSON.stringify(state), 'json', 'short');
+      }
+      return { built: false, weeks: 0, disputePages };
+    }
     // Every week's block, FOLD_CONCURRENCY reads at a time, kept in week order.
     const read: (ArchiveWeek | undefined)[] = new Array(state.weeks.length);
     let next = 0;
@@ -256,6 +368,6 @@ export async function buildArchiveFiles(
       'json',
       'short',
     );
-    return { built: true, weeks: blocks.length };
+    return { built: true, weeks: blocks.length, disputePages };
   });
 }

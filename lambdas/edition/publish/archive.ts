@@ -78,18 +78,19 @@ export function archiveJobs(stores: {
     today: () => dateIn(stores.now().toISOString(), stores.timeZone),
     recordedPolicies: async (ids) =>
       new Map([...(await stores.jurisdictions.getMany(ids))].map(([id, item]) => [id, item.policies])),
-    disputesByRef: async () => {
-      const counts = new Map<string, { open: number; resolved: number }>();
-      for (const status of ['open', 'corrected', 'rejected'] as const) {
-        for (const dispute of await stores.disputes.listByStatus(status)) {
-          const entry = counts.get(dispute.ref) ?? { open: 0, resolved: 0 };
-          if (status === 'open') entry.open += 1;
-          else entry.resolved += 1;
-          counts.set(dispute.ref, entry);
-        }
-      }
-      return counts;
-    },
+    disputes: async () =>
+      (
+        await Promise.all(
+          (['open', 'corrected', 'rejected'] as const).map((status) => stores.disputes.listByStatus(status)),
+        )
+      )
+        .flat()
+        .map((dispute) => ({
+          id: dispute.id,
+          ref: dispute.ref,
+          open: dispute.status === 'open',
+          jurisdictionIds: dispute.jurisdictionIds,
+        })),
     exclusive: async (work) => {
       const holder = crypto.randomUUID();
       const deadline = stores.now().getTime() + stores.waitMs;
