@@ -88,8 +88,11 @@ export interface ArchiveSiteDeps {
   render: ArchiveRenderer;
   /** Runs `work` while no other publication updates the archive (two may run at once). */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Every dispute, open and resolved (a page counts those about the rows it lists). */
-  disputes: () => Promise<readonly ArchiveDispute[]>;
+  /**
+   * Every dispute, open and resolved (a page counts those about the rows it lists). A fold may be
+   * given a listing a few seconds old; `fresh` asks for one made now (the run's refresh).
+   */
+  disputes: (options?: { fresh?: boolean }) => Promise<readonly ArchiveDispute[]>;
   /** The publication's date (ISO), shown as the pages' "as of". */
   today: () => string;
   /** The policy versions the publisher's records hold (their repeal dates), for many at once. */
@@ -276,7 +279,7 @@ export async function updateArchive(
  * `state.disputes`; the number of pages written again.
  */
 async function refreshDisputeCounts(deps: ArchiveSiteDeps, state: ArchiveState): Promise<number> {
-  const all = await deps.disputes();
+  const all = await deps.disputes({ fresh: true });
   const byRef = countsByRef(all);
   const prints = disputePrints(all);
   const seen = state.disputes ?? {};

@@ -5,6 +5,7 @@ import type { DynamoJurisdictionStore } from '#adapters/jurisdiction-store';
 import type { S3SiteWriter } from '#adapters/site-writer';
 import { FUNCTIONS } from '#config/runtime';
 import {
+  type ArchiveDispute,
   type ArchiveRenderer,
   type ArchiveSiteDeps,
   buildArchiveFiles,
@@ -33,6 +34,22 @@ import {
  */
 const LEASE_MS = FUNCTIONS.publish.timeoutSeconds * 1000;
 const WAIT_STEP_MS = 250;
+
+/** How long one listing of the disputes serves the folds that follow it. */
+const DISPUTES_REUSE_MS = 10_000;
+
+/** Every dispute, open and resolved, as the archive counts them (three Queries of `byStatus`). */
+async function listDisputes(disputes: DynamoDisputeStore): Promise<ArchiveDispute[]> {
+  const all = await Promise.all(
+    (['open', 'corrected', 'rejected'] as const).map((status) => disputes.listByStatus(status)),
+  );
+  return all.flat().map((dispute) => ({
+    id: dispute.id,
+    ref: dispute.ref,
+    open: dispute.status === 'open',
+    jurisdictionIds: dispute.jurisdictionIds,
+  }));
+}
 
 export function archiveRenderer(config: { siteUrl: string; contactLine: string }): ArchiveRenderer {
   const view = { contactLine: config.contactLine };
@@ -72,25 +89,28 @@ export function archiveJobs(stores: {
   fold: (edition: Edition) => Promise<unknown>;
   files: (options?: { force?: boolean }) => Promise<unknown>;
 } {
+  let listed: { at: number; disputes: Promise<ArchiveDispute[]> } | undefined;
   const deps: ArchiveSiteDeps = {
     site: stores.site,
     render: archiveRenderer(stores.config),
     today: () => dateIn(stores.now().toISOString(), stores.timeZone),
     recordedPolicies: async (ids) =>
       new Map([...(await stores.jurisdictions.getMany(ids))].map(([id, item]) => [id, item.policies])),
-    disputes: async () =>
-      (
-        await Promise.all(
-          (['open', 'corrected', 'rejected'] as const).map((status) => stores.disputes.listByStatus(status)),
-        )
-      )
-        .flat()
-        .map((dispute) => ({
-          id: dispute.id,
-          ref: dispute.ref,
-          open: dispute.status === 'open',
-          jurisdictionIds: dispute.jurisdictionIds,
-        })),
+    disputes: (options) => {
+      // One listing serves the folds of the next few seconds (a rebuild or a re-issue run folds
+      // many revisions in a row). Safe to reuse: a dispute a fold missed leaves the jurisdiction's
+      // disputes unlike what its page recorded, so the run's build (always a fresh listing)
+      // counts it.
+      const at = stores.now().getTime();
+      if (options?.fresh === true || listed === undefined || at - listed.at > DISPUTES_REUSE_MS) {
+        const disputes = listDisputes(stores.disputes);
+        listed = { at, disputes };
+        disputes.catch(() => {
+          if (listed?.disputes === disputes) listed = undefined;
+        });
+      }
+      return listed.disputes;
+    },
     exclusive: async (work) => {
       const holder = crypto.randomUUID();
       const deadline = stores.now().getTime() + stores.waitMs;
