@@ -36,6 +36,15 @@ const OTHER_READER = 'synthetic-colleague@example.org';
 let running: StackProcess | undefined;
 /** Every page the browser tests opened (its URL), for the Nu HTML Checker at the end. */
 const visited = new Set<string>();
+/** The subscription endpoints' HTML answers, as served (a POST's answer cannot be fetched again). */
+const answers = new Map<string, string>();
+
+/** Keeps an answer's body for the Nu HTML Checker when it is HTML; the body, either way. */
+async function keepAnswer(name: string, response: Response): Promise<string> {
+  const body = await response.text();
+  if ((response.headers.get('content-type') ?? '').startsWith('text/html')) answers.set(name, body);
+  return body;
+}
 let browser: Browser | undefined;
 let intakeToken: string;
 
@@ -234,14 +243,16 @@ describe('the local stack, driven over HTTP', () => {
       // Opening the link shows a button; pressing it (the form's POST) confirms.
       const page = await fetch(link ?? '');
       expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<form[^>]+method="post"[\s\S]*Confirm my subscription/);
+      expect(await keepAnswer('confirmation page', page)).toMatch(
+        /<form[^>]+method="post"[\s\S]*Confirm my subscription/,
+      );
       const confirmed = await fetch(link ?? '', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: '',
       });
       expect(confirmed.status).toBe(200);
-      expect(await confirmed.text()).toMatch(/confirmed/i);
+      expect(await keepAnswer('confirmed page', confirmed)).toMatch(/confirmed/i);
     }
   });
 
@@ -589,12 +600,17 @@ describe('the email, as the subscriber gets it', () => {
 
   it('one-click unsubscribe (RFC 8058) stops the next edition for that reader only', async () => {
     const oneClick = /^<(http[^>]+)>$/.exec(header(email, 'List-Unsubscribe') ?? '')?.[1] ?? '';
+    // Opening the link shows a form and changes nothing (contract §5).
+    const form = await fetch(oneClick);
+    expect(form.status).toBe(200);
+    expect(await keepAnswer('unsubscribe page', form)).toMatch(/<form[^>]+method="post"/);
     const answer = await fetch(oneClick, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'List-Unsubscribe=One-Click',
     });
     expect(answer.status).toBe(200);
+    await keepAnswer('unsubscribed page', answer);
 
     const out = await publish(WEEK_2);
     expect(out).toContain(`published the week of ${WEEK_2}: revision 1`);
@@ -663,7 +679,11 @@ describe('as third-party tools read it', () => {
       expect(found?.body.html, name).toBeDefined();
       emails.set(name, found?.body.html ?? '');
     }
-    const messages = await nuCheck(new Map([...documents, ...emails]));
+    // The subscription endpoints' pages: the confirmation and unsubscribe forms and answers.
+    expect([...answers.keys()]).toEqual(
+      expect.arrayContaining(['confirmation page', 'confirmed page', 'unsubscribe page']),
+    );
+    const messages = await nuCheck(new Map([...documents, ...answers, ...emails]));
     const pageProblems = messages.filter((m) => !emails.has(m.document) && m.type !== 'info');
     expect(pageProblems.map(describeMessage)).toEqual([]);
     // Email clients need what the checker calls obsolete: table layout attributes (Outlook
