@@ -168,6 +168,23 @@ async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<voi
   if (failed) throw failed.reason;
 }
 
+/** A jurisdiction's history.json and its page, as of `asOf`: its page is made from the record alone. */
+async function putRecord(
+  deps: ArchiveSiteDeps,
+  id: string,
+  history: JurisdictionHistory,
+  asOf: string,
+): Promise<void> {
+  const prefix = jurisdictionPrefix(id);
+  await deps.site.putFile(`${prefix}history.json`, `${JSON.stringify(history, null, 2)}\n`, 'json', 'short');
+  await deps.site.putFile(
+    `${prefix}index.html`,
+    deps.render.jurisdictionPage(history, asOf),
+    'html',
+    'short',
+  );
+}
+
 /** Disputes about the rows a record lists (any state: a withdrawn row was disputed too). */
 function disputesOf(history: JurisdictionHistory, byRef: DisputeCounts): { open: number; resolved: number } {
   const counts = { open: 0, resolved: 0 };
@@ -219,18 +236,7 @@ export async function updateArchive(
         await deps.site.putFile(`${jurisdictionYearPrefix(id, year)}index.html`, page, 'html', 'short');
       }
       await deps.site.putFile(`${prefix}declines.csv`, deps.render.jurisdictionCsv(folded), 'csv', 'short');
-      await deps.site.putFile(
-        `${prefix}history.json`,
-        `${JSON.stringify(folded, null, 2)}\n`,
-        'json',
-        'short',
-      );
-      await deps.site.putFile(
-        `${prefix}index.html`,
-        deps.render.jurisdictionPage(folded, asOf),
-        'html',
-        'short',
-      );
+      await putRecord(deps, id, folded, asOf);
       const summary =
         folded.weeks.length === 0 && folded.declines.length === 0 ? undefined : summaryOf(folded);
       if (JSON.stringify(summary) !== JSON.stringify(state.jurisdictions[id])) changed = true;
@@ -295,19 +301,7 @@ async function refreshDisputeCounts(deps: ArchiveSiteDeps, state: ArchiveState):
     if (history !== undefined) {
       const counts = disputesOf(history, byRef);
       if (counts.open !== history.disputes.open || counts.resolved !== history.disputes.resolved) {
-        const updated = { ...history, disputes: counts };
-        await deps.site.putFile(
-          `${prefix}history.json`,
-          `${JSON.stringify(updated, null, 2)}\n`,
-          'json',
-          'short',
-        );
-        await deps.site.putFile(
-          `${prefix}index.html`,
-          deps.render.jurisdictionPage(updated, asOf),
-          'html',
-          'short',
-        );
+        await putRecord(deps, id, { ...history, disputes: counts }, asOf);
         pages += 1;
       }
     }
