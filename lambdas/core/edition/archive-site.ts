@@ -168,7 +168,11 @@ async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<voi
   if (failed) throw failed.reason;
 }
 
-/** A jurisdiction's history.json and its page, as of `asOf`: its page is made from the record alone. */
+/**
+ * A jurisdiction's page and its history.json, as of `asOf` (the page is made from the record
+ * alone). The page first: history.json is what the next fold reads, so a crash between the two
+ * leaves a record that is redone, and a reader who sees the new record finds the page already new.
+ */
 async function putRecord(
   deps: ArchiveSiteDeps,
   id: string,
@@ -176,13 +180,13 @@ async function putRecord(
   asOf: string,
 ): Promise<void> {
   const prefix = jurisdictionPrefix(id);
-  await deps.site.putFile(`${prefix}history.json`, `${JSON.stringify(history, null, 2)}\n`, 'json', 'short');
   await deps.site.putFile(
     `${prefix}index.html`,
     deps.render.jurisdictionPage(history, asOf),
     'html',
     'short',
   );
+  await deps.site.putFile(`${prefix}history.json`, `${JSON.stringify(history, null, 2)}\n`, 'json', 'short');
 }
 
 /** Disputes about the rows a record lists (any state: a withdrawn row was disputed too). */
