@@ -382,8 +382,15 @@ describe('jurisdiction pages and the archive data', () => {
     const first = await history();
     const ref = first.declines.find((d) => d.state !== 'withdrawn')?.ref ?? 'none';
     const before = first.disputes;
-    // What the run does after its last week: the archive's build, from the publish queue.
-    const runBuild = () => enqueue(queueUrl, archiveMessageSchema, [{ archive: true }]);
+    // What the run does after its last week: the archive's build, from the publish queue; then
+    // the record and the page both count `counts`.
+    const afterBuild = async (counts: { open: number; resolved: number }, what: string) => {
+      await enqueue(queueUrl, archiveMessageSchema, [{ archive: true }]);
+      await eventually(history, (h) => JSON.stringify(h.disputes) === JSON.stringify(counts), what);
+      expect((await get(`/jurisdictions/${alder.id}/`)).body).toContain(
+        `Disputes about its rows: ${counts.open} open, ${counts.resolved} resolved`,
+      );
+    };
 
     const opened = await stack().api('/disputes', {
       method: 'POST',
@@ -391,32 +398,14 @@ describe('jurisdiction pages and the archive data', () => {
     });
     expect(opened.status, await opened.clone().text()).toBe(201);
     const { id } = (await opened.json()) as { id: string };
-    await runBuild();
-    const open = { open: before.open + 1, resolved: before.resolved };
-    await eventually(
-      history,
-      (h) => JSON.stringify(h.disputes) === JSON.stringify(open),
-      'the open dispute counted',
-    );
-    expect((await get(`/jurisdictions/${alder.id}/`)).body).toContain(
-      `Disputes about its rows: ${open.open} open, ${open.resolved} resolved`,
-    );
+    await afterBuild({ open: before.open + 1, resolved: before.resolved }, 'the open dispute counted');
 
     const resolved = await stack().api(`/disputes/${id}/resolution`, {
       method: 'POST',
       body: { outcome: 'rejected', reason: 'synthetic: the records stand' },
     });
     expect(resolved.status, await resolved.clone().text()).toBe(200);
-    await runBuild();
-    const closed = { open: before.open, resolved: before.resolved + 1 };
-    await eventually(
-      history,
-      (h) => JSON.stringify(h.disputes) === JSON.stringify(closed),
-      'the resolution counted',
-    );
-    expect((await get(`/jurisdictions/${alder.id}/`)).body).toContain(
-      `Disputes about its rows: ${closed.open} open, ${closed.resolved} resolved`,
-    );
+    await afterBuild({ open: before.open, resolved: before.resolved + 1 }, 'the resolution counted');
   });
 
   it('two weeks published at once both reach a jurisdiction they share, and the data files', async () => {
